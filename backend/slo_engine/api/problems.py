@@ -1,0 +1,131 @@
+"""RFC 7807 problem details: every error the API returns, mapped in one table."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from slo_engine.domain.errors import DependencyUnavailable, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://slo-engine.internal/errors/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class BodyTooLarge(Exception):
+    def __init__(self, limit_bytes: int) -> None:
+        super().__init__(f"request body exceeds {limit_bytes} bytes")
+        self.limit_bytes = limit_bytes
+
+
+def problem(
+    request: Request, status: int, slug: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _pointer(location: Sequence[int | str]) -> str:
+    """('body', 'edges', 3, 'source') -> '/edges/3/source'; query and path keep their origin."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return "/" + "/".join(parts)
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "is invalid"))
+    if error.get("type") == "missing":
+        return "is required; add it."
+    return message[0].lower() + message[1:] if message else message
+
+
+async def _request_validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = error.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        where = next(e for e in errors if e.get("type") == "json_invalid")
+        return problem(request, 400, "malformed-json", "Malformed JSON",
+                       f"The request body is not valid JSON: {where.get('ctx', {}).get('error', '')}"
+                       " Send a JSON document.")
+    items = [{"pointer": _pointer(e["loc"]), "message": _validation_message(e)} for e in errors]
+    first = items[0]
+    return problem(request, 422, "invalid-input", "Invalid Input",
+                   f"{first['pointer']} {first['message']} ({len(items)} problem(s) in all; "
+                   "nothing was written.)", errors=items[:50])
+
+
+async def _invalid_input(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InvalidInput)
+    detail = error.detail
+    if error.problems:
+        first = error.problems[0]
+        detail = f"{detail} First: {first['pointer']}: {first['message']}"
+    return problem(request, 422, "invalid-input", "Invalid Input", detail, errors=error.problems)
+
+
+async def _not_found(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, NotFound)
+    slug = error.kind.lower().replace(" ", "-") + "-not-found"
+    return problem(request, 404, slug, f"{error.kind} Not Found", str(error))
+
+
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DependencyUnavailable)
+    log.warning("dependency unavailable: %s", error)
+    return problem(request, 503, "dependency-unavailable", "Dependency Unavailable",
+                   f"The {error.component} is not answering; retry shortly.")
+
+
+async def _too_large(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, BodyTooLarge)
+    return problem(request, 413, "payload-too-large", "Payload Too Large",
+                   f"The request body exceeds {error.limit_bytes} bytes; split it into "
+                   "several requests.")
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    titles = {404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large"}
+    title = titles.get(error.status_code, "HTTP Error")
+    detail = str(error.detail)
+    if error.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.method} {request.url.path}; see /docs."
+    return problem(request, error.status_code, title.lower().replace(" ", "-"), title, detail)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(request, 500, "internal-error", "Internal Server Error",
+                   "The request failed unexpectedly; it has been logged.")
+
+
+HANDLERS: dict[type[Exception], Callable[..., Any]] = {
+    RequestValidationError: _request_validation,
+    InvalidInput: _invalid_input,
+    NotFound: _not_found,
+    DependencyUnavailable: _unavailable,
+    BodyTooLarge: _too_large,
+    StarletteHTTPException: _http_error,
+    Exception: _unexpected,
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    for exception_type, handler in HANDLERS.items():
+        app.add_exception_handler(exception_type, handler)

@@ -1,0 +1,66 @@
+"""The service catalogue: listing with cursor pagination, and one service (TRD FR-1, FR-8)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
+from slo_engine.api.subgraph_schemas import ServiceDetail, ServicePage, ServiceView
+from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.wiring import ContainerDep
+from slo_engine.domain.errors import InvalidInput, ServiceNotFound
+from slo_engine.domain.model import ServiceCriticality
+
+router = APIRouter(prefix="/api/v1/services", tags=["services"])
+
+
+def service_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "created_at": iso_from_ms(row.get("created_at")),
+            "updated_at": iso_from_ms(row.get("updated_at"))}
+
+
+def encode_cursor(service_id: str) -> str:
+    return base64.urlsafe_b64encode(service_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not one this API issued; pass next_cursor from the "
+                           "previous page unchanged.",
+                           [{"pointer": "/query/cursor", "message": "is not a valid cursor"}]
+                           ) from None
+
+
+@router.get("", response_model=ServicePage, summary="List registered services")
+def list_services(
+    container: ContainerDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    team: Annotated[str | None, Query(max_length=255)] = None,
+    criticality: ServiceCriticality | None = None,
+    discovered: bool | None = None,
+) -> ServicePage:
+    after = decode_cursor(cursor) if cursor else ""
+    filters = {"team": team, "criticality": criticality.value if criticality else None,
+               "discovered": discovered}
+    rows = container.graph.list_services(after, limit + 1, filters)
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]["service_id"]) if len(rows) > limit else None
+    return ServicePage(items=[ServiceView(**service_view(r)) for r in page],
+                       next_cursor=next_cursor, limit=limit)
+
+
+@router.get("/{service_id}", response_model=ServiceDetail, summary="One registered service")
+def get_service(
+    service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)], container: ContainerDep
+) -> ServiceDetail:
+    row = container.graph.get_service(service_id)
+    if row is None:
+        raise ServiceNotFound(service_id)
+    return ServiceDetail(**service_view(row))

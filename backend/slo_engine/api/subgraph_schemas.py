@@ -1,0 +1,66 @@
+"""Response bodies of dependency subgraph reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from slo_engine.domain.model import Direction
+
+
+class ServiceView(BaseModel):
+    service_id: str
+    team: str | None
+    criticality: str | None
+    tier: int | None
+    service_type: str | None
+    discovered: bool | None
+    metadata: dict[str, Any]
+    created_at: str | None
+    updated_at: str | None
+
+
+class ServiceDetail(ServiceView):
+    downstream_count: int
+    upstream_count: int
+    scc_id: str | None
+
+
+class SubgraphNode(BaseModel):
+    service_id: str
+    team: str | None
+    criticality: str | None
+    service_type: str | None
+    discovered: bool | None
+    downstream_depth: int | None
+    upstream_depth: int | None
+
+
+class SubgraphEdge(BaseModel):
+    source: str
+    target: str
+    communication_mode: str | None
+    criticality: str | None
+    protocol: str | None
+    timeout_ms: int | None
+    redundancy_group: str | None
+    sources: list[str]
+    confidence_score: float | None
+    last_observed_at: str | None
+    is_stale: bool
+
+
+class Subgraph(BaseModel):
+    service: ServiceDetail
+    direction: Direction
+    max_depth: int
+    depth_limit_reached: bool
+    nodes: list[SubgraphNode]
+    edges: list[SubgraphEdge]
+
+
+class ServicePage(BaseModel):
+    items: list[ServiceView]
+    next_cursor: str | None
+    limit: int

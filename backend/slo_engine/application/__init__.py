@@ -1,0 +1,1 @@
+"""Use cases: they talk to ports, never to drivers."""

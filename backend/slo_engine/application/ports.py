@@ -1,0 +1,98 @@
+"""The ports use cases depend on; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from slo_engine.domain.cycles import Cycle
+from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
+
+Row = dict[str, Any]
+StoredProvenance = dict[tuple[str, str], dict[DiscoverySource, Observation]]
+
+
+class GraphStore(Protocol):
+    """Knows how to read and write the service dependency graph, whatever the backend."""
+
+    backend: str
+
+    def ping(self) -> None: ...
+
+    def apply_schema(self) -> None: ...
+
+    def compact(self) -> None: ...
+
+    # services
+    def upsert_services(self, services: list[ServiceRecord], rank: int, now_ms: int) -> int: ...
+
+    def existing_service_ids(self, service_ids: list[str]) -> set[str]: ...
+
+    def create_placeholder_services(self, service_ids: list[str], now_ms: int) -> int: ...
+
+    def list_services(
+        self, after: str, limit: int, filters: Mapping[str, Any]
+    ) -> list[Row]: ...
+
+    def get_service(self, service_id: str) -> Row | None: ...
+
+    # dependencies
+    def edge_provenance(self, pairs: list[tuple[str, str]]) -> StoredProvenance: ...
+
+    def upsert_dependencies(self, edges: list[ResolvedEdge], now_ms: int) -> int: ...
+
+    def mark_stale_dependencies(self, cutoff_ms: int, now_ms: int) -> int: ...
+
+    def dependency_pairs(self) -> list[tuple[str, str]]: ...
+
+    def downstream_edges(self, service_ids: list[str], include_stale: bool) -> list[Row]: ...
+
+    def upstream_edges(self, service_ids: list[str], include_stale: bool) -> list[Row]: ...
+
+    # cycles
+    def replace_supernodes(self, cycles: list[Cycle], now_ms: int) -> None: ...
+
+    def upsert_cycle_alerts(self, cycles: list[Cycle], now_ms: int) -> set[str]:
+        """Returns the ids of alerts created by this call."""
+        ...
+
+    def resolve_vanished_cycle_alerts(self, cycle_ids: list[str], now_ms: int) -> list[str]: ...
+
+    def list_cycle_alerts(self, status: str | None) -> list[Row]: ...
+
+    def get_cycle_alert(self, cycle_id: str) -> Row | None: ...
+
+    def update_cycle_alert(
+        self, cycle_id: str, status: str, acknowledged_by: str | None,
+        resolution_notes: str | None, now_ms: int,
+    ) -> bool: ...
+
+    # ingestions
+    def create_ingestion(
+        self, ingestion_id: str, source: str, nodes: int, edges: int, now_ms: int
+    ) -> None: ...
+
+    def finish_ingestion(
+        self, ingestion_id: str, status: str, result: Mapping[str, Any], now_ms: int
+    ) -> None: ...
+
+    def get_ingestion(self, ingestion_id: str) -> Row | None: ...
+
+
+class Clock(Protocol):
+    """Knows the current time in epoch milliseconds."""
+
+    def now_ms(self) -> int: ...
+
+
+class GraphWriteLock(Protocol):
+    """Knows how to serialise read-merge-write cycles on the graph across API replicas."""
+
+    def hold(self) -> AbstractContextManager[None]: ...
+
+
+class KeyValueHealth(Protocol):
+    """Knows whether the queue/cache server answers."""
+
+    def ping(self) -> None: ...

@@ -1,0 +1,9 @@
+// FalkorDB indexes, one statement per line block ending in ';'. Uniqueness constraints are
+// not Cypher on FalkorDB: the adapter issues GRAPH.CONSTRAINT for each UNIQUE_KEYS entry.
+// parameters: none
+// columns: none
+CREATE INDEX FOR (s:Service) ON (s.service_id);
+CREATE INDEX FOR (s:Service) ON (s.team);
+CREATE INDEX FOR (n:Supernode) ON (n.scc_id);
+CREATE INDEX FOR (c:CycleAlert) ON (c.cycle_id);
+CREATE INDEX FOR (i:Ingestion) ON (i.ingestion_id);

@@ -1,0 +1,57 @@
+"""The exceptions use cases raise; the API maps each to one RFC 7807 problem type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class SloEngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+@dataclass
+class InvalidInput(SloEngineError):
+    """A request broke a rule the schema cannot express; `problems` name each offending item."""
+
+    detail: str
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class NotFound(SloEngineError):
+    """Base for lookups that found nothing."""
+
+    kind: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} '{self.key}' does not exist."
+
+
+class ServiceNotFound(NotFound):
+    def __init__(self, service_id: str) -> None:
+        super().__init__("Service", service_id)
+
+
+class IngestionNotFound(NotFound):
+    def __init__(self, ingestion_id: str) -> None:
+        super().__init__("Ingestion", ingestion_id)
+
+
+class CycleAlertNotFound(NotFound):
+    def __init__(self, cycle_id: str) -> None:
+        super().__init__("Cycle alert", cycle_id)
+
+
+@dataclass
+class DependencyUnavailable(SloEngineError):
+    """A backing server (graph store, Redis, Prometheus) did not answer."""
+
+    component: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.component} is unavailable: {self.reason}"

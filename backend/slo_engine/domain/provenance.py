@@ -1,0 +1,103 @@
+"""Resolving one edge from what several discovery sources said about it.
+
+Each source keeps its own observation (attributes + time); the stored edge takes every
+attribute from the most trusted source that reported it (TRD FR-1 priority), and any
+source that reported a different value for it is a conflict worth surfacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slo_engine.domain.model import (
+    EDGE_ATTRIBUTES,
+    EDGE_DEFAULTS,
+    SOURCE_PRIORITY,
+    DiscoverySource,
+    Observation,
+    ResolvedEdge,
+)
+
+Provenance = Mapping[DiscoverySource, Observation]
+
+
+@dataclass(frozen=True)
+class AttributeConflict:
+    """Sources disagree on one attribute of one edge; `resolved_from` won by priority."""
+
+    source: str
+    target: str
+    attribute: str
+    values: dict[str, Any]
+    resolved_from: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "edge": [self.source, self.target],
+            "attribute": self.attribute,
+            "values": self.values,
+            "resolved_from": self.resolved_from,
+        }
+
+
+def by_priority(provenance: Provenance) -> list[DiscoverySource]:
+    """The sources present, most trusted first."""
+    return [source for source in SOURCE_PRIORITY if source in provenance]
+
+
+def resolve_attributes(provenance: Provenance) -> dict[str, Any]:
+    """Each attribute from the highest-priority source that reported a value for it."""
+    resolved: dict[str, Any] = dict(EDGE_DEFAULTS)
+    for attribute in EDGE_ATTRIBUTES:
+        for source in by_priority(provenance):
+            value = provenance[source].attributes.get(attribute)
+            if value is not None:
+                resolved[attribute] = value
+                break
+    return resolved
+
+
+def attribute_conflicts(source: str, target: str, provenance: Provenance) -> list[AttributeConflict]:
+    """Attributes for which two or more sources reported different non-null values."""
+    conflicts = []
+    for attribute in EDGE_ATTRIBUTES:
+        values = {
+            s.value: provenance[s].attributes[attribute]
+            for s in by_priority(provenance)
+            if provenance[s].attributes.get(attribute) is not None
+        }
+        if len({repr(v) for v in values.values()}) > 1:
+            winner = next(iter(values))
+            conflicts.append(AttributeConflict(source, target, attribute, values, winner))
+    return conflicts
+
+
+def corroborated_confidence(provenance: Provenance) -> float:
+    """1 - prod(1 - c_i): independent sources that agree an edge exists raise confidence."""
+    doubt = 1.0
+    for observation in provenance.values():
+        doubt *= 1.0 - observation.confidence_ratio
+    return round(1.0 - doubt, 6)
+
+
+def is_stale(last_observed_at_ms: int, now_ms: int, staleness_window_ms: int) -> bool:
+    """An edge no source has refreshed within the window is stale (kept, never deleted)."""
+    return now_ms - last_observed_at_ms > staleness_window_ms
+
+
+def resolve_edge(
+    source: str, target: str, provenance: Provenance, now_ms: int, staleness_window_ms: int
+) -> ResolvedEdge:
+    last_observed = max(o.observed_at_ms for o in provenance.values())
+    return ResolvedEdge(
+        source=source,
+        target=target,
+        attributes=resolve_attributes(provenance),
+        sources=[s.value for s in by_priority(provenance)],
+        confidence_ratio=corroborated_confidence(provenance),
+        last_observed_at_ms=last_observed,
+        is_stale=is_stale(last_observed, now_ms, staleness_window_ms),
+        provenance=dict(provenance),
+    )

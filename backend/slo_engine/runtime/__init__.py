@@ -1,0 +1,1 @@
+"""Settings, embedded servers and the composition root."""

@@ -1,0 +1,97 @@
+"""The one composition root: builds adapters and use cases for the API, workers and CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+import redis
+
+from slo_engine.adapters.graph.cypher_loader import QueryCatalog
+from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
+from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.redis_lock import RedisGraphWriteLock
+from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
+from slo_engine.domain.ingestion import IngestionLimits
+from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
+from slo_engine.runtime.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class SystemClock:
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+@dataclass
+class Container:
+    settings: Settings
+    graph: GraphRepository
+    redis: redis.Redis
+    clock: SystemClock
+    ingest: IngestDependencyGraph
+    servers: list[ServerProcess] = field(default_factory=list)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.graph.close()
+        with contextlib.suppress(Exception):
+            self.redis.close()
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def _graph_runner(settings: Settings, catalog: QueryCatalog, servers: list[ServerProcess]
+                  ) -> CypherRunner:
+    if settings.graph_backend == "neo4j":
+        if not settings.neo4j_uri:
+            raise ValueError("SLO_ENGINE_GRAPH_BACKEND=neo4j needs NEO4J_URI")
+        return Neo4jRunner(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
+                           catalog, settings.neo4j_database, settings.query_timeout_ms)
+    url = settings.falkordb_url
+    if url is None:
+        server = start_falkordb(settings.state_dir / "falkordb", settings.query_timeout_ms)
+        servers.append(server)
+        log.info("embedded FalkorDB pid %s on %s", server.pid, server.url)
+        url = server.url
+    return FalkorDBRunner(url, settings.falkordb_graph, catalog, settings.query_timeout_ms)
+
+
+def _redis_client(settings: Settings, servers: list[ServerProcess]) -> redis.Redis:
+    url = settings.redis_url
+    if url is None:
+        server = start_redis(settings.state_dir / "redis")
+        servers.append(server)
+        log.info("embedded Redis pid %s on %s", server.pid, server.url)
+        url = server.url
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+
+
+def bootstrap(settings: Settings) -> Container:
+    """Start what is embedded, connect to the rest, and apply the graph schema."""
+    catalog = QueryCatalog.load()
+    catalog.require(REQUIRED_QUERIES)
+    servers: list[ServerProcess] = []
+    try:
+        graph = GraphRepository(_graph_runner(settings, catalog, servers))
+        graph.apply_schema()
+        client = _redis_client(settings, servers)
+    except BaseException:
+        for server in reversed(servers):
+            server.stop()
+        raise
+    clock = SystemClock()
+    policy = IngestionPolicy(
+        IngestionLimits(settings.max_ingestion_nodes, settings.max_ingestion_edges,
+                        settings.allow_self_loops),
+        settings.staleness_window_ms,
+        settings.compact_after_edges,
+    )
+    lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
+    ingest = IngestDependencyGraph(graph, lock, clock, policy)
+    return Container(settings, graph, client, clock, ingest, servers)

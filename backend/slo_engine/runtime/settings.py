@@ -1,0 +1,61 @@
+"""One settings object, read once at start-up from the environment and an optional file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SETTINGS_FILE_VARIABLE = "SLO_ENGINE_SETTINGS_FILE"
+
+
+class Settings(BaseSettings):
+    """Every knob the engine has. Unset URLs mean: start that server embedded."""
+
+    model_config = SettingsConfigDict(env_prefix="SLO_ENGINE_", extra="ignore",
+                                      populate_by_name=True)
+
+    graph_backend: Literal["falkordb", "neo4j"] = "falkordb"
+    falkordb_url: str | None = Field(default=None, validation_alias=AliasChoices(
+        "FALKORDB_URL", "SLO_ENGINE_FALKORDB_URL", "falkordb_url"))
+    falkordb_graph: str = "slo_engine"
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices(
+        "NEO4J_URI", "SLO_ENGINE_NEO4J_URI", "neo4j_uri"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices(
+        "NEO4J_USER", "SLO_ENGINE_NEO4J_USER", "neo4j_user"))
+    neo4j_password: str = Field(default="", validation_alias=AliasChoices(
+        "NEO4J_PASSWORD", "SLO_ENGINE_NEO4J_PASSWORD", "neo4j_password"))
+    neo4j_database: str | None = Field(default=None, validation_alias=AliasChoices(
+        "NEO4J_DATABASE", "SLO_ENGINE_NEO4J_DATABASE", "neo4j_database"))
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices(
+        "REDIS_URL", "SLO_ENGINE_REDIS_URL", "redis_url"))
+    prometheus_url: str | None = Field(default=None, validation_alias=AliasChoices(
+        "PROMETHEUS_URL", "SLO_ENGINE_PROMETHEUS_URL", "prometheus_url"))
+
+    state_dir: Path = Path("state")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+
+    query_timeout_ms: int = Field(default=30_000, ge=100)
+    staleness_window_days: float = Field(default=7.0, gt=0)
+    max_ingestion_nodes: int = Field(default=50_000, ge=1)
+    max_ingestion_edges: int = Field(default=200_000, ge=1)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    allow_self_loops: bool = False
+    compact_after_edges: int = Field(default=10_000, ge=1)
+    graph_write_lock_seconds: int = Field(default=300, ge=1)
+
+    @property
+    def staleness_window_ms(self) -> int:
+        return int(self.staleness_window_days * 86_400_000)
+
+
+def load_settings(settings_file: Path | None = None) -> Settings:
+    """Environment variables win over the file (a dotenv-style KEY=value file)."""
+    if settings_file is None:
+        return Settings()
+    if not settings_file.is_file():
+        raise FileNotFoundError(f"settings file {settings_file} does not exist")
+    return Settings(_env_file=settings_file)  # type: ignore[call-arg]

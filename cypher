@@ -1,0 +1,1 @@
+backend/slo_engine/cypher

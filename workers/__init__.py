@@ -1,0 +1,1 @@
+"""RQ jobs and their schedule; each job calls one application use case."""
