@@ -1,63 +1,72 @@
 """FR-1 reads: the subgraph around a service, walked level by level to an exact depth.
 
-Walking in process (one query per level) tells each node's distance and whether the
-depth limit cut the walk short, which a variable-length Cypher pattern cannot report
-without enumerating paths.
+The walk runs over the in-process snapshot, so it knows each node's distance and
+whether the depth limit cut it short, which a variable-length Cypher pattern cannot
+report without enumerating paths.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from slo_engine.application.graph_snapshot import GraphSnapshot
 from slo_engine.application.ports import GraphStore, Row
 from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.model import Direction, ServiceType
 
-Fetch = Callable[[list[str]], list[Row]]
-
-# Node field -> the column carrying it on an edge row.
-NODE_FIELDS = {
-    "team": "neighbour_team",
-    "criticality": "neighbour_criticality",
-    "service_type": "neighbour_type",
-    "discovered": "neighbour_discovered",
-}
+Neighbours = Callable[[str], list[tuple[str, Row]]]
+NODE_FIELDS = ("team", "criticality", "service_type", "discovered")
 
 
 @dataclass
 class Walk:
     depth_of: dict[str, int] = field(default_factory=dict)
-    neighbours: dict[str, Row] = field(default_factory=dict)
     edges: list[Row] = field(default_factory=list)
     depth_limit_reached: bool = False
 
 
-def walk(fetch: Fetch, root: str, max_depth: int, include_external: bool) -> Walk:
+def walk(neighbours: Neighbours, root: str, max_depth: int) -> Walk:
+    """Breadth-first to max_depth; one more level is only looked at, to report truncation."""
     result = Walk(depth_of={root: 0})
     frontier = [root]
-    for level in range(1, max_depth + 2):
-        if not frontier:
-            break
-        rows = [r for r in fetch(frontier)
-                if include_external or r["neighbour_type"] != ServiceType.EXTERNAL]
-        if level > max_depth:
-            result.depth_limit_reached = any(r["neighbour"] not in result.depth_of for r in rows)
-            break
-        frontier = []
-        for row in rows:
-            result.edges.append(row)
-            neighbour = row["neighbour"]
-            if neighbour not in result.depth_of:
-                result.depth_of[neighbour] = level
-                result.neighbours[neighbour] = row
-                frontier.append(neighbour)
+    for level in range(1, max_depth + 1):
+        next_frontier = []
+        for service_id in frontier:
+            for neighbour, edge in neighbours(service_id):
+                result.edges.append(edge)
+                if neighbour not in result.depth_of:
+                    result.depth_of[neighbour] = level
+                    next_frontier.append(neighbour)
+        frontier = next_frontier
+    result.depth_limit_reached = any(
+        neighbour not in result.depth_of for s in frontier for neighbour, _ in neighbours(s)
+    )
     return result
+
+
+def _neighbours(
+    adjacency: Mapping[str, list[Row]], far_end: str, services: Mapping[str, Row],
+    include_external: bool, include_stale: bool,
+) -> Neighbours:
+    def neighbours(service_id: str) -> list[tuple[str, Row]]:
+        found = []
+        for edge in adjacency.get(service_id, ()):
+            if edge["is_stale"] and not include_stale:
+                continue
+            other = edge[far_end]
+            if not include_external and services[other]["service_type"] == ServiceType.EXTERNAL:
+                continue
+            found.append((other, edge))
+        return found
+
+    return neighbours
 
 
 def dependency_subgraph(
     graph: GraphStore,
+    snapshot: GraphSnapshot,
     service_id: str,
     direction: Direction,
     max_depth: int,
@@ -69,32 +78,37 @@ def dependency_subgraph(
         raise ServiceNotFound(service_id)
     walks: dict[str, Walk] = {}
     if direction in (Direction.DOWNSTREAM, Direction.BOTH):
-        walks["downstream"] = walk(lambda ids: graph.downstream_edges(ids, include_stale),
-                                   service_id, max_depth, include_external)
+        walks["downstream"] = walk(_neighbours(snapshot.out_edges, "target", snapshot.services,
+                                               include_external, include_stale),
+                                   service_id, max_depth)
     if direction in (Direction.UPSTREAM, Direction.BOTH):
-        walks["upstream"] = walk(lambda ids: graph.upstream_edges(ids, include_stale),
-                                 service_id, max_depth, include_external)
+        walks["upstream"] = walk(_neighbours(snapshot.in_edges, "source", snapshot.services,
+                                             include_external, include_stale),
+                                 service_id, max_depth)
     return {
         "service": service,
         "direction": direction.value,
         "max_depth": max_depth,
-        "nodes": _nodes(walks),
+        "nodes": _nodes(walks, snapshot.services, service_id),
         "edges": _edges(walks),
         "depth_limit_reached": any(w.depth_limit_reached for w in walks.values()),
     }
 
 
-def _nodes(walks: dict[str, Walk]) -> list[Row]:
+def _nodes(walks: dict[str, Walk], services: Mapping[str, Row], root: str) -> list[Row]:
     nodes: dict[str, Row] = {}
     for direction, w in walks.items():
-        for service_id, row in w.neighbours.items():
-            node = nodes.setdefault(service_id, {
-                "service_id": service_id,
-                **{name: row[column] for name, column in NODE_FIELDS.items()},
-                "downstream_depth": None,
-                "upstream_depth": None,
-            })
-            node[f"{direction}_depth"] = w.depth_of[service_id]
+        for service_id, depth in w.depth_of.items():
+            if service_id == root:
+                continue
+            node = nodes.get(service_id)
+            if node is None:
+                known = services.get(service_id, {})
+                node = nodes[service_id] = {
+                    "service_id": service_id, **{f: known.get(f) for f in NODE_FIELDS},
+                    "downstream_depth": None, "upstream_depth": None,
+                }
+            node[f"{direction}_depth"] = depth
     return sorted(nodes.values(), key=lambda n: n["service_id"])
 
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from slo_engine.application.ports import GraphStore
-from slo_engine.domain.cycles import Cycle, adjacency_from_pairs, find_cycles
+from slo_engine.domain.cycles import Cycle, find_cycles
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,9 @@ class CycleReport:
 def detect_cycles(graph: GraphStore, now_ms: int) -> CycleReport:
     """Run under the graph write lock: it replaces supernodes wholesale."""
     started = time.perf_counter()
-    pairs = graph.dependency_pairs()
+    adjacency = graph.dependency_pairs()
     read = time.perf_counter()
-    cycles = find_cycles(adjacency_from_pairs(pairs))
+    cycles = find_cycles(adjacency)
     computed = time.perf_counter()
     graph.replace_supernodes(cycles, now_ms)
     new_ids = graph.upsert_cycle_alerts(cycles, now_ms)

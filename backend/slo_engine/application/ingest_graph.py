@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slo_engine.application.detect_cycles import detect_cycles
+from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, GraphWriteLock
 from slo_engine.domain.errors import IngestionNotFound
 from slo_engine.domain.ingestion import (
@@ -32,9 +33,11 @@ class IngestionPolicy:
 
 class IngestDependencyGraph:
     def __init__(
-        self, graph: GraphStore, lock: GraphWriteLock, clock: Clock, policy: IngestionPolicy
+        self, graph: GraphStore, lock: GraphWriteLock, clock: Clock, policy: IngestionPolicy,
+        snapshots: SnapshotHolder,
     ) -> None:
         self._graph = graph
+        self._snapshots = snapshots
         self._lock = lock
         self._clock = clock
         self._policy = policy
@@ -58,6 +61,9 @@ class IngestDependencyGraph:
                                          self._clock.now_ms())
             raise
         self._graph.finish_ingestion(ingestion_id, "completed", result, self._clock.now_ms())
+        # After the status: a caller polling for completion need not wait for this process's
+        # reads to catch up (other replicas catch up on their next read anyway).
+        self._snapshots.refresh()
         return result
 
     def _merge(self, submission: GraphSubmission) -> dict[str, Any]:
@@ -71,6 +77,7 @@ class IngestDependencyGraph:
             merged = merge_submission(submission, stored, now, window)
             self._graph.upsert_dependencies(merged.edges, now)
             stale = self._graph.mark_stale_dependencies(now - window, now)
+            version = self._graph.bump_graph_version(now)
             written = time.perf_counter()
             cycles = detect_cycles(self._graph, now)
         if len(submission.edges) >= self._policy.compact_after_edges:
@@ -84,6 +91,7 @@ class IngestDependencyGraph:
             "conflicts_count": len(merged.conflicts),
             "edges_marked_stale": stale,
             "edges_stale_on_arrival": sum(1 for e in merged.edges if e.is_stale),
+            "graph_version": version,
             "cycles": cycles.as_dict(),
             "timings": {
                 "write_s": round(written - started, 4),

@@ -124,7 +124,8 @@ def merge_submission(
         provenance[submission.source] = observation_for(report, submission)
         edges.append(resolve_edge(report.source, report.target, provenance, now_ms,
                                   staleness_window_ms))
-        conflicts.extend(attribute_conflicts(report.source, report.target, provenance))
+        if len(provenance) > 1:  # one source cannot disagree with itself
+            conflicts.extend(attribute_conflicts(report.source, report.target, provenance))
     return MergeResult(edges, conflicts)
 
 

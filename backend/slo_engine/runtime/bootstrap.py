@@ -15,6 +15,7 @@ from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
+from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
@@ -34,6 +35,7 @@ class Container:
     graph: GraphRepository
     redis: redis.Redis
     clock: SystemClock
+    snapshots: SnapshotHolder
     ingest: IngestDependencyGraph
     servers: list[ServerProcess] = field(default_factory=list)
 
@@ -93,5 +95,6 @@ def bootstrap(settings: Settings) -> Container:
         settings.compact_after_edges,
     )
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
-    ingest = IngestDependencyGraph(graph, lock, clock, policy)
-    return Container(settings, graph, client, clock, ingest, servers)
+    snapshots = SnapshotHolder(graph)
+    ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
+    return Container(settings, graph, client, clock, snapshots, ingest, servers)

@@ -6,9 +6,10 @@ either backend, so metadata and provenance are stored as JSON text.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+import orjson
 
 from slo_engine.adapters.graph.runner import CypherRunner, Row
 from slo_engine.application.ports import StoredProvenance
@@ -27,7 +28,8 @@ REQUIRED_QUERIES = [
     "services/create_placeholder_services", "services/list_services", "services/get_service",
     "dependencies/edge_provenance", "dependencies/upsert_dependencies",
     "dependencies/mark_stale_dependencies", "dependencies/dependency_pairs",
-    "dependencies/downstream_edges", "dependencies/upstream_edges",
+    "dependencies/all_dependencies", "services/all_services",
+    "graph/bump_graph_version", "graph/graph_version",
     "cycles/delete_obsolete_supernodes", "cycles/upsert_supernodes",
     "cycles/upsert_cycle_alerts", "cycles/resolve_vanished_cycle_alerts",
     "cycles/list_cycle_alerts", "cycles/get_cycle_alert", "cycles/update_cycle_alert",
@@ -40,8 +42,31 @@ def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
+def grouped_by_source(
+    items: Iterable[tuple[str, Any]], item_key: str, size: int
+) -> Iterator[list[Row]]:
+    """(source, item) pairs -> batches of [{source, <item_key>: [item...]}], ~`size` items each."""
+    groups: dict[str, list[Any]] = {}
+    for source, item in items:
+        groups.setdefault(source, []).append(item)
+    batch: list[Row] = []
+    items = 0
+    for source, members in groups.items():
+        batch.append({"source": source, item_key: members})
+        items += len(members)
+        if items >= size:
+            yield batch
+            batch, items = [], 0
+    if batch:
+        yield batch
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
 def _json_or_empty(text: str | None) -> Any:
-    return json.loads(text) if text else {}
+    return orjson.loads(text) if text else {}
 
 
 def _service_row(row: Row) -> Row:
@@ -49,20 +74,20 @@ def _service_row(row: Row) -> Row:
 
 
 def provenance_to_json(provenance: Mapping[DiscoverySource, Observation]) -> str:
-    return json.dumps({
+    return _json_text({
         source.value: {
             "attributes": o.attributes,
             "observed_at": o.observed_at_ms,
             "confidence": o.confidence_ratio,
         }
         for source, o in provenance.items()
-    }, sort_keys=True)
+    })
 
 
 def provenance_from_json(text: str) -> dict[DiscoverySource, Observation]:
     return {
         DiscoverySource(source): Observation(o["attributes"], o["observed_at"], o["confidence"])
-        for source, o in json.loads(text).items()
+        for source, o in orjson.loads(text).items()
     }
 
 
@@ -70,13 +95,12 @@ def _edge_row(edge: ResolvedEdge) -> Row:
     attributes = edge.attributes
     retry = attributes.get("retry_config")
     return {
-        "source": edge.source,
         "target": edge.target,
         "communication_mode": attributes.get("communication_mode"),
         "criticality": attributes.get("criticality"),
         "protocol": attributes.get("protocol"),
         "timeout_ms": attributes.get("timeout_ms"),
-        "retry_config": json.dumps(retry, sort_keys=True) if retry is not None else None,
+        "retry_config": _json_text(retry) if retry is not None else None,
         "redundancy_group": attributes.get("redundancy_group"),
         "sources": edge.sources,
         "confidence_score": edge.confidence_ratio,
@@ -106,7 +130,7 @@ class GraphRepository:
     # services ------------------------------------------------------------------------
     def upsert_services(self, services: list[ServiceRecord], rank: int, now_ms: int) -> int:
         rows = [
-            {**service_properties(s), "metadata": json.dumps(s.metadata, sort_keys=True)}
+            {**service_properties(s), "metadata": _json_text(s.metadata)}
             for s in services
         ]
         return sum(
@@ -145,20 +169,20 @@ class GraphRepository:
     # dependencies --------------------------------------------------------------------
     def edge_provenance(self, pairs: list[tuple[str, str]]) -> StoredProvenance:
         stored: StoredProvenance = {}
-        for batch in batched([list(p) for p in pairs], READ_BATCH):
-            for row in self._runner.read("dependencies/edge_provenance", pairs=batch):
+        for batch in grouped_by_source(pairs, "targets", READ_BATCH):
+            for row in self._runner.read("dependencies/edge_provenance", groups=batch):
                 if row["provenance"]:
                     pair = (row["source"], row["target"])
                     stored[pair] = provenance_from_json(row["provenance"])
         return stored
 
     def upsert_dependencies(self, edges: list[ResolvedEdge], now_ms: int) -> int:
-        rows = [_edge_row(edge) for edge in edges]
+        rows = ((edge.source, _edge_row(edge)) for edge in edges)
         return sum(
-            self._runner.write("dependencies/upsert_dependencies", rows=batch, now=now_ms)[0][
+            self._runner.write("dependencies/upsert_dependencies", groups=batch, now=now_ms)[0][
                 "upserted"
             ]
-            for batch in batched(rows, WRITE_BATCH)
+            for batch in grouped_by_source(rows, "edges", WRITE_BATCH)
         )
 
     def mark_stale_dependencies(self, cutoff_ms: int, now_ms: int) -> int:
@@ -166,17 +190,23 @@ class GraphRepository:
                                   now=now_ms)
         return int(rows[0]["marked"])
 
-    def dependency_pairs(self) -> list[tuple[str, str]]:
+    def dependency_pairs(self) -> dict[str, list[str]]:
         rows = self._runner.read("dependencies/dependency_pairs")
-        return [(row["source"], row["target"]) for row in rows]
+        return {row["source"]: row["targets"] for row in rows}
 
-    def downstream_edges(self, service_ids: list[str], include_stale: bool) -> list[Row]:
-        return self._runner.read("dependencies/downstream_edges", service_ids=service_ids,
-                                 include_stale=include_stale)
+    def all_services(self) -> list[Row]:
+        return self._runner.read("services/all_services")
 
-    def upstream_edges(self, service_ids: list[str], include_stale: bool) -> list[Row]:
-        return self._runner.read("dependencies/upstream_edges", service_ids=service_ids,
-                                 include_stale=include_stale)
+    def all_dependencies(self) -> list[Row]:
+        return self._runner.read("dependencies/all_dependencies")
+
+    # graph version -------------------------------------------------------------------
+    def bump_graph_version(self, now_ms: int) -> int:
+        return int(self._runner.write("graph/bump_graph_version", now=now_ms)[0]["version"])
+
+    def graph_version(self) -> int:
+        rows = self._runner.read("graph/graph_version")
+        return int(rows[0]["version"]) if rows else 0
 
     # cycles --------------------------------------------------------------------------
     def replace_supernodes(self, cycles: list[Cycle], now_ms: int) -> None:
@@ -230,7 +260,7 @@ class GraphRepository:
         self, ingestion_id: str, status: str, result: Mapping[str, Any], now_ms: int
     ) -> None:
         self._runner.write("ingestions/finish_ingestion", ingestion_id=ingestion_id,
-                           status=status, result=json.dumps(result, sort_keys=True), now=now_ms)
+                           status=status, result=_json_text(result), now=now_ms)
 
     def get_ingestion(self, ingestion_id: str) -> Row | None:
         rows = self._runner.read("ingestions/get_ingestion", ingestion_id=ingestion_id)

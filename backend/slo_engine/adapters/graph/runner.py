@@ -12,6 +12,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("Supernode", "scc_id"),
     ("CycleAlert", "cycle_id"),
     ("Ingestion", "ingestion_id"),
+    ("GraphState", "name"),
 )
 
 

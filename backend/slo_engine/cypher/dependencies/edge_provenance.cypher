@@ -1,6 +1,8 @@
-// What each source last said about the given ordered pairs, as stored JSON.
-// parameters: $pairs [[source, target]]
+// What each source last said about the given edges, as stored JSON; edges are grouped by
+// caller so each caller is looked up once.
+// parameters: $groups [{source, targets: [service_id]}]
 // columns: source, target, provenance
-UNWIND $pairs AS pair
-MATCH (a:Service {service_id: pair[0]})-[e:DEPENDS_ON]->(b:Service {service_id: pair[1]})
+UNWIND $groups AS g
+MATCH (a:Service {service_id: g.source})-[e:DEPENDS_ON]->(b:Service)
+WHERE b.service_id IN g.targets
 RETURN a.service_id AS source, b.service_id AS target, e.provenance AS provenance

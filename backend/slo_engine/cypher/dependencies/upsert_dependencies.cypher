@@ -1,8 +1,10 @@
-// Writes resolved edges: one DEPENDS_ON per ordered pair, attributes resolved by source priority.
-// parameters: $rows [{source, target, communication_mode, criticality, protocol, timeout_ms, retry_config, redundancy_group, sources, confidence_score, last_observed_at, is_stale, provenance}], $now
+// Writes resolved edges: one DEPENDS_ON per ordered pair, attributes resolved by source
+// priority; edges are grouped by caller so each caller is looked up once.
+// parameters: $groups [{source, edges: [{target, communication_mode, criticality, protocol, timeout_ms, retry_config, redundancy_group, sources, confidence_score, last_observed_at, is_stale, provenance}]}], $now
 // columns: upserted
-UNWIND $rows AS row
-MATCH (a:Service {service_id: row.source})
+UNWIND $groups AS g
+MATCH (a:Service {service_id: g.source})
+UNWIND g.edges AS row
 MATCH (b:Service {service_id: row.target})
 MERGE (a)-[e:DEPENDS_ON]->(b)
 ON CREATE SET e.created_at = $now
