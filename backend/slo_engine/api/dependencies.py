@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, BackgroundTasks, Path, Query
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 
 from slo_engine.api.ingestion_schemas import (
     SERVICE_ID_PATTERN,
@@ -128,11 +129,11 @@ def get_dependency_subgraph(
     depth: Annotated[int, Query(ge=1, le=10, description="Hops to follow")] = 3,
     include_external: bool = True,
     include_stale: bool = False,
-) -> ORJSONResponse:
+) -> Response:
     subgraph = dependency_subgraph(container.graph, container.snapshots.current(), service_id,
                                    direction, depth, include_external, include_stale)
     # Built as plain data and serialised once: a 10-hop answer can hold tens of thousands
     # of edges, and validating each through pydantic would dominate the request.
     subgraph["service"] = service_view(subgraph["service"])
     subgraph["edges"] = [_edge_view(row) for row in subgraph["edges"]]
-    return ORJSONResponse(subgraph)
+    return Response(orjson.dumps(subgraph), media_type="application/json")

@@ -92,7 +92,7 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
                    f"The {error.component} is not answering; retry shortly.")
 
 
-async def _too_large(request: Request, error: Exception) -> JSONResponse:
+async def too_large(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, BodyTooLarge)
     return problem(request, 413, "payload-too-large", "Payload Too Large",
                    f"The request body exceeds {error.limit_bytes} bytes; split it into "
@@ -120,7 +120,7 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     InvalidInput: _invalid_input,
     NotFound: _not_found,
     DependencyUnavailable: _unavailable,
-    BodyTooLarge: _too_large,
+    BodyTooLarge: too_large,
     StarletteHTTPException: _http_error,
     Exception: _unexpected,
 }

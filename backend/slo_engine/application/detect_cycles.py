@@ -28,7 +28,7 @@ class CycleReport:
         }
 
 
-def detect_cycles(graph: GraphStore, now_ms: int) -> CycleReport:
+def detect_cycles(graph: GraphStore, ingestion_id: str, now_ms: int) -> CycleReport:
     """Run under the graph write lock: it replaces supernodes wholesale."""
     started = time.perf_counter()
     adjacency = graph.dependency_pairs()
@@ -36,7 +36,7 @@ def detect_cycles(graph: GraphStore, now_ms: int) -> CycleReport:
     cycles = find_cycles(adjacency)
     computed = time.perf_counter()
     graph.replace_supernodes(cycles, now_ms)
-    new_ids = graph.upsert_cycle_alerts(cycles, now_ms)
+    new_ids = graph.upsert_cycle_alerts(cycles, ingestion_id, now_ms)
     resolved = graph.resolve_vanished_cycle_alerts([c.cycle_id for c in cycles], now_ms)
     done = time.perf_counter()
     return CycleReport(cycles, new_ids, resolved, done - started, {

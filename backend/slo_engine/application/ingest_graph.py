@@ -54,7 +54,7 @@ class IngestDependencyGraph:
     def process(self, ingestion_id: str, submission: GraphSubmission) -> dict[str, Any]:
         """Merge an accepted submission and record the outcome; a failure is recorded, then raised."""
         try:
-            result = self._merge(submission)
+            result = self._merge(ingestion_id, submission)
         except Exception as error:
             log.exception("ingestion %s failed", ingestion_id)
             self._graph.finish_ingestion(ingestion_id, "failed", {"error": str(error)},
@@ -66,7 +66,7 @@ class IngestDependencyGraph:
         self._snapshots.refresh()
         return result
 
-    def _merge(self, submission: GraphSubmission) -> dict[str, Any]:
+    def _merge(self, ingestion_id: str, submission: GraphSubmission) -> dict[str, Any]:
         started = time.perf_counter()
         with self._lock.hold():
             now = self._clock.now_ms()
@@ -79,7 +79,7 @@ class IngestDependencyGraph:
             stale = self._graph.mark_stale_dependencies(now - window, now)
             version = self._graph.bump_graph_version(now)
             written = time.perf_counter()
-            cycles = detect_cycles(self._graph, now)
+            cycles = detect_cycles(self._graph, ingestion_id, now)
         if len(submission.edges) >= self._policy.compact_after_edges:
             self._graph.compact()
         return {

@@ -59,7 +59,9 @@ class GraphStore(Protocol):
     # cycles
     def replace_supernodes(self, cycles: list[Cycle], now_ms: int) -> None: ...
 
-    def upsert_cycle_alerts(self, cycles: list[Cycle], now_ms: int) -> set[str]:
+    def upsert_cycle_alerts(
+        self, cycles: list[Cycle], ingestion_id: str, now_ms: int
+    ) -> set[str]:
         """Returns the ids of alerts created by this call."""
         ...
 

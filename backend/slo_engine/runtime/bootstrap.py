@@ -16,6 +16,7 @@ from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphReposito
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.application.graph_snapshot import SnapshotHolder
+from slo_engine.application.ports import Clock
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
@@ -34,7 +35,7 @@ class Container:
     settings: Settings
     graph: GraphRepository
     redis: redis.Redis
-    clock: SystemClock
+    clock: Clock
     snapshots: SnapshotHolder
     ingest: IngestDependencyGraph
     servers: list[ServerProcess] = field(default_factory=list)
@@ -74,7 +75,7 @@ def _redis_client(settings: Settings, servers: list[ServerProcess]) -> redis.Red
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
 
 
-def bootstrap(settings: Settings) -> Container:
+def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
     catalog.require(REQUIRED_QUERIES)
@@ -87,7 +88,7 @@ def bootstrap(settings: Settings) -> Container:
         for server in reversed(servers):
             server.stop()
         raise
-    clock = SystemClock()
+    clock = clock or SystemClock()
     policy = IngestionPolicy(
         IngestionLimits(settings.max_ingestion_nodes, settings.max_ingestion_edges,
                         settings.allow_self_loops),

@@ -216,14 +216,17 @@ class GraphRepository:
         for batch in batched(rows, WRITE_BATCH):
             self._runner.write("cycles/upsert_supernodes", rows=batch, now=now_ms)
 
-    def upsert_cycle_alerts(self, cycles: list[Cycle], now_ms: int) -> set[str]:
+    def upsert_cycle_alerts(
+        self, cycles: list[Cycle], ingestion_id: str, now_ms: int
+    ) -> set[str]:
         rows = [
             {"cycle_id": c.cycle_id, "cycle_path": list(c.path), "members": list(c.members)}
             for c in cycles
         ]
         created: set[str] = set()
         for batch in batched(rows, WRITE_BATCH):
-            result = self._runner.write("cycles/upsert_cycle_alerts", rows=batch, now=now_ms)
+            result = self._runner.write("cycles/upsert_cycle_alerts", rows=batch,
+                                        ingestion_id=ingestion_id, now=now_ms)
             created.update(row["cycle_id"] for row in result if row["is_new"])
         return created
 

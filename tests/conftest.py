@@ -1,0 +1,105 @@
+"""Real servers for the whole test session: an embedded FalkorDB and Redis, started by the
+same runtime code the product uses, on free loopback ports, stopped by process id."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from slo_engine.adapters.graph.cypher_loader import QueryCatalog
+from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
+from slo_engine.adapters.graph.repository import GraphRepository
+from slo_engine.runtime.bootstrap import Container, bootstrap
+from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
+from slo_engine.runtime.settings import Settings
+
+NEO4J_URI = os.environ.get("NEO4J_URI")
+
+
+@pytest.fixture(scope="session")
+def falkordb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = start_falkordb(tmp_path_factory.mktemp("falkordb"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> QueryCatalog:
+    return QueryCatalog.load()
+
+
+def _neo4j_repository(catalog: QueryCatalog) -> GraphRepository:
+    runner = Neo4jRunner(NEO4J_URI or "", os.environ.get("NEO4J_USER", "neo4j"),
+                         os.environ.get("NEO4J_PASSWORD", ""), catalog)
+    repository = GraphRepository(runner)
+    repository.apply_schema()
+    with runner._driver.session() as session:  # a clean database per test
+        session.run("MATCH (n) DETACH DELETE n").consume()
+    return repository
+
+
+@pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def graph_store(
+    request: pytest.FixtureRequest, falkordb_server: ServerProcess, catalog: QueryCatalog
+) -> Iterator[GraphRepository]:
+    """The GraphStore port on every backend this machine can reach."""
+    if request.param == "neo4j":
+        if not NEO4J_URI:
+            pytest.skip("NEO4J_URI is not set; the Neo4j contract runs where a server exists")
+        repository = _neo4j_repository(catalog)
+    else:
+        # A graph of its own per test: FalkorDB keys graphs by name, so this isolates tests.
+        runner = FalkorDBRunner(falkordb_server.url, f"test-{uuid.uuid4().hex[:12]}", catalog)
+        repository = GraphRepository(runner)
+        repository.apply_schema()
+    yield repository
+    repository.close()
+
+
+def settings_for(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,
+                 **overrides: object) -> Settings:
+    return Settings(
+        falkordb_url=falkordb.url, redis_url=redis.url, state_dir=tmp_path,
+        falkordb_graph=f"test-{uuid.uuid4().hex[:12]}", **overrides,  # type: ignore[arg-type]
+    )
+
+
+class SettableClock:
+    """A real clock whose time the test sets, so staleness windows can pass instantly."""
+
+    def __init__(self) -> None:
+        self.now = time.time_ns() // 1_000_000
+
+    def now_ms(self) -> int:
+        return self.now
+
+    def advance_days(self, days: float) -> None:
+        self.now += int(days * 86_400_000)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+def container(
+    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
+    clock: SettableClock,
+) -> Iterator[Container]:
+    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path), clock)
+    yield built
+    built.close()

@@ -1,0 +1,203 @@
+"""The GraphStore contract: every backend must behave exactly like this."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
+from slo_engine.adapters.graph.repository import GraphRepository
+from slo_engine.domain.cycles import Cycle
+from slo_engine.domain.model import (
+    DiscoverySource,
+    Observation,
+    ResolvedEdge,
+    ServiceCriticality,
+    ServiceRecord,
+)
+
+MANUAL, K8S = DiscoverySource.MANUAL.rank, DiscoverySource.KUBERNETES.rank
+
+
+def edge(source: str, target: str, observed: int = 1_000, stale: bool = False,
+         **attributes: object) -> ResolvedEdge:
+    attrs = {"communication_mode": "sync", "criticality": "hard", **attributes}
+    provenance = {DiscoverySource.SERVICE_MESH: Observation(attrs, observed, 0.95)}
+    return ResolvedEdge(source, target, attrs, ["service_mesh"], 0.95, observed, stale,
+                        provenance)
+
+
+def test_a_described_service_reads_back_with_its_metadata(graph_store: GraphRepository) -> None:
+    nasty = 'quote " backslash \\ newline \n unicode é'
+    graph_store.upsert_services([ServiceRecord(
+        "checkout", team="payments", criticality=ServiceCriticality.HIGH, tier=1,
+        metadata={"runtime": "python3.12", "notes": nasty})], MANUAL, 5)
+    service = graph_store.get_service("checkout")
+    assert service is not None
+    assert (service["team"], service["criticality"], service["tier"]) == ("payments", "high", 1)
+    assert service["metadata"] == {"runtime": "python3.12", "notes": nasty}
+    assert service["discovered"] is False
+    assert (service["created_at"], service["upstream_count"], service["scc_id"]) == (5, 0, None)
+
+
+def test_a_less_trusted_source_does_not_overwrite_a_more_trusted_one(
+    graph_store: GraphRepository,
+) -> None:
+    graph_store.upsert_services([ServiceRecord("api", team="core")], MANUAL, 1)
+    graph_store.upsert_services([ServiceRecord("api", team="k8s-guess")], K8S, 2)
+    service = graph_store.get_service("api")
+    assert service is not None and service["team"] == "core"
+    graph_store.upsert_services([ServiceRecord("api", team="core-platform")], MANUAL, 3)
+    service = graph_store.get_service("api")
+    assert service is not None and service["team"] == "core-platform"
+
+
+def test_a_placeholder_is_discovered_until_described(graph_store: GraphRepository) -> None:
+    graph_store.create_placeholder_services(["ghost"], 1)
+    assert graph_store.existing_service_ids(["ghost", "other"]) == {"ghost"}
+    assert graph_store.get_service("ghost")["discovered"] is True  # type: ignore[index]
+    graph_store.upsert_services([ServiceRecord("ghost", team="found")], K8S, 2)
+    described = graph_store.get_service("ghost")
+    assert described is not None
+    assert (described["discovered"], described["team"]) == (False, "found")
+
+
+def test_services_list_in_id_order_after_a_cursor_with_filters(
+    graph_store: GraphRepository,
+) -> None:
+    graph_store.upsert_services(
+        [ServiceRecord(f"svc-{i}", team="a" if i % 2 else "b") for i in range(5)], MANUAL, 1)
+    page = graph_store.list_services("svc-1", 10, {})
+    assert [s["service_id"] for s in page] == ["svc-2", "svc-3", "svc-4"]
+    team_a = graph_store.list_services("", 10, {"team": "a"})
+    assert [s["service_id"] for s in team_a] == ["svc-1", "svc-3"]
+
+
+def test_edges_round_trip_with_attributes_and_provenance(graph_store: GraphRepository) -> None:
+    graph_store.create_placeholder_services(["a", "b", "c"], 1)
+    graph_store.upsert_dependencies([
+        edge("a", "b", protocol="grpc", timeout_ms=500, retry_config={"max_retries": 3}),
+        edge("a", "c", redundancy_group="replicas"),
+    ], 2)
+    provenance = graph_store.edge_provenance([("a", "b"), ("b", "a")])
+    assert list(provenance) == [("a", "b")]
+    observation = provenance[("a", "b")][DiscoverySource.SERVICE_MESH]
+    assert observation.attributes["retry_config"] == {"max_retries": 3}
+    assert (observation.observed_at_ms, observation.confidence_ratio) == (1_000, 0.95)
+    edges = {(e["source"], e["target"]): e for e in graph_store.all_dependencies()}
+    assert edges[("a", "b")]["protocol"] == "grpc"
+    assert edges[("a", "b")]["sources"] == ["service_mesh"]
+    assert edges[("a", "c")]["redundancy_group"] == "replicas"
+    assert graph_store.get_service("a")["downstream_count"] == 2  # type: ignore[index]
+
+
+def test_upserting_the_same_edge_again_updates_it_in_place(graph_store: GraphRepository) -> None:
+    graph_store.create_placeholder_services(["a", "b"], 1)
+    graph_store.upsert_dependencies([edge("a", "b", protocol="http")], 2)
+    graph_store.upsert_dependencies([edge("a", "b", protocol="grpc")], 3)
+    (only,) = graph_store.all_dependencies()
+    assert only["protocol"] == "grpc"
+
+
+def test_edges_older_than_the_cutoff_are_marked_stale_and_kept(
+    graph_store: GraphRepository,
+) -> None:
+    graph_store.create_placeholder_services(["a", "b", "c"], 1)
+    graph_store.upsert_dependencies([edge("a", "b", observed=100), edge("a", "c", observed=900)],
+                                    1_000)
+    assert graph_store.mark_stale_dependencies(cutoff_ms=500, now_ms=1_000) == 1
+    assert graph_store.mark_stale_dependencies(cutoff_ms=500, now_ms=1_000) == 0
+    stale = {(e["source"], e["target"]): e["is_stale"] for e in graph_store.all_dependencies()}
+    assert stale == {("a", "b"): True, ("a", "c"): False}
+    assert graph_store.dependency_pairs() == {"a": ["c"]}
+
+
+def test_cycles_are_stored_once_and_resolved_when_they_vanish(
+    graph_store: GraphRepository,
+) -> None:
+    graph_store.create_placeholder_services(["a", "b", "c"], 1)
+    loop = Cycle(("a", "b"), ("a", "b", "a"))
+    assert graph_store.upsert_cycle_alerts([loop], "i-1", 10) == {loop.cycle_id}
+    assert graph_store.upsert_cycle_alerts([loop], "i-2", 10) == set()
+    graph_store.replace_supernodes([loop], 10)
+    graph_store.replace_supernodes([loop], 20)
+    assert graph_store.get_service("a")["scc_id"] == loop.cycle_id  # type: ignore[index]
+    (alert,) = graph_store.list_cycle_alerts(None)
+    assert (alert["cycle_path"], alert["status"], alert["detected_at"]) == (
+        ["a", "b", "a"], "open", 10)
+    assert graph_store.resolve_vanished_cycle_alerts([], 30) == [loop.cycle_id]
+    graph_store.replace_supernodes([], 30)
+    assert graph_store.get_service("a")["scc_id"] is None  # type: ignore[index]
+    assert graph_store.list_cycle_alerts("open") == []
+
+
+def test_a_resolved_cycle_that_returns_is_reopened(graph_store: GraphRepository) -> None:
+    loop = Cycle(("a", "b"), ("a", "b", "a"))
+    graph_store.upsert_cycle_alerts([loop], "i-1", 10)
+    assert graph_store.update_cycle_alert(loop.cycle_id, "resolved", "sre@x", "split it", 20)
+    graph_store.upsert_cycle_alerts([loop], "i-2", 30)
+    alert = graph_store.get_cycle_alert(loop.cycle_id)
+    assert alert is not None
+    assert (alert["status"], alert["acknowledged_by"]) == ("open", "sre@x")
+
+
+def test_updating_an_unknown_cycle_alert_reports_nothing_updated(
+    graph_store: GraphRepository,
+) -> None:
+    assert graph_store.update_cycle_alert("scc-none", "acknowledged", None, None, 1) is False
+
+
+def test_an_ingestion_record_tracks_its_outcome(graph_store: GraphRepository) -> None:
+    graph_store.create_ingestion("i-1", "manual", 2, 3, 10)
+    assert graph_store.get_ingestion("i-1")["status"] == "processing"  # type: ignore[index]
+    graph_store.finish_ingestion("i-1", "completed", {"edges_upserted": 3}, 20)
+    record = graph_store.get_ingestion("i-1")
+    assert record is not None
+    assert (record["status"], record["result"], record["completed_at"]) == (
+        "completed", {"edges_upserted": 3}, 20)
+    assert graph_store.get_ingestion("i-2") is None
+
+
+def test_the_graph_version_counts_changes(graph_store: GraphRepository) -> None:
+    assert graph_store.graph_version() == 0
+    assert graph_store.bump_graph_version(1) == 1
+    assert graph_store.bump_graph_version(2) == 2
+    assert graph_store.graph_version() == 2
+
+
+def test_concurrent_upserts_of_the_same_services_create_each_once(
+    graph_store: GraphRepository,
+) -> None:
+    services = [ServiceRecord(f"svc-{i}") for i in range(200)]
+    errors: list[Exception] = []
+
+    def upsert() -> None:
+        try:
+            graph_store.upsert_services(services, MANUAL, 1)
+        except Exception as error:  # collected and asserted on below
+            errors.append(error)
+
+    threads = [threading.Thread(target=upsert) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(graph_store.all_services()) == 200
+
+
+def test_the_store_refuses_a_second_service_with_the_same_id(
+    graph_store: GraphRepository,
+) -> None:
+    """Uniqueness is enforced by the database itself, not only by MERGE."""
+    graph_store.create_placeholder_services(["dup"], 1)
+    duplicate = "CREATE (:Service {service_id: 'dup'})"
+    runner = graph_store._runner
+    with pytest.raises(Exception, match="(?i)unique|already exists"):
+        if isinstance(runner, FalkorDBRunner):
+            runner._graph.query(duplicate)
+        else:
+            assert isinstance(runner, Neo4jRunner)
+            with runner._driver.session() as session:
+                session.run(duplicate).consume()

@@ -1,0 +1,32 @@
+"""Building and posting submissions in integration tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+INGEST = "/api/v1/services/dependencies"
+
+
+def graph(source: str, edges: list[tuple[str, str]] | list[tuple[str, str, dict[str, Any]]],
+          nodes: list[str | dict[str, Any]] = (), **extra: Any) -> dict[str, Any]:  # type: ignore[assignment]
+    return {
+        "source": source,
+        "nodes": [n if isinstance(n, dict) else {"service_id": n} for n in nodes],
+        "edges": [{"source": e[0], "target": e[1],
+                   "attributes": e[2] if len(e) > 2 else {}} for e in edges],  # type: ignore[misc]
+        **extra,
+    }
+
+
+def ingest(client: TestClient, payload: dict[str, Any]) -> dict[str, Any]:
+    """Post and return the finished ingestion (TestClient runs background work before returning)."""
+    response = client.post(INGEST, json=payload)
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    status = client.get(accepted["status_url"])
+    assert status.status_code == 200, status.text
+    body: dict[str, Any] = status.json()
+    assert body["status"] == "completed", body
+    return body

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+import pytest
+
+from slo_engine.runtime.settings import load_settings
+
+
+def test_the_documented_variables_configure_the_backends(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLO_ENGINE_GRAPH_BACKEND", "neo4j")
+    monkeypatch.setenv("NEO4J_URI", "bolt://graph:7687")
+    monkeypatch.setenv("NEO4J_PASSWORD", "secret")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("SLO_ENGINE_STATE_DIR", "/var/lib/slo")
+    settings = load_settings()
+    assert settings.graph_backend == "neo4j"
+    assert settings.neo4j_uri == "bolt://graph:7687"
+    assert settings.neo4j_password == "secret"
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.state_dir == Path("/var/lib/slo")
+
+
+def test_nothing_configured_means_everything_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FALKORDB_URL", "REDIS_URL", "NEO4J_URI", "SLO_ENGINE_GRAPH_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.graph_backend == "falkordb"
+    assert settings.falkordb_url is None and settings.redis_url is None
+    assert settings.staleness_window_ms == 7 * 86_400_000
+
+
+def test_a_settings_file_is_read_and_the_environment_wins_over_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "engine.env"
+    file.write_text("SLO_ENGINE_STALENESS_WINDOW_DAYS=3\nREDIS_URL=redis://from-file:1/0\n")
+    monkeypatch.setenv("REDIS_URL", "redis://from-env:2/0")
+    settings = load_settings(file)
+    assert settings.staleness_window_days == 3
+    assert settings.redis_url == "redis://from-env:2/0"
+
+
+def test_a_missing_settings_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nope.env"):
+        load_settings(tmp_path / "nope.env")
+
+
+def test_an_unknown_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLO_ENGINE_GRAPH_BACKEND", "postgres")
+    with pytest.raises(ValueError, match="graph_backend"):
+        load_settings()
