@@ -1,0 +1,89 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from slo_engine.cli import app
+from slo_engine.runtime.bootstrap import Container
+from slo_engine.runtime.processes import free_port
+from slo_engine.runtime.server import api_on_thread
+
+SLO_ENGINE = [sys.executable, "-m", "slo_engine.cli"]
+
+
+def test_ingest_posts_a_file_and_prints_the_finished_ingestion(
+    container: Container, tmp_path: Path
+) -> None:
+    file = tmp_path / "graph.json"
+    file.write_text(json.dumps({"source": "manual", "edges": [
+        {"source": "a", "target": "b"}, {"source": "b", "target": "a"}]}))
+    with api_on_thread(container) as api:
+        result = CliRunner().invoke(app, ["ingest", str(file), "--api", api.base_url])
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.output)
+    assert status["status"] == "completed"
+    assert status["result"]["cycles"]["new"][0]["cycle_path"] == ["a", "b", "a"]
+
+
+def test_ingest_shows_the_problem_when_the_file_is_invalid(
+    container: Container, tmp_path: Path
+) -> None:
+    file = tmp_path / "graph.json"
+    file.write_text(json.dumps({"source": "manual", "edges": [{"source": "a", "target": "a"}]}))
+    with api_on_thread(container) as api:
+        result = CliRunner().invoke(app, ["ingest", str(file), "--api", api.base_url])
+    assert result.exit_code == 1
+    assert "depends on itself" in result.output
+
+
+def test_ingest_says_how_to_start_the_api_when_none_answers(tmp_path: Path) -> None:
+    file = tmp_path / "graph.json"
+    file.write_text("{}")
+    url = f"http://127.0.0.1:{free_port()}"
+    result = CliRunner().invoke(app, ["ingest", str(file), "--api", url])
+    assert result.exit_code == 2
+    assert "start it with `make run`" in result.output
+
+
+def test_serve_with_the_demo_answers_then_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "SLO_ENGINE_STATE_DIR": str(tmp_path)}
+    for name in ("FALKORDB_URL", "REDIS_URL", "NEO4J_URI"):
+        env.pop(name, None)
+    server = subprocess.Popen([*SLO_ENGINE, "serve", "--demo", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read().decode()  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{base}/api/v1/health/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "serve did not become ready"
+            time.sleep(0.1)
+        services = httpx.get(f"{base}/api/v1/services", params={"limit": 1000}).json()["items"]
+        assert len(services) == 42
+        checkout = httpx.get(f"{base}/api/v1/services/checkout-service/dependencies",
+                             params={"direction": "downstream", "depth": 3}).json()
+        assert "stripe-api" in {n["service_id"] for n in checkout["nodes"]}
+        cycles = httpx.get(f"{base}/api/v1/graph/cycles").json()["items"]
+        assert [c["members"] for c in cycles] == [["inventory-service", "pricing-service"]]
+        pids = [int((tmp_path / d / "server.pid").read_text()) for d in ("falkordb", "redis")]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
