@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import time
 from importlib import resources
@@ -47,6 +48,9 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings(settings_file)
+    # uvicorn drains requests on SIGTERM, then re-raises the signal with the handler it found
+    # installed; this one turns that into SystemExit so the embedded servers are stopped.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     container = bootstrap(settings)
     try:
         if demo:
@@ -55,6 +59,10 @@ def serve(
                     port=port or settings.api_port, log_level="info")
     finally:
         container.close()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _load_demo(container: Any) -> None:
@@ -72,8 +80,9 @@ def _load_demo(container: Any) -> None:
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="A JSON submission as POST /services/dependencies takes")],
+    file: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, readable=True,
+        help="A JSON submission, as POST /api/v1/services/dependencies takes it")],
     api: Annotated[str, typer.Option(envvar="SLO_ENGINE_API_URL",
                                      help="Base URL of a running API")] = "http://127.0.0.1:8080",
     wait: Annotated[bool, typer.Option(help="Wait for the ingestion to finish")] = True,

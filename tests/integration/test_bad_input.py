@@ -19,7 +19,8 @@ def assert_problem(response: object, status: int, pointer: str | None = None) ->
     assert response.status_code == status, response.text  # type: ignore[attr-defined]
     assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
     body: dict = response.json()  # type: ignore[attr-defined]
-    assert body["status"] == status and body["instance"] == INGEST
+    assert body["status"] == status
+    assert body["instance"] == INGEST
     if pointer:
         assert pointer in [e["pointer"] for e in body["errors"]], body
         assert pointer in body["detail"]

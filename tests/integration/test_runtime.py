@@ -24,7 +24,8 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    state = Path(f"/proc/{pid}/stat")
+    return state.exists() and state.read_text().split()[2] != "Z"
 
 
 def repository(url: str) -> GraphRepository:
@@ -99,7 +100,8 @@ def test_stop_escalates_to_sigkill_when_sigterm_is_ignored(tmp_path: Path) -> No
                                  "signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                                  "print('ignoring', flush=True); time.sleep(60)"],
                                 stdout=subprocess.PIPE)
-    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ignoring\n"
+    assert stubborn.stdout is not None
+    assert stubborn.stdout.readline() == b"ignoring\n"
     server = ServerProcess("stubborn", stubborn, 0, tmp_path)
     server.stop(grace_s=0.5)
     assert stubborn.returncode == -signal.SIGKILL

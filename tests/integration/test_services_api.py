@@ -26,7 +26,9 @@ def test_services_filter_by_team_criticality_and_discovery(client: TestClient) -
         {"service_id": "web", "metadata": {"team": "edge", "criticality": "low"}},
     ]))
     def ids(**params: object) -> list[str]:
-        return [s["service_id"] for s in client.get("/api/v1/services", params=params).json()["items"]]
+        page = client.get("/api/v1/services", params=params).json()
+        return [s["service_id"] for s in page["items"]]
+
     assert ids(team="core") == ["api"]
     assert ids(criticality="low") == ["web"]
     assert ids(discovered=True) == ["ghost"]

@@ -55,7 +55,8 @@ def test_the_cycle_id_depends_only_on_the_member_set() -> None:
     other = Cycle(members=("a", "c"), path=("a", "c", "a"))
     assert first.cycle_id == same_members.cycle_id
     assert first.cycle_id != other.cycle_id
-    assert first.cycle_id.startswith("scc-") and len(first.cycle_id) == 20
+    assert first.cycle_id.startswith("scc-")
+    assert len(first.cycle_id) == 20
 
 
 def test_components_match_networkx_on_a_random_graph() -> None:

@@ -24,7 +24,8 @@ def test_nothing_configured_means_everything_embedded(monkeypatch: pytest.Monkey
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.graph_backend == "falkordb"
-    assert settings.falkordb_url is None and settings.redis_url is None
+    assert settings.falkordb_url is None
+    assert settings.redis_url is None
     assert settings.staleness_window_ms == 7 * 86_400_000
 
 
@@ -40,7 +41,7 @@ def test_a_settings_file_is_read_and_the_environment_wins_over_it(
 
 
 def test_a_missing_settings_file_is_an_error_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="nope.env"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.env"):
         load_settings(tmp_path / "nope.env")
 
 

@@ -12,10 +12,10 @@ from fastapi.responses import Response
 from slo_engine.api.ingestion_schemas import (
     SERVICE_ID_PATTERN,
     EdgeAttributes,
-    RetryConfig,
     GraphSubmissionIn,
     IngestionAccepted,
     IngestionStatus,
+    RetryConfig,
 )
 from slo_engine.api.services import service_view
 from slo_engine.api.subgraph_schemas import Subgraph

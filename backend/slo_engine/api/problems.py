@@ -61,8 +61,8 @@ async def _request_validation(request: Request, error: Exception) -> JSONRespons
     if any(e.get("type") == "json_invalid" for e in errors):
         where = next(e for e in errors if e.get("type") == "json_invalid")
         return problem(request, 400, "malformed-json", "Malformed JSON",
-                       f"The request body is not valid JSON: {where.get('ctx', {}).get('error', '')}"
-                       " Send a JSON document.")
+                       "The request body is not valid JSON: "
+                       f"{where.get('ctx', {}).get('error', '')} Send a JSON document.")
     items = [{"pointer": _pointer(e["loc"]), "message": _validation_message(e)} for e in errors]
     first = items[0]
     return problem(request, 422, "invalid-input", "Invalid Input",
@@ -109,7 +109,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     return problem(request, error.status_code, title.lower().replace(" ", "-"), title, detail)
 
 
-async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+async def _unexpected(request: Request, _error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(request, 500, "internal-error", "Internal Server Error",
                    "The request failed unexpectedly; it has been logged.")

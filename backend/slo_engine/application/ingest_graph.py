@@ -52,7 +52,7 @@ class IngestDependencyGraph:
         return ingestion_id
 
     def process(self, ingestion_id: str, submission: GraphSubmission) -> dict[str, Any]:
-        """Merge an accepted submission and record the outcome; a failure is recorded, then raised."""
+        """Merge an accepted submission and record its outcome (a failure too, then raise it)."""
         try:
             result = self._merge(ingestion_id, submission)
         except Exception as error:

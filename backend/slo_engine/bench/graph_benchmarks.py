@@ -50,7 +50,10 @@ def post_and_wait(client: httpx.Client, payload: bytes, timeout_s: float = 300) 
 
 def bench_ingest(services: int, edges: int, runs: int) -> dict[str, Any]:
     payload = orjson.dumps(synthetic_graph(services, edges))
-    first, again, scc, cycles = [], [], [], 0
+    first: list[float] = []
+    again: list[float] = []
+    scc: list[float] = []
+    cycles = 0
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as state, embedded_api(Path(state)) as api, \
                 httpx.Client(base_url=api.base_url, timeout=300) as client:

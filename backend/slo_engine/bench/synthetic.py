@@ -25,7 +25,7 @@ def synthetic_graph(services: int, edges: int, cycles: int = 20, seed: int = 7,
     for i, layer in enumerate(layer_of):
         by_layer[layer].append(i)
     pairs = _downward_pairs(edges - cycles, layer_of, by_layer, rng)
-    pairs |= _cycle_pairs(cycles, pairs, layer_of, by_layer, rng)
+    pairs |= _cycle_pairs(cycles, pairs, layer_of, rng)
     return {
         "source": source,
         "nodes": [_node(ids[i], layer_of[i], rng) for i in range(services)],
@@ -61,7 +61,7 @@ def _downward_pairs(count: int, layer_of: list[str], by_layer: dict[str, list[in
 
 
 def _cycle_pairs(count: int, existing: set[tuple[int, int]], layer_of: list[str],
-                 by_layer: dict[str, list[int]], rng: random.Random) -> set[tuple[int, int]]:
+                 rng: random.Random) -> set[tuple[int, int]]:
     """Upward calls closing a loop: a callee that also calls back into its caller."""
     downward = [p for p in sorted(existing) if layer_of[p[0]] in LAYERS[1:4]]
     chosen = rng.sample(downward, min(count, len(downward)))

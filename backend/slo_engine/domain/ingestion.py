@@ -1,4 +1,4 @@
-"""Rules for a dependency-graph submission: what is valid, and how it merges with the stored graph."""
+"""Rules for a dependency-graph submission: what is valid, and how it merges into the graph."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ class DiscoverySource(StrEnum):
 
     @property
     def rank(self) -> int:
-        """0 is the most trusted; TRD FR-1: manual > service_mesh > otel_service_graph > kubernetes."""
+        """0 is the most trusted (TRD FR-1: manual > service_mesh > otel > kubernetes)."""
         return SOURCE_PRIORITY.index(self)
 
 
@@ -131,4 +131,4 @@ class ResolvedEdge:
     confidence_ratio: float
     last_observed_at_ms: int
     is_stale: bool
-    provenance: dict[str, Observation]
+    provenance: dict[DiscoverySource, Observation]

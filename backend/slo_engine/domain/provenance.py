@@ -59,7 +59,9 @@ def resolve_attributes(provenance: Provenance) -> dict[str, Any]:
     return resolved
 
 
-def attribute_conflicts(source: str, target: str, provenance: Provenance) -> list[AttributeConflict]:
+def attribute_conflicts(
+    source: str, target: str, provenance: Provenance
+) -> list[AttributeConflict]:
     """Attributes for which two or more sources reported different non-null values."""
     conflicts = []
     for attribute in EDGE_ATTRIBUTES:

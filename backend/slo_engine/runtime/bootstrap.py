@@ -16,8 +16,8 @@ from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphReposito
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.application.graph_snapshot import SnapshotHolder
-from slo_engine.application.ports import Clock
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
+from slo_engine.application.ports import Clock
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
 from slo_engine.runtime.settings import Settings

@@ -58,4 +58,4 @@ def load_settings(settings_file: Path | None = None) -> Settings:
         return Settings()
     if not settings_file.is_file():
         raise FileNotFoundError(f"settings file {settings_file} does not exist")
-    return Settings(_env_file=settings_file)  # type: ignore[call-arg]
+    return Settings(_env_file=settings_file)

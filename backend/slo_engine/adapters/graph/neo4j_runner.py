@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, ManagedTransaction, Query
+from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
@@ -39,11 +39,11 @@ class Neo4jRunner:
         return self._run(name, params, neo4j.WRITE_ACCESS)
 
     def _run(self, name: str, params: dict[str, Any], access: str) -> list[Row]:
-        query = Query(self._catalog.get(name).text, metadata={"query": name},
-                      timeout=self._timeout_s)
+        text = self._catalog.get(name).text
 
+        @unit_of_work(timeout=self._timeout_s, metadata={"query": name})
         def work(tx: ManagedTransaction) -> list[Row]:
-            return [record.data() for record in tx.run(query, params)]
+            return [record.data() for record in tx.run(text, params)]
 
         try:
             with self._driver.session(database=self._database, default_access_mode=access) as s:

@@ -50,13 +50,13 @@ def grouped_by_source(
     for source, item in items:
         groups.setdefault(source, []).append(item)
     batch: list[Row] = []
-    items = 0
+    held = 0
     for source, members in groups.items():
         batch.append({"source": source, item_key: members})
-        items += len(members)
-        if items >= size:
+        held += len(members)
+        if held >= size:
             yield batch
-            batch, items = [], 0
+            batch, held = [], 0
     if batch:
         yield batch
 

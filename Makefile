@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The API with the embedded FalkorDB and Redis, loaded with the demo topology.
+run: install
+	$(BIN)/slo-engine serve --demo
+
+## Lint, type-check, then the whole suite against real servers the tests start.
+test: install lint typecheck
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check backend workers tests
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+bench: install
+	$(BIN)/slo-engine bench ingest --json
+	$(BIN)/slo-engine bench traverse --json
+	$(BIN)/slo-engine bench restart --json
+
+clean:
+	rm -rf $(VENV) state .pytest_cache .mypy_cache .ruff_cache
