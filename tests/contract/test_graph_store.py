@@ -30,7 +30,7 @@ def edge(source: str, target: str, observed: int = 1_000, stale: bool = False,
 
 
 def test_a_described_service_reads_back_with_its_metadata(graph_store: GraphRepository) -> None:
-    nasty = 'quote " backslash \\ newline \n unicode é'
+    nasty = 'quote " backslash \\ newline \n unicode é control \x07 {"k": 1}'
     graph_store.upsert_services([ServiceRecord(
         "checkout", team="payments", criticality=ServiceCriticality.HIGH, tier=1,
         metadata={"runtime": "python3.12", "notes": nasty})], MANUAL, 5)
@@ -204,3 +204,13 @@ def test_the_store_refuses_a_second_service_with_the_same_id(
         assert isinstance(runner, Neo4jRunner)
         with runner._driver.session() as session, pytest.raises(Exception, match=r"already"):
             session.run(duplicate).consume()
+
+
+def test_text_with_control_characters_round_trips_exactly(graph_store: GraphRepository) -> None:
+    """Such text takes the driver's own parameter encoding; it must read back unchanged."""
+    text = "bell \x07 tab \t quote \" unicode \u00e9"
+    graph_store.create_ingestion("i-ctl", "manual", 0, 0, 1)
+    graph_store.finish_ingestion("i-ctl", "failed", {"error": text}, 2)
+    record = graph_store.get_ingestion("i-ctl")
+    assert record is not None
+    assert record["result"] == {"error": text}

@@ -46,6 +46,12 @@ def test_sources_that_disagree_are_a_conflict_won_by_priority() -> None:
     }
 
 
+def test_equal_values_in_a_different_key_order_are_no_conflict() -> None:
+    provenance = {MANUAL: seen(retry_config={"max_retries": 3, "backoff_strategy": "fixed"}),
+                  MESH: seen(retry_config={"backoff_strategy": "fixed", "max_retries": 3})}
+    assert attribute_conflicts("a", "b", provenance) == []
+
+
 def test_agreeing_sources_raise_confidence_as_independent_evidence() -> None:
     assert corroborated_confidence({MESH: seen(0.9)}) == 0.9
     assert corroborated_confidence({MESH: seen(0.9), K8S: seen(0.5)}) == 0.95

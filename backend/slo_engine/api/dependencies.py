@@ -15,7 +15,6 @@ from slo_engine.api.ingestion_schemas import (
     GraphSubmissionIn,
     IngestionAccepted,
     IngestionStatus,
-    RetryConfig,
 )
 from slo_engine.api.services import service_view
 from slo_engine.api.subgraph_schemas import Subgraph
@@ -34,16 +33,9 @@ EDGES_PER_SECOND = 20_000
 
 
 def _observed_attributes(attributes: EdgeAttributes) -> dict[str, Any]:
-    """What the source actually said (no Nones), as plain JSON values.
-
-    Hand-rolled rather than model_dump: this runs once per edge, 50,000 times a request.
-    """
-    observed: dict[str, Any] = {}
-    for name, value in attributes.__dict__.items():
-        if value is None or name == "confidence_score":
-            continue
-        observed[name] = value.model_dump() if isinstance(value, RetryConfig) else value
-    return observed
+    """What the source actually said: no nulls, confidence kept apart."""
+    return {name: value for name, value in attributes.items()
+            if value is not None and name != "confidence_score"}
 
 
 def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
@@ -59,11 +51,11 @@ def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
         )
         for node in body.nodes
     ]
-    edges = [
-        EdgeReport(edge.source, edge.target, _observed_attributes(edge.attributes),
-                   edge.attributes.confidence_score)
-        for edge in body.edges
-    ]
+    edges = []
+    for edge in body.edges:
+        attributes = edge.get("attributes", {})
+        edges.append(EdgeReport(edge["source"], edge["target"], _observed_attributes(attributes),
+                                attributes.get("confidence_score")))
     # An observation from the future would keep an edge fresh forever.
     return GraphSubmission(body.source, min(observed, now_ms), services, edges)
 

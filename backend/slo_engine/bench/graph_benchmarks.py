@@ -125,7 +125,8 @@ def bench_restart(services: int, edges: int, runs: int) -> dict[str, Any]:
             server = start_falkordb(Path(state) / "falkordb")
             try:
                 runner = FalkorDBRunner(server.url, Settings().falkordb_graph, catalog)
-                stored = len(runner.read("dependencies/dependency_pairs"))
+                rows = runner.read("dependencies/dependency_pairs")
+                stored = sum(len(row["targets"]) for row in rows)
                 timings.append(time.perf_counter() - started)
                 runner.close()
             finally:

@@ -50,12 +50,11 @@ def by_priority(provenance: Provenance) -> list[DiscoverySource]:
 def resolve_attributes(provenance: Provenance) -> dict[str, Any]:
     """Each attribute from the highest-priority source that reported a value for it."""
     resolved: dict[str, Any] = dict(EDGE_DEFAULTS)
-    for attribute in EDGE_ATTRIBUTES:
-        for source in by_priority(provenance):
-            value = provenance[source].attributes.get(attribute)
-            if value is not None:
+    # Least trusted first, so each more trusted source overwrites what it reported.
+    for source in reversed(by_priority(provenance)):
+        for attribute, value in provenance[source].attributes.items():
+            if value is not None and attribute in EDGE_ATTRIBUTES:
                 resolved[attribute] = value
-                break
     return resolved
 
 
@@ -70,7 +69,11 @@ def attribute_conflicts(
             for s in by_priority(provenance)
             if provenance[s].attributes.get(attribute) is not None
         }
-        if len({repr(v) for v in values.values()}) > 1:
+        distinct: list[Any] = []
+        for value in values.values():
+            if value not in distinct:  # equality, not identity: dicts may differ in key order
+                distinct.append(value)
+        if len(distinct) > 1:
             winner = next(iter(values))
             conflicts.append(AttributeConflict(source, target, attribute, values, winner))
     return conflicts

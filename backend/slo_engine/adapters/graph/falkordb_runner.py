@@ -7,8 +7,10 @@ from typing import Any
 
 import redis.exceptions
 from falkordb import FalkorDB
+from falkordb.query_result import QueryResult
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
+from slo_engine.adapters.graph.falkordb_parameters import parameter_header
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS, Row
 from slo_engine.domain.errors import DependencyUnavailable
 
@@ -35,12 +37,19 @@ class FalkorDBRunner:
         return self._run(name, params, read_only=False)
 
     def _run(self, name: str, params: dict[str, Any], read_only: bool) -> list[Row]:
-        query = self._catalog.get(name)
+        text = self._catalog.get(name).text
+        header = parameter_header(params)
         try:
-            if read_only:
-                result = self._graph.ro_query(query.text, params, timeout=self._timeout_ms)
+            if header is not None:
+                command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
+                response = self._graph.execute_command(
+                    command, self._graph_name, header + text.encode(), "--compact",
+                    "timeout", self._timeout_ms)
+                result = QueryResult(self._graph, response)
+            elif read_only:
+                result = self._graph.ro_query(text, params, timeout=self._timeout_ms)
             else:
-                result = self._graph.query(query.text, params, timeout=self._timeout_ms)
+                result = self._graph.query(text, params, timeout=self._timeout_ms)
         except _UNAVAILABLE as error:
             raise DependencyUnavailable("graph store", f"FalkorDB: {error}") from error
         columns = [column[1] for column in result.header]
