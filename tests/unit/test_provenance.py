@@ -69,3 +69,14 @@ def test_a_resolved_edge_is_as_fresh_as_its_most_recent_observation() -> None:
     assert not edge.is_stale
     assert edge.sources == ["manual", "kubernetes"]
     assert edge.confidence_ratio == 1.0
+
+
+def test_one_source_resolves_exactly_as_the_general_rule_would() -> None:
+    from slo_engine.domain.provenance import by_priority
+
+    provenance = {OTEL: seen(0.9, at=5, protocol="grpc", criticality="soft", timeout_ms=None)}
+    edge = resolve_edge("a", "b", provenance, now_ms=10, staleness_window_ms=100)
+    assert edge.attributes == resolve_attributes(provenance) == {
+        "communication_mode": "sync", "criticality": "soft", "protocol": "grpc"}
+    assert edge.sources == [s.value for s in by_priority(provenance)] == ["otel_service_graph"]
+    assert (edge.confidence_ratio, edge.last_observed_at_ms, edge.is_stale) == (0.9, 5, False)

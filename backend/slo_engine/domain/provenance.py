@@ -92,9 +92,26 @@ def is_stale(last_observed_at_ms: int, now_ms: int, staleness_window_ms: int) ->
     return now_ms - last_observed_at_ms > staleness_window_ms
 
 
+def _resolve_single_source(
+    source: str, target: str, provenance: Provenance, now_ms: int, staleness_window_ms: int
+) -> ResolvedEdge:
+    """The common case (one source knows the edge): the same result, without ranking."""
+    ((only, observation),) = provenance.items()
+    attributes = dict(EDGE_DEFAULTS)
+    attributes.update((k, v) for k, v in observation.attributes.items()
+                      if v is not None and k in EDGE_ATTRIBUTES)
+    return ResolvedEdge(
+        source, target, attributes, [only.value], round(observation.confidence_ratio, 6),
+        observation.observed_at_ms,
+        is_stale(observation.observed_at_ms, now_ms, staleness_window_ms), dict(provenance),
+    )
+
+
 def resolve_edge(
     source: str, target: str, provenance: Provenance, now_ms: int, staleness_window_ms: int
 ) -> ResolvedEdge:
+    if len(provenance) == 1:
+        return _resolve_single_source(source, target, provenance, now_ms, staleness_window_ms)
     last_observed = max(o.observed_at_ms for o in provenance.values())
     return ResolvedEdge(
         source=source,

@@ -7,10 +7,8 @@ from typing import Any
 
 import redis.exceptions
 from falkordb import FalkorDB
-from falkordb.query_result import QueryResult
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
-from slo_engine.adapters.graph.falkordb_parameters import parameter_header
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS, Row
 from slo_engine.domain.errors import DependencyUnavailable
 
@@ -38,15 +36,8 @@ class FalkorDBRunner:
 
     def _run(self, name: str, params: dict[str, Any], read_only: bool) -> list[Row]:
         text = self._catalog.get(name).text
-        header = parameter_header(params)
         try:
-            if header is not None:
-                command = "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY"
-                response = self._graph.execute_command(
-                    command, self._graph_name, header + text.encode(), "--compact",
-                    "timeout", self._timeout_ms)
-                result = QueryResult(self._graph, response)
-            elif read_only:
+            if read_only:
                 result = self._graph.ro_query(text, params, timeout=self._timeout_ms)
             else:
                 result = self._graph.query(text, params, timeout=self._timeout_ms)
