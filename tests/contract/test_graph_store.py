@@ -214,3 +214,13 @@ def test_text_with_control_characters_round_trips_exactly(graph_store: GraphRepo
     record = graph_store.get_ingestion("i-ctl")
     assert record is not None
     assert record["result"] == {"error": text}
+
+
+def test_a_large_upsert_writes_every_batch_in_order(graph_store: GraphRepository) -> None:
+    """Batches are pipelined; each pair is written once and later batches see earlier ones."""
+    callers = [f"caller-{i:03d}" for i in range(60)]
+    graph_store.create_placeholder_services([*callers, "hub"], 1)
+    edges = [edge(c, f"dep-{j:03d}") for c in callers for j in range(120)]
+    graph_store.create_placeholder_services(sorted({e.target for e in edges}), 1)
+    assert graph_store.upsert_dependencies(edges, 2) == len(edges) == 7_200
+    assert sum(len(t) for t in graph_store.dependency_pairs().values()) == 7_200

@@ -119,9 +119,11 @@ def merge_submission(
 ) -> MergeResult:
     """Fold the submission's observations into each edge's stored provenance and re-resolve it."""
     edges, conflicts = [], []
+    source = submission.source
     for report in submission.edges:
-        provenance = dict(stored.get(report.pair, {}))
-        provenance[submission.source] = observation_for(report, submission)
+        observation = observation_for(report, submission)
+        known = stored.get(report.pair)
+        provenance = {**known, source: observation} if known else {source: observation}
         edges.append(resolve_edge(report.source, report.target, provenance, now_ms,
                                   staleness_window_ms))
         if len(provenance) > 1:  # one source cannot disagree with itself

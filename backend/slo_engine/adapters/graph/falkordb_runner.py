@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import redis.exceptions
 from falkordb import FalkorDB
+from falkordb.helpers import stringify_param_value
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS, Row
 from slo_engine.domain.errors import DependencyUnavailable
 
 _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+def _with_parameters(text: str, params: dict[str, Any]) -> str:
+    """The `CYPHER name=literal ...` prefix FalkorDB reads parameters from."""
+    if not params:
+        return text
+    header = " ".join(f"{name}={stringify_param_value(value)}" for name, value in params.items())
+    return f"CYPHER {header} {text}"
 
 
 class FalkorDBRunner:
@@ -34,13 +45,31 @@ class FalkorDBRunner:
     def write(self, name: str, **params: Any) -> list[Row]:
         return self._run(name, params, read_only=False)
 
-    def _run(self, name: str, params: dict[str, Any], read_only: bool) -> list[Row]:
+    def write_many(self, name: str, param_sets: Iterable[dict[str, Any]]) -> list[list[Row]]:
+        """Pipelined: FalkorDB takes parameters as Cypher text that the client builds in
+        Python, so batch n+1 is built here while a writer thread waits on batch n."""
         text = self._catalog.get(name).text
+        results: list[list[Row]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="falkordb-writer") as writer:
+            in_flight: Future[list[Row]] | None = None
+            for params in param_sets:
+                statement = _with_parameters(text, params)
+                if in_flight is not None:
+                    results.append(in_flight.result())
+                in_flight = writer.submit(self._execute, statement, False)
+            if in_flight is not None:
+                results.append(in_flight.result())
+        return results
+
+    def _run(self, name: str, params: dict[str, Any], read_only: bool) -> list[Row]:
+        return self._execute(_with_parameters(self._catalog.get(name).text, params), read_only)
+
+    def _execute(self, statement: str, read_only: bool) -> list[Row]:
         try:
             if read_only:
-                result = self._graph.ro_query(text, params, timeout=self._timeout_ms)
+                result = self._graph.ro_query(statement, None, timeout=self._timeout_ms)
             else:
-                result = self._graph.query(text, params, timeout=self._timeout_ms)
+                result = self._graph.query(statement, None, timeout=self._timeout_ms)
         except _UNAVAILABLE as error:
             raise DependencyUnavailable("graph store", f"FalkorDB: {error}") from error
         columns = [column[1] for column in result.header]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import neo4j
@@ -37,6 +38,9 @@ class Neo4jRunner:
 
     def write(self, name: str, **params: Any) -> list[Row]:
         return self._run(name, params, neo4j.WRITE_ACCESS)
+
+    def write_many(self, name: str, param_sets: Iterable[dict[str, Any]]) -> list[list[Row]]:
+        return [self.write(name, **params) for params in param_sets]
 
     def _run(self, name: str, params: dict[str, Any], access: str) -> list[Row]:
         text = self._catalog.get(name).text

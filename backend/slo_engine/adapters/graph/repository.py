@@ -6,7 +6,7 @@ either backend, so metadata and provenance are stored as JSON text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -43,16 +43,21 @@ def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def grouped_by_source(
-    items: Iterable[tuple[str, Any]], item_key: str, size: int
+    items: Iterable[tuple[str, Any]], item_key: str, size: int,
+    convert: Callable[[Any], Any] | None = None,
 ) -> Iterator[list[Row]]:
-    """(source, item) pairs -> batches of [{source, <item_key>: [item...]}], ~`size` items each."""
+    """(source, item) pairs -> batches of [{source, <item_key>: [item...]}], ~`size` items each.
+
+    `convert` runs as each batch is yielded, so a consumer can overlap it with other work.
+    """
     groups: dict[str, list[Any]] = {}
     for source, item in items:
         groups.setdefault(source, []).append(item)
     batch: list[Row] = []
     held = 0
     for source, members in groups.items():
-        batch.append({"source": source, item_key: members})
+        batch.append({"source": source,
+                      item_key: [convert(m) for m in members] if convert else members})
         held += len(members)
         if held >= size:
             yield batch
@@ -177,13 +182,12 @@ class GraphRepository:
         return stored
 
     def upsert_dependencies(self, edges: list[ResolvedEdge], now_ms: int) -> int:
-        rows = ((edge.source, _edge_row(edge)) for edge in edges)
-        return sum(
-            self._runner.write("dependencies/upsert_dependencies", groups=batch, now=now_ms)[0][
-                "upserted"
-            ]
-            for batch in grouped_by_source(rows, "edges", WRITE_BATCH)
-        )
+        # Rows are built batch by batch, so the runner can overlap building with writing.
+        batches = grouped_by_source(((e.source, e) for e in edges), "edges", WRITE_BATCH,
+                                    _edge_row)
+        results = self._runner.write_many("dependencies/upsert_dependencies",
+                                          ({"groups": batch, "now": now_ms} for batch in batches))
+        return sum(rows[0]["upserted"] for rows in results)
 
     def mark_stale_dependencies(self, cutoff_ms: int, now_ms: int) -> int:
         rows = self._runner.write("dependencies/mark_stale_dependencies", cutoff=cutoff_ms,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 Row = dict[str, Any]
@@ -24,6 +25,10 @@ class CypherRunner(Protocol):
     def read(self, name: str, **params: Any) -> list[Row]: ...
 
     def write(self, name: str, **params: Any) -> list[Row]: ...
+
+    def write_many(self, name: str, param_sets: Iterable[dict[str, Any]]) -> list[list[Row]]:
+        """Run one statement per parameter set, in order (the sets may be built lazily)."""
+        ...
 
     def apply_schema(self) -> None: ...
 
