@@ -44,9 +44,11 @@ def serve(
 
     from slo_engine.api.app import create_app
     from slo_engine.runtime.bootstrap import bootstrap
+    from slo_engine.runtime.process_tuning import tune_garbage_collection
     from slo_engine.runtime.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    tune_garbage_collection()
     settings = load_settings(settings_file)
     # uvicorn drains requests on SIGTERM, then re-raises the signal with the handler it found
     # installed; this one turns that into SystemExit so the embedded servers are stopped.

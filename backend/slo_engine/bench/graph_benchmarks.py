@@ -19,6 +19,7 @@ from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.runtime.bootstrap import bootstrap
+from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.processes import start_falkordb
 from slo_engine.runtime.server import RunningApi, api_on_thread
 from slo_engine.runtime.settings import Settings
@@ -26,6 +27,8 @@ from slo_engine.runtime.settings import Settings
 
 @contextlib.contextmanager
 def embedded_api(state_dir: Path) -> Iterator[RunningApi]:
+    """The API as `serve` runs it (same process tuning), on a loopback socket."""
+    tune_garbage_collection()
     container = bootstrap(Settings(state_dir=state_dir))
     try:
         with api_on_thread(container) as api:
