@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.runtime.bootstrap import Container
+from tests.conftest import SettableClock
 from tests.integration.api_helpers import INGEST, graph, ingest
 
 
@@ -131,3 +132,14 @@ def test_an_unknown_ingestion_is_a_404_problem(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("/ingestion-not-found")
+
+
+def test_an_edge_past_the_window_reads_as_stale_before_any_new_ingestion(
+    client: TestClient, clock: SettableClock,
+) -> None:
+    ingest(client, graph("kubernetes", [("a", "b")]))
+    clock.advance_days(8)
+    path = "/api/v1/services/a/dependencies?direction=downstream"
+    assert client.get(path).json()["edges"] == []
+    (edge,) = client.get(path + "&include_stale=true").json()["edges"]
+    assert edge["is_stale"] is True

@@ -82,12 +82,12 @@ def test_another_process_sees_a_change_on_its_next_read(chain: TestClient) -> No
     """The snapshot follows the store's graph version, whoever wrote the change."""
     container = chain.app.state.container  # type: ignore[attr-defined]
     before = container.snapshots.current().version
-    container.graph.create_placeholder_services(["audit"], 1)
-    container.graph.upsert_dependencies([], 1)
     from tests.contract.test_graph_store import edge as resolved_edge
 
-    container.graph.upsert_dependencies([resolved_edge("db", "audit")], 2)
-    container.graph.bump_graph_version(2)
+    now = container.clock.now_ms()
+    container.graph.create_placeholder_services(["audit"], now)
+    container.graph.upsert_dependencies([resolved_edge("db", "audit", observed=now)], now)
+    container.graph.bump_graph_version(now)
     body = subgraph(chain, "ledger", direction="downstream", depth=2)
     assert {n["service_id"] for n in body["nodes"]} == {"db", "audit"}
     assert container.snapshots.current().version == before + 1

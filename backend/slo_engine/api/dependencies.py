@@ -122,8 +122,10 @@ def get_dependency_subgraph(
     include_external: bool = True,
     include_stale: bool = False,
 ) -> Response:
+    stale_before = container.clock.now_ms() - container.settings.staleness_window_ms
     subgraph = dependency_subgraph(container.graph, container.snapshots.current(), service_id,
-                                   direction, depth, include_external, include_stale)
+                                   direction, depth, stale_before, include_external,
+                                   include_stale)
     # Built as plain data and serialised once: a 10-hop answer can hold tens of thousands
     # of edges, and validating each through pydantic would dominate the request.
     subgraph["service"] = service_view(subgraph["service"])

@@ -48,12 +48,12 @@ def walk(neighbours: Neighbours, root: str, max_depth: int) -> Walk:
 
 def _neighbours(
     adjacency: Mapping[str, list[Row]], far_end: str, services: Mapping[str, Row],
-    include_external: bool, include_stale: bool,
+    include_external: bool, include_stale: bool, stale_before_ms: int,
 ) -> Neighbours:
     def neighbours(service_id: str) -> list[tuple[str, Row]]:
         found = []
         for edge in adjacency.get(service_id, ()):
-            if edge["is_stale"] and not include_stale:
+            if not include_stale and is_stale_at_read(edge, stale_before_ms):
                 continue
             other = edge[far_end]
             if not include_external and services[other]["service_type"] == ServiceType.EXTERNAL:
@@ -64,12 +64,19 @@ def _neighbours(
     return neighbours
 
 
+def is_stale_at_read(edge: Row, stale_before_ms: int) -> bool:
+    """Flagged by an ingestion, or past the window since: no source has to submit again
+    for an abandoned edge to stop counting."""
+    return bool(edge["is_stale"]) or edge["last_observed_at"] < stale_before_ms
+
+
 def dependency_subgraph(
     graph: GraphStore,
     snapshot: GraphSnapshot,
     service_id: str,
     direction: Direction,
     max_depth: int,
+    stale_before_ms: int,
     include_external: bool = True,
     include_stale: bool = False,
 ) -> dict[str, Any]:
@@ -79,18 +86,20 @@ def dependency_subgraph(
     walks: dict[str, Walk] = {}
     if direction in (Direction.DOWNSTREAM, Direction.BOTH):
         walks["downstream"] = walk(_neighbours(snapshot.out_edges, "target", snapshot.services,
-                                               include_external, include_stale),
+                                               include_external, include_stale, stale_before_ms),
                                    service_id, max_depth)
     if direction in (Direction.UPSTREAM, Direction.BOTH):
         walks["upstream"] = walk(_neighbours(snapshot.in_edges, "source", snapshot.services,
-                                             include_external, include_stale),
+                                             include_external, include_stale, stale_before_ms),
                                  service_id, max_depth)
+    edges = [{**edge, "is_stale": is_stale_at_read(edge, stale_before_ms)}
+             for edge in _edges(walks)]
     return {
         "service": service,
         "direction": direction.value,
         "max_depth": max_depth,
         "nodes": _nodes(walks, snapshot.services, service_id),
-        "edges": _edges(walks),
+        "edges": edges,
         "depth_limit_reached": any(w.depth_limit_reached for w in walks.values()),
     }
 
