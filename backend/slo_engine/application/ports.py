@@ -98,9 +98,3 @@ class GraphWriteLock(Protocol):
     """Knows how to serialise read-merge-write cycles on the graph across API replicas."""
 
     def hold(self) -> AbstractContextManager[None]: ...
-
-
-class KeyValueHealth(Protocol):
-    """Knows whether the queue/cache server answers."""
-
-    def ping(self) -> None: ...
