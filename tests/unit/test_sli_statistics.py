@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from slo_engine.domain.sli_statistics import (
+    availability_tiers,
+    block_bootstrap_quantile_ci,
+    breach_probability,
+    default_block_length,
+    error_budget_minutes,
+    rolling_window_ratios,
+)
+
+
+def test_rolling_windows_sum_counts_before_dividing() -> None:
+    good = np.array([99, 50, 100, 0], dtype=float)
+    total = np.array([100, 100, 100, 0], dtype=float)
+    # Windows of 2: (149/200), (150/200), (100/100): a ratio of sums, not a mean of ratios.
+    assert rolling_window_ratios(good, total, 2).tolist() == [0.745, 0.75, 1.0]
+
+
+def test_windows_without_traffic_or_data_are_dropped() -> None:
+    good = np.array([np.nan, np.nan, 10.0])
+    total = np.array([np.nan, np.nan, 10.0])
+    assert rolling_window_ratios(good, total, 1).tolist() == [1.0]
+    assert rolling_window_ratios(good, total, 5).size == 0
+
+
+def test_tiers_are_low_quantiles_and_balanced_is_capped_by_the_bound() -> None:
+    ratios = np.linspace(0.99, 1.0, 1001)  # evenly spread windows
+    tiers = availability_tiers(ratios, composite_bound_ratio=None)
+    assert tiers["conservative"] == pytest.approx(0.99001)
+    assert tiers["balanced"] == pytest.approx(0.9901)
+    assert tiers["aggressive"] == pytest.approx(0.9905)
+    capped = availability_tiers(ratios, composite_bound_ratio=0.99005)
+    assert capped["balanced"] == 0.99005
+    assert capped["aggressive"] == pytest.approx(0.9905)
+
+
+def test_breach_probability_is_the_share_of_windows_missing_the_target() -> None:
+    windows = np.array([0.999, 0.998, 0.9995, 0.997])
+    assert breach_probability(windows, 0.998) == 0.25
+    latencies = np.array([0.2, 0.4, 0.8, 1.6])
+    assert breach_probability(latencies, 0.5, higher_is_better=False) == 0.5
+    with pytest.raises(ValueError, match="no windows"):
+        breach_probability(np.array([]), 0.9)
+
+
+def test_error_budget_minutes_match_the_trd_examples() -> None:
+    assert error_budget_minutes(0.999) == pytest.approx(43.8)
+    assert error_budget_minutes(0.9995) == pytest.approx(21.9)
+
+
+def test_the_default_block_length_grows_as_the_cube_root() -> None:
+    assert [default_block_length(n) for n in (1, 8, 1000, 8640)] == [1, 2, 10, 21]
+
+
+def coverage_on_ar1(block_length: int | None, trials: int = 60) -> float:
+    """How often the 95% interval for the median of an AR(1) series (phi 0.8) holds 0."""
+    rng = np.random.default_rng(1)
+    covered = 0
+    for trial in range(trials):
+        noise = rng.normal(size=600)
+        series = np.empty(600)
+        series[0] = noise[0]
+        for t in range(1, 600):
+            series[t] = 0.8 * series[t - 1] + noise[t]
+        ci = block_bootstrap_quantile_ci(series, 0.5, resamples=400, seed=trial,
+                                         block_length=block_length)
+        covered += ci.low <= 0.0 <= ci.high
+    return covered / trials
+
+
+def test_blocks_keep_coverage_on_autocorrelated_data_where_iid_resampling_fails() -> None:
+    assert coverage_on_ar1(block_length=None) >= 0.8
+    assert coverage_on_ar1(block_length=1) <= 0.65
+
+
+def test_the_interval_is_deterministic_for_a_seed_and_ordered() -> None:
+    series = np.sin(np.arange(200) / 5.0)
+    first = block_bootstrap_quantile_ci(series, 0.1, seed=3)
+    again = block_bootstrap_quantile_ci(series, 0.1, seed=3)
+    assert first == again
+    assert first.low <= first.high
+    assert first.confidence == 0.95
