@@ -7,6 +7,7 @@ ratios are in 0..1 and durations in seconds (ARCHITECTURE.md principle 11).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,7 +77,7 @@ def error_budget_minutes(target_ratio: float) -> float:
 def default_block_length(n: int) -> int:
     """n^(1/3), the order Hall, Horowitz & Jing (1995) show is right for variance and
     distribution estimates with the moving block bootstrap."""
-    return max(1, round(float(n) ** (1 / 3)))
+    return max(1, round(math.pow(n, 1 / 3)))
 
 
 def block_bootstrap_quantile_ci(
