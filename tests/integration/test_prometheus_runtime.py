@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 
@@ -43,3 +44,25 @@ def test_backfilled_history_answers_a_range_query(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert server.process.returncode == 0
+
+
+def test_the_default_sli_queries_run_on_real_prometheus(tmp_path: Path) -> None:
+    from slo_engine.adapters.promql import SliQueries
+
+    end = int(time.time()) // STEP_S * STEP_S
+    history = tmp_path / "history.om"
+    write_history(history, end, days=2)
+    backfill_openmetrics(history, tmp_path / "prometheus")
+    server = start_prometheus(tmp_path / "prometheus")
+    queries = SliQueries()
+    try:
+        def instant(query: str) -> float:
+            body = httpx.get(f"{server.url}/api/v1/query",
+                             params={"query": query, "time": end}).json()
+            assert body["status"] == "success", body
+            return float(body["data"]["result"][0]["value"][1])
+
+        assert instant(queries.total_requests("api", 3600)) == pytest.approx(36_000, rel=1e-6)
+        assert instant(queries.failed_requests("api", 3600)) == pytest.approx(36, rel=1e-6)
+    finally:
+        server.stop()

@@ -1,0 +1,115 @@
+"""PromQL built from templates: metric and label names configurable per service, label
+values validated and escaped so no request can change a query's meaning.
+
+Templates use `{selector}` for the label matchers and `{window}` for a range; both are
+filled here and only here. A label value that looks like personal data (an e-mail
+address, a phone or card number) is refused outright (TRD SEC-008): such values would
+end up in Prometheus query logs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Prometheus refuses range queries returning more than 11,000 points per series.
+MAX_POINTS_PER_SERIES = 11_000
+STEP_LADDER_SECONDS = (15, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 86400)
+
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+PII_PATTERNS = {
+    "an e-mail address": re.compile(r"[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}"),
+    "a card number": re.compile(r"\b(?:\d[ -]?){13,19}\b"),
+    "a phone number": re.compile(r"\+?\d[\d ().-]{8,}\d"),
+}
+
+
+class UnsafeQuery(ValueError):
+    """A name or value that cannot be put into PromQL as given."""
+
+
+def escape_label_value(value: str) -> str:
+    """The body of a double-quoted PromQL string: backslash, quote and newline escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def checked_label_value(label: str, value: str) -> str:
+    if len(value) > 1024:
+        raise UnsafeQuery(f"the value of label '{label}' is longer than 1024 characters")
+    for what, pattern in PII_PATTERNS.items():
+        if pattern.search(value):
+            raise UnsafeQuery(f"the value of label '{label}' looks like {what}; personal "
+                              "data is never sent to the metrics store")
+    return escape_label_value(value)
+
+
+def selector(matchers: dict[str, str]) -> str:
+    """`{a="x",b="y"}` from exact-match label values (names validated, values escaped)."""
+    parts = []
+    for label, value in matchers.items():
+        if not LABEL_NAME.match(label):
+            raise UnsafeQuery(f"'{label}' is not a valid Prometheus label name")
+        parts.append(f'{label}="{checked_label_value(label, value)}"')
+    return "{" + ",".join(parts) + "}"
+
+
+def duration(seconds: int) -> str:
+    """A PromQL duration literal in the largest whole unit."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def step_for(range_seconds: int, preferred_step_seconds: int = 300) -> int:
+    """The finest step on the ladder, no finer than preferred, that keeps a range query
+    under Prometheus's per-series point limit (30 days at 5 minutes: 8,641 points)."""
+    for step in STEP_LADDER_SECONDS:
+        if step >= preferred_step_seconds and range_seconds // step + 1 <= MAX_POINTS_PER_SERIES:
+            return step
+    return STEP_LADDER_SECONDS[-1]
+
+
+@dataclass(frozen=True)
+class SliQueries:
+    """Where a service's SLIs live; the defaults follow the common HTTP conventions."""
+
+    requests_metric: str = "http_requests_total"
+    duration_bucket_metric: str = "http_request_duration_seconds_bucket"
+    service_label: str = "service"
+    code_label: str = "code"
+    error_code_regex: str = "5.."
+    extra_matchers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for metric in (self.requests_metric, self.duration_bucket_metric):
+            if not METRIC_NAME.match(metric):
+                raise UnsafeQuery(f"'{metric}' is not a valid Prometheus metric name")
+        for label in (self.service_label, self.code_label, *self.extra_matchers):
+            if not LABEL_NAME.match(label):
+                raise UnsafeQuery(f"'{label}' is not a valid Prometheus label name")
+        if not re.fullmatch(r"[0-9.|]+", self.error_code_regex):
+            raise UnsafeQuery("error_code_regex may hold only digits, '.' and '|'")
+
+    def _selector(self, service_id: str, extra: str = "") -> str:
+        body = selector({self.service_label: service_id, **self.extra_matchers})[1:-1]
+        return "{" + body + extra + "}"
+
+    def total_requests(self, service_id: str, window_seconds: int) -> str:
+        """Requests in each window ending at a step (increase, so windows sum exactly)."""
+        return (f"sum(increase({self.requests_metric}{self._selector(service_id)}"
+                f"[{duration(window_seconds)}]))")
+
+    def failed_requests(self, service_id: str, window_seconds: int) -> str:
+        failed = f',{self.code_label}=~"{self.error_code_regex}"'
+        return (f"sum(increase({self.requests_metric}{self._selector(service_id, failed)}"
+                f"[{duration(window_seconds)}]))")
+
+    def latency_quantile(self, service_id: str, quantile: float, window_seconds: int) -> str:
+        """The service's own end-to-end histogram: percentiles never add along a chain."""
+        if not 0 < quantile < 1:
+            raise UnsafeQuery(f"quantile {quantile} is not between 0 and 1")
+        return (f"histogram_quantile({quantile}, sum by (le) (rate("
+                f"{self.duration_bucket_metric}{self._selector(service_id)}"
+                f"[{duration(window_seconds)}])))")

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+
+from slo_engine.adapters.promql import (
+    SliQueries,
+    UnsafeQuery,
+    duration,
+    escape_label_value,
+    selector,
+    step_for,
+)
+
+
+def test_default_queries_follow_the_http_conventions() -> None:
+    queries = SliQueries()
+    assert queries.total_requests("checkout", 300) == (
+        'sum(increase(http_requests_total{service="checkout"}[5m]))')
+    assert queries.failed_requests("checkout", 3600) == (
+        'sum(increase(http_requests_total{service="checkout",code=~"5.."}[1h]))')
+    assert queries.latency_quantile("checkout", 0.99, 86400) == (
+        "histogram_quantile(0.99, sum by (le) (rate("
+        'http_request_duration_seconds_bucket{service="checkout"}[1d])))')
+
+
+def test_metric_and_label_names_are_configurable_per_service() -> None:
+    queries = SliQueries(requests_metric="grpc_server_handled_total", service_label="job",
+                         code_label="grpc_code", error_code_regex="13|14",
+                         extra_matchers={"env": "prod"})
+    assert queries.failed_requests("payments", 300) == (
+        'sum(increase(grpc_server_handled_total{job="payments",env="prod",'
+        'grpc_code=~"13|14"}[5m]))')
+
+
+def test_a_hostile_label_value_stays_inside_its_string() -> None:
+    hostile = 'x"} or vector(1) or up{a="'
+    built = selector({"service": hostile})
+    assert built == '{service="x\\"} or vector(1) or up{a=\\""}'
+    assert escape_label_value("back\\slash\nline") == "back\\\\slash\\nline"
+
+
+@pytest.mark.parametrize("value", ["ops@example.com", "4111 1111 1111 1111", "+44 20 7946 0958"])
+def test_label_values_that_look_like_personal_data_are_refused(value: str) -> None:
+    with pytest.raises(UnsafeQuery, match="personal data is never sent"):
+        selector({"service": value})
+
+
+@pytest.mark.parametrize("bad", [
+    {"requests_metric": "http requests"}, {"service_label": "ser-vice"},
+    {"error_code_regex": '5..|.*"} or up{'}, {"extra_matchers": {"0env": "prod"}},
+])
+def test_invalid_names_are_refused_at_configuration(bad: dict) -> None:
+    with pytest.raises(UnsafeQuery):
+        SliQueries(**bad)
+
+
+def test_durations_use_the_largest_whole_unit() -> None:
+    assert [duration(s) for s in (30, 300, 5400, 3600, 86400 * 7)] == [
+        "30s", "5m", "90m", "1h", "7d"]
+
+
+def test_the_step_keeps_a_range_under_the_point_limit() -> None:
+    assert step_for(30 * 86400) == 300          # 8,641 points
+    assert step_for(30 * 86400, 60) == 300      # a minute would be 43,201 points
+    assert step_for(365 * 86400) == 3600        # 8,761 points
+    assert step_for(7 * 86400, 60) == 60
