@@ -55,3 +55,14 @@ class DependencyUnavailable(SloEngineError):
 
     def __str__(self) -> str:
         return f"{self.component} is unavailable: {self.reason}"
+
+
+@dataclass
+class TelemetryQueryRejected(SloEngineError):
+    """The metrics store answered but refused a query (a configuration or engine bug)."""
+
+    query: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"the metrics store rejected {self.query!r}: {self.reason}"

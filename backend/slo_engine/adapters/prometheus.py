@@ -1,0 +1,107 @@
+"""The telemetry port on the Prometheus HTTP API (Mimir speaks the same API).
+
+Knows how to turn PromQL into numpy series aligned to query steps. Transient failures
+(connection errors, 5xx, 429) are retried after 1, 2 and 4 s; a circuit breaker stops
+calling a Prometheus that keeps failing; both end in DependencyUnavailable, which the
+API turns into a stale answer or a 503, never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import httpx
+import numpy as np
+
+from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
+from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
+
+RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
+COMPONENT = "metrics store (Prometheus)"
+
+
+class _Transient(Exception):
+    """A failure worth retrying."""
+
+
+class PrometheusTelemetry:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float = 10.0,
+        retry_delays_s: Sequence[float] = RETRY_DELAYS_SECONDS,
+        breaker: CircuitBreaker | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._client = client or httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+        self._retry_delays = tuple(retry_delays_s)
+        self.breaker = breaker or CircuitBreaker()
+        self._sleep = sleep
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def range_series(self, query: str, start_s: int, end_s: int, step_s: int
+                           ) -> np.ndarray:
+        """One value per step from start to end inclusive; NaN where Prometheus has none.
+        The query must return at most one series (aggregate it)."""
+        data = await self._get("/api/v1/query_range", query, {
+            "start": start_s, "end": end_s, "step": step_s})
+        steps = (end_s - start_s) // step_s + 1
+        values = np.full(steps, np.nan)
+        series = data["result"]
+        if len(series) > 1:
+            raise TelemetryQueryRejected(query, f"returned {len(series)} series, expected one")
+        for timestamp, value in series[0]["values"] if series else ():
+            values[round((float(timestamp) - start_s) / step_s)] = float(value)
+        return values
+
+    async def instant_value(self, query: str, at_s: int) -> float | None:
+        data = await self._get("/api/v1/query", query, {"time": at_s})
+        result = data["result"]
+        return float(result[0]["value"][1]) if result else None
+
+    async def ready(self) -> None:
+        """Raise DependencyUnavailable unless Prometheus answers its readiness probe."""
+        try:
+            response = await self._client.get("/-/ready")
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise DependencyUnavailable(COMPONENT, str(error)) from error
+
+    async def _get(self, path: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+        last_error = ""
+        for delay in (*self._retry_delays, None):
+            try:
+                self.breaker.before_call()
+            except CircuitOpen as error:
+                raise DependencyUnavailable(COMPONENT, str(error)) from error
+            try:
+                data = await self._attempt(path, query, params)
+            except _Transient as error:
+                self.breaker.record_failure()
+                last_error = str(error)
+                if delay is None:
+                    break
+                await self._sleep(delay)
+                continue
+            self.breaker.record_success()
+            return data
+        attempts = len(self._retry_delays) + 1
+        raise DependencyUnavailable(COMPONENT, f"{last_error} (after {attempts} attempts)")
+
+    async def _attempt(self, path: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = await self._client.get(path, params={"query": query, **params})
+        except httpx.TransportError as error:
+            raise _Transient(f"{type(error).__name__}: {error}") from error
+        if response.status_code >= 500 or response.status_code == 429:
+            raise _Transient(f"HTTP {response.status_code}")
+        body: dict[str, Any] = response.json()
+        if response.status_code != 200 or body.get("status") != "success":
+            raise TelemetryQueryRejected(query, str(body.get("error", response.status_code)))
+        data: dict[str, Any] = body["data"]
+        return data
