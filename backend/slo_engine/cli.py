@@ -18,6 +18,9 @@ app = typer.Typer(help="SLO Recommendation Engine", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+fleet_app = typer.Typer(help="A simulated fleet whose telemetry follows its graph.",
+                        no_args_is_help=True)
+app.add_typer(fleet_app, name="fleet")
 
 SettingsFile = Annotated[Path | None, typer.Option(
     "--settings-file", envvar="SLO_ENGINE_SETTINGS_FILE",
@@ -138,6 +141,34 @@ def bench_restart(services: int = 5000, edges: int = 50000, runs: int = 5,
     from slo_engine.bench.graph_benchmarks import bench_restart as run
 
     _print(run(services, edges, runs), as_json)
+
+
+@fleet_app.command("simulate")
+def fleet_simulate(
+    out: Annotated[Path, typer.Option(help="Directory for history.om, events.json")],
+    topology: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="A graph submission (JSON); default: the demo")] = None,
+    days: Annotated[int, typer.Option(min=1, max=400)] = 30,
+    seed: int = 7,
+) -> None:
+    """Write OpenMetrics history for every service of a topology."""
+    from slo_engine.fleet.files import simulate_to_directory
+
+    graph = json.loads(topology.read_text() if topology else demo_topology())
+    _print(simulate_to_directory(graph, days, out, seed), as_json=True)
+
+
+@fleet_app.command("load")
+def fleet_load(
+    fleet_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    settings_file: SettingsFile = None,
+) -> None:
+    """Backfill a simulated fleet into the embedded Prometheus (before it starts)."""
+    from slo_engine.fleet.files import load_directory
+    from slo_engine.runtime.settings import load_settings
+
+    settings = load_settings(settings_file)
+    _print(load_directory(fleet_dir, settings.state_dir / "prometheus"), as_json=True)
 
 
 @app.command("synthetic-graph")

@@ -1,0 +1,109 @@
+"""Writes a simulated fleet's history as OpenMetrics text for `promtool` to backfill.
+
+Metric families (the defaults the engine queries):
+- http_requests_total{service, code="200"|"500"}: counter
+- http_request_duration_seconds{service, le}: histogram from a lognormal per step
+- container_cpu_cfs_throttled_seconds_total{service}: counter
+Each family is contiguous and each series is written in time order, as promtool needs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from slo_engine.fleet.simulation import FleetHistory
+
+BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def lognormal_cdf(x: float, median: np.ndarray, sigma: float) -> np.ndarray:
+    z = (math.log(x) - np.log(median)) / (sigma * math.sqrt(2))
+    return np.asarray(0.5 * (1 + _erf(z)))
+
+
+def _erf(z: np.ndarray) -> np.ndarray:
+    # Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): numpy has no erf, scipy is not needed.
+    sign = np.sign(z)
+    z = np.abs(z)
+    t = 1 / (1 + 0.3275911 * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+                                                        + t * (-1.453152027 + t * 1.061405429))))
+    return np.asarray(sign * (1 - poly * np.exp(-z * z)))
+
+
+def write_openmetrics(history: FleetHistory, path: Path) -> int:
+    """Write the whole history; returns the number of samples written."""
+    with path.open("w", encoding="utf-8") as out:
+        written = _requests(history, out) + _durations(history, out) + _throttling(history, out)
+        out.write("# EOF\n")
+    return written
+
+
+def _timestamps(history: FleetHistory) -> list[str]:
+    return [str(history.start_s + k * history.step_s) for k in range(history.steps)]
+
+
+def _series(out: TextIO, name: str, values: np.ndarray, stamps: list[str],
+            digits: int = 12) -> int:
+    out.write("".join(f"{name} {v:.{digits}g} {t}\n"
+                      for v, t in zip(values.tolist(), stamps, strict=True)))
+    return len(stamps)
+
+
+def _requests(history: FleetHistory, out: TextIO) -> int:
+    out.write("# TYPE http_requests counter\n")
+    stamps, written = _timestamps(history), 0
+    for i, service in enumerate(history.services):
+        ok = np.cumsum(history.requests[i] - history.failures[i])
+        failed = np.cumsum(history.failures[i])
+        written += _series(out, f'http_requests_total{{service="{service}",code="200"}}', ok,
+                           stamps)
+        written += _series(out, f'http_requests_total{{service="{service}",code="500"}}',
+                           failed, stamps)
+    return written
+
+
+def _durations(history: FleetHistory, out: TextIO) -> int:
+    out.write("# TYPE http_request_duration_seconds histogram\n")
+    stamps, written = _timestamps(history), 0
+    for i, service in enumerate(history.services):
+        median, sigma = history.latency_median_s[i], float(history.latency_sigma[i])
+        requests = history.requests[i]
+        # Whole requests per bucket: rounding cumulative counts keeps them non-decreasing in
+        # time and in `le`, as counters and histogram buckets must be.
+        cumulative = [np.rint(np.cumsum(requests * lognormal_cdf(le, median, sigma))).tolist()
+                      for le in BUCKETS_SECONDS]
+        count = np.cumsum(requests).tolist()
+        total = np.cumsum(requests * median * math.exp(sigma * sigma / 2)).tolist()
+        out.write("".join(_histogram_points(service, stamps, cumulative, count, total)))
+        written += len(stamps) * (len(BUCKETS_SECONDS) + 3)
+    return written
+
+
+def _histogram_points(service: str, stamps: list[str], cumulative: list[list[float]],
+                      count: list[float], total: list[float]) -> Iterator[str]:
+    prefix = f'http_request_duration_seconds_bucket{{service="{service}",le='
+    labels = [f'"{le}"}}' for le in BUCKETS_SECONDS]
+    for k, stamp in enumerate(stamps):
+        for label, values in zip(labels, cumulative, strict=True):
+            yield f"{prefix}{label} {values[k]:.15g} {stamp}\n"
+        yield f'{prefix}"+Inf"}} {count[k]:.15g} {stamp}\n'
+        yield (f'http_request_duration_seconds_count{{service="{service}"}} '
+               f"{count[k]:.15g} {stamp}\n")
+        yield (f'http_request_duration_seconds_sum{{service="{service}"}} '
+               f"{total[k]:.10g} {stamp}\n")
+
+
+def _throttling(history: FleetHistory, out: TextIO) -> int:
+    out.write("# TYPE container_cpu_cfs_throttled_seconds counter\n")
+    stamps, written = _timestamps(history), 0
+    for i, service in enumerate(history.services):
+        written += _series(out,
+                           f'container_cpu_cfs_throttled_seconds_total{{service="{service}"}}',
+                           np.cumsum(history.throttled_s[i]), stamps, digits=8)
+    return written
