@@ -17,6 +17,7 @@ from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
+from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import Settings
 
 NEO4J_URI = os.environ.get("NEO4J_URI")
@@ -32,6 +33,13 @@ def falkordb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    server = start_prometheus(tmp_path_factory.mktemp("prometheus"))
     yield server
     server.stop()
 
@@ -70,9 +78,11 @@ def graph_store(
 
 
 def settings_for(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,
-                 **overrides: object) -> Settings:
+                 prometheus: ServerProcess | None = None, **overrides: object) -> Settings:
     return Settings(
         falkordb_url=falkordb.url, redis_url=redis.url, state_dir=tmp_path,
+        prometheus_url=prometheus.url if prometheus else None,
+        embedded_prometheus=prometheus is not None,
         falkordb_graph=f"test-{uuid.uuid4().hex[:12]}", **overrides,  # type: ignore[arg-type]
     )
 
@@ -97,9 +107,10 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def container(
-    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
-    clock: SettableClock,
+    falkordb_server: ServerProcess, redis_server: ServerProcess,
+    prometheus_server: ServerProcess, tmp_path: Path, clock: SettableClock,
 ) -> Iterator[Container]:
-    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path), clock)
+    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, prometheus_server),
+                      clock)
     yield built
     built.close()

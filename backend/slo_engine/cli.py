@@ -40,7 +40,10 @@ def serve(
     settings_file: SettingsFile = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings)")] = None,
-    demo: Annotated[bool, typer.Option(help="Load the demo topology at start")] = False,
+    demo: Annotated[bool, typer.Option(
+        help="Load the demo topology, and on first start its simulated history")] = False,
+    demo_days: Annotated[int, typer.Option(min=1, max=400,
+                                           help="Days of demo history to simulate")] = 30,
 ) -> None:
     """Run the API; graph store and Redis start embedded unless their URLs are set."""
     import uvicorn
@@ -56,6 +59,8 @@ def serve(
     # uvicorn drains requests on SIGTERM, then re-raises the signal with the handler it found
     # installed; this one turns that into SystemExit so the embedded servers are stopped.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if demo and settings.prometheus_url is None and settings.embedded_prometheus:
+        _prepare_demo_history(settings.state_dir, demo_days)
     container = bootstrap(settings)
     try:
         if demo:
@@ -68,6 +73,17 @@ def serve(
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
+
+
+def _prepare_demo_history(state_dir: Path, days: int) -> None:
+    from slo_engine.fleet.files import ensure_demo_history
+
+    summary = ensure_demo_history(json.loads(demo_topology()), state_dir, days)
+    if summary:
+        logging.getLogger("slo_engine.demo").info(
+            "demo history: %s days of %s services, %s samples backfilled in %.1f s",
+            days, summary["services"], summary["samples"],
+            summary["write_s"] + summary["backfill_s"])
 
 
 def _load_demo(container: Any) -> None:

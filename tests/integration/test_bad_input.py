@@ -80,6 +80,7 @@ def strict_client(falkordb_server: ServerProcess, redis_server: ServerProcess,
                   tmp_path: Path) -> Iterator[TestClient]:
     container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
                                        max_ingestion_edges=3, max_body_bytes=4096))
+    assert container.telemetry is None  # no Prometheus given: none is started
     with TestClient(create_app(container)) as client:
         yield client
     container.close()

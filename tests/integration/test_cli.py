@@ -60,7 +60,8 @@ def test_serve_with_the_demo_answers_then_stops_its_servers_on_sigterm(tmp_path:
     env = {**os.environ, "SLO_ENGINE_STATE_DIR": str(tmp_path)}
     for name in ("FALKORDB_URL", "REDIS_URL", "NEO4J_URI"):
         env.pop(name, None)
-    server = subprocess.Popen([*SLO_ENGINE, "serve", "--demo", "--port", str(port)], env=env,
+    server = subprocess.Popen([*SLO_ENGINE, "serve", "--demo", "--demo-days", "2",
+                               "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -81,7 +82,11 @@ def test_serve_with_the_demo_answers_then_stops_its_servers_on_sigterm(tmp_path:
         assert "stripe-api" in {n["service_id"] for n in checkout["nodes"]}
         cycles = httpx.get(f"{base}/api/v1/graph/cycles").json()["items"]
         assert [c["members"] for c in cycles] == [["inventory-service", "pricing-service"]]
-        pids = [int((tmp_path / d / "server.pid").read_text()) for d in ("falkordb", "redis")]
+        ready = httpx.get(f"{base}/api/v1/health/ready").json()
+        assert ready["checks"]["prometheus"]["status"] == "ok"
+        assert (tmp_path / "demo-history.json").exists()
+        pids = [int((tmp_path / d / "server.pid").read_text())
+                for d in ("falkordb", "redis", "prometheus")]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -21,15 +21,16 @@ def test_readiness_checks_the_graph_store_and_redis(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ready", "checks": {
         "graph_store (falkordb)": {"status": "ok", "detail": None},
-        "redis": {"status": "ok", "detail": None}}}
+        "redis": {"status": "ok", "detail": None},
+        "prometheus": {"status": "ok", "detail": None}}}
 
 
 @pytest.fixture
 def client_with_own_redis(
-    falkordb_server: ServerProcess, tmp_path: Path
+    falkordb_server: ServerProcess, prometheus_server: ServerProcess, tmp_path: Path
 ) -> Iterator[tuple[TestClient, ServerProcess]]:
     redis = start_redis(tmp_path / "redis")
-    container = bootstrap(settings_for(falkordb_server, redis, tmp_path))
+    container = bootstrap(settings_for(falkordb_server, redis, tmp_path, prometheus_server))
     with TestClient(create_app(container)) as client:
         yield client, redis
     container.close()
@@ -48,6 +49,22 @@ def test_redis_down_makes_it_not_ready_but_ingestion_still_works(
                            json={"source": "manual", "edges": [{"source": "a", "target": "b"}]})
     assert accepted.status_code == 202
     assert client.get(accepted.json()["status_url"]).json()["status"] == "completed"
+
+
+def test_prometheus_down_makes_it_not_ready(
+    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path
+) -> None:
+    from slo_engine.runtime.prometheus_server import start_prometheus
+
+    prometheus = start_prometheus(tmp_path / "prometheus")
+    container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, prometheus))
+    with TestClient(create_app(container)) as client:
+        assert client.get("/api/v1/health/ready").status_code == 200
+        prometheus.stop()
+        response = client.get("/api/v1/health/ready")
+        assert response.status_code == 503
+        assert response.json()["checks"]["prometheus"]["status"] == "unavailable"
+    container.close()
 
 
 def test_the_openapi_document_and_its_viewers_are_served(client: TestClient) -> None:

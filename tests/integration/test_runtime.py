@@ -63,10 +63,10 @@ def test_writes_made_after_the_last_rewrite_survive_too(tmp_path: Path) -> None:
         restarted.stop()
 
 
-def test_bootstrap_starts_both_servers_and_close_stops_them(tmp_path: Path) -> None:
+def test_bootstrap_starts_the_embedded_servers_and_close_stops_them(tmp_path: Path) -> None:
     container = bootstrap(Settings(state_dir=tmp_path))
     pids = [server.pid for server in container.servers]
-    assert [s.name for s in container.servers] == ["falkordb", "redis"]
+    assert [s.name for s in container.servers] == ["falkordb", "redis", "prometheus"]
     assert all(alive(pid) for pid in pids)
     container.graph.ping()
     assert container.redis.ping()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from slo_engine import __version__
@@ -15,8 +18,15 @@ details (`application/problem+json`) naming the offending field and the fix."""
 
 
 def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if container.telemetry is not None:
+            await container.telemetry.close()
+
     app = FastAPI(title="SLO Recommendation Engine", version=__version__,
-                  description=DESCRIPTION, docs_url="/docs", redoc_url="/redoc")
+                  description=DESCRIPTION, docs_url="/docs", redoc_url="/redoc",
+                  lifespan=lifespan)
     app.state.container = container
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -34,22 +36,36 @@ def health() -> Liveness:
     return Liveness(status="ok", version=__version__)
 
 
-def _check(probe: object) -> ComponentCheck:
+def _failed(error: Exception) -> ComponentCheck:
+    return ComponentCheck(status="unavailable", detail=f"{type(error).__name__}: {error}")
+
+
+async def _check(probe: Callable[[], object]) -> ComponentCheck:
     try:
-        probe()  # type: ignore[operator]
+        await run_in_threadpool(probe)
     except Exception as error:  # any failure means not ready; the detail says which
-        return ComponentCheck(status="unavailable", detail=f"{type(error).__name__}: {error}")
+        return _failed(error)
+    return ComponentCheck(status="ok")
+
+
+async def _check_async(probe: Callable[[], Awaitable[None]]) -> ComponentCheck:
+    try:
+        await probe()
+    except Exception as error:  # any failure means not ready; the detail says which
+        return _failed(error)
     return ComponentCheck(status="ok")
 
 
 @router.get("/ready", response_model=Readiness,
             responses={503: {"model": Readiness, "description": "A dependency is down"}},
             summary="Every backing server answers")
-def ready(container: ContainerDep) -> JSONResponse:
+async def ready(container: ContainerDep) -> JSONResponse:
     checks = {
-        f"graph_store ({container.graph.backend})": _check(container.graph.ping),
-        "redis": _check(container.redis.ping),
+        f"graph_store ({container.graph.backend})": await _check(container.graph.ping),
+        "redis": await _check(container.redis.ping),
     }
+    if container.telemetry is not None:
+        checks["prometheus"] = await _check_async(container.telemetry.ready)
     ok = all(c.status == "ok" for c in checks.values())
     body = Readiness(status="ready" if ok else "not_ready", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

@@ -47,3 +47,20 @@ def load_directory(fleet_dir: Path, prometheus_dir: Path) -> dict[str, Any]:
     backfill_openmetrics(history, prometheus_dir)
     return {"prometheus_dir": str(prometheus_dir),
             "backfill_s": round(time.perf_counter() - started, 2)}
+
+
+DEMO_MARKER = "demo-history.json"
+
+
+def ensure_demo_history(topology: dict[str, Any], state_dir: Path, days: int,
+                        seed: int = 7) -> dict[str, Any] | None:
+    """First start of the demo: simulate the demo fleet and backfill it into the embedded
+    Prometheus's data directory (before that server starts). Later starts keep it."""
+    marker = state_dir / DEMO_MARKER
+    if marker.exists():
+        return None
+    summary = simulate_to_directory(topology, days, state_dir / "demo-fleet", seed)
+    summary.update(load_directory(state_dir / "demo-fleet", state_dir / "prometheus"))
+    (state_dir / "demo-fleet" / HISTORY).unlink()  # in Prometheus now; it is large
+    marker.write_text(json.dumps(summary))
+    return summary

@@ -14,12 +14,14 @@ from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.ports import Clock
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
+from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,9 +40,12 @@ class Container:
     clock: Clock
     snapshots: SnapshotHolder
     ingest: IngestDependencyGraph
+    telemetry: PrometheusTelemetry | None = None
     servers: list[ServerProcess] = field(default_factory=list)
 
     def close(self) -> None:
+        """Stops what bootstrap started. The telemetry client is async: the API closes it
+        on its own event loop when it shuts down."""
         with contextlib.suppress(Exception):
             self.graph.close()
         with contextlib.suppress(Exception):
@@ -75,6 +80,18 @@ def _redis_client(settings: Settings, servers: list[ServerProcess]) -> redis.Red
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
 
 
+def _telemetry(settings: Settings, servers: list[ServerProcess]) -> PrometheusTelemetry | None:
+    url = settings.prometheus_url
+    if url is None:
+        if not settings.embedded_prometheus:
+            return None
+        server = start_prometheus(settings.state_dir / "prometheus")
+        servers.append(server)
+        log.info("embedded Prometheus pid %s on %s", server.pid, server.url)
+        url = server.url
+    return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_s)
+
+
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
@@ -84,6 +101,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         graph = GraphRepository(_graph_runner(settings, catalog, servers))
         graph.apply_schema()
         client = _redis_client(settings, servers)
+        telemetry = _telemetry(settings, servers)
     except BaseException:
         for server in reversed(servers):
             server.stop()
@@ -98,4 +116,4 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
     snapshots = SnapshotHolder(graph)
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
-    return Container(settings, graph, client, clock, snapshots, ingest, servers)
+    return Container(settings, graph, client, clock, snapshots, ingest, telemetry, servers)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     prometheus_url: str | None = Field(default=None, validation_alias=AliasChoices(
         "PROMETHEUS_URL", "SLO_ENGINE_PROMETHEUS_URL", "prometheus_url"))
 
+    embedded_prometheus: bool = Field(default=True, description=(
+        "Start Debian's prometheus under the state dir when PROMETHEUS_URL is unset"))
+    prometheus_timeout_s: float = Field(default=10.0, gt=0)
+
     state_dir: Path = Path("state")
     api_host: str = "127.0.0.1"
     api_port: int = 8080
