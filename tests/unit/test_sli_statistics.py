@@ -29,11 +29,12 @@ def test_windows_without_traffic_or_data_are_dropped() -> None:
 
 def test_tiers_are_low_quantiles_and_balanced_is_capped_by_the_bound() -> None:
     ratios = np.linspace(0.99, 1.0, 1001)  # evenly spread windows
-    tiers = availability_tiers(ratios, composite_bound_ratio=None)
+    quantiles = {"conservative": 0.001, "balanced": 0.01, "aggressive": 0.05}
+    tiers = availability_tiers(ratios, quantiles, composite_bound_ratio=None)
     assert tiers["conservative"] == pytest.approx(0.99001)
     assert tiers["balanced"] == pytest.approx(0.9901)
     assert tiers["aggressive"] == pytest.approx(0.9905)
-    capped = availability_tiers(ratios, composite_bound_ratio=0.99005)
+    capped = availability_tiers(ratios, quantiles, composite_bound_ratio=0.99005)
     assert capped["balanced"] == 0.99005
     assert capped["aggressive"] == pytest.approx(0.9905)
 

@@ -16,10 +16,12 @@ import httpx
 import numpy as np
 
 from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
+from slo_engine.adapters.promql import SliQueries
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 
 RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
 COMPONENT = "metrics store (Prometheus)"
+DEFAULT_QUERIES = SliQueries()
 
 
 class _Transient(Exception):
@@ -35,7 +37,9 @@ class PrometheusTelemetry:
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         client: httpx.AsyncClient | None = None,
+        queries_for: Callable[[str], SliQueries] = lambda _service: DEFAULT_QUERIES,
     ) -> None:
+        self._queries_for = queries_for
         self._client = client or httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
         self._retry_delays = tuple(retry_delays_s)
         self.breaker = breaker or CircuitBreaker()
@@ -63,6 +67,27 @@ class PrometheusTelemetry:
         data = await self._get("/api/v1/query", query, {"time": at_s})
         result = data["result"]
         return float(result[0]["value"][1]) if result else None
+
+    async def request_counts(self, service_id: str, start_s: int, end_s: int, step_s: int
+                             ) -> tuple[np.ndarray, np.ndarray]:
+        queries = self._queries_for(service_id)
+        total, failed = await asyncio.gather(
+            self.range_series(queries.total_requests(service_id, step_s), start_s, end_s, step_s),
+            self.range_series(queries.failed_requests(service_id, step_s), start_s, end_s,
+                              step_s))
+        # A step with traffic but no failed series has zero failures, not missing data.
+        failed = np.where(np.isnan(failed) & ~np.isnan(total), 0.0, failed)
+        return total, failed
+
+    async def latency_quantiles(self, service_id: str, quantile: float, start_s: int,
+                                end_s: int, window_s: int) -> np.ndarray:
+        query = self._queries_for(service_id).latency_quantile(service_id, quantile, window_s)
+        return await self.range_series(query, start_s, end_s, window_s)
+
+    async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
+        query = self._queries_for(service_id).throttled_seconds(service_id, end_s - start_s)
+        throttled = await self.instant_value(query, end_s)
+        return None if throttled is None else throttled / (end_s - start_s)
 
     async def ready(self) -> None:
         """Raise DependencyUnavailable unless Prometheus answers its readiness probe."""

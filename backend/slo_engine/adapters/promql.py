@@ -77,13 +77,14 @@ class SliQueries:
 
     requests_metric: str = "http_requests_total"
     duration_bucket_metric: str = "http_request_duration_seconds_bucket"
+    throttled_metric: str = "container_cpu_cfs_throttled_seconds_total"
     service_label: str = "service"
     code_label: str = "code"
     error_code_regex: str = "5.."
     extra_matchers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for metric in (self.requests_metric, self.duration_bucket_metric):
+        for metric in (self.requests_metric, self.duration_bucket_metric, self.throttled_metric):
             if not METRIC_NAME.match(metric):
                 raise UnsafeQuery(f"'{metric}' is not a valid Prometheus metric name")
         for label in (self.service_label, self.code_label, *self.extra_matchers):
@@ -113,3 +114,7 @@ class SliQueries:
         return (f"histogram_quantile({quantile}, sum by (le) (rate("
                 f"{self.duration_bucket_metric}{self._selector(service_id)}"
                 f"[{duration(window_seconds)}])))")
+
+    def throttled_seconds(self, service_id: str, window_seconds: int) -> str:
+        return (f"sum(increase({self.throttled_metric}{self._selector(service_id)}"
+                f"[{duration(window_seconds)}]))")

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+import numpy as np
+
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 
@@ -98,3 +100,25 @@ class GraphWriteLock(Protocol):
     """Knows how to serialise read-merge-write cycles on the graph across API replicas."""
 
     def hold(self) -> AbstractContextManager[None]: ...
+
+
+class Telemetry(Protocol):
+    """Knows how to read a service's SLI history from the metrics store (async)."""
+
+    async def request_counts(
+        self, service_id: str, start_s: int, end_s: int, step_s: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(total, failed) requests in each step ending at start, start+step, ... end."""
+        ...
+
+    async def latency_quantiles(
+        self, service_id: str, quantile: float, start_s: int, end_s: int, window_s: int
+    ) -> np.ndarray:
+        """The service's own end-to-end latency quantile over each window (seconds)."""
+        ...
+
+    async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
+        """CPU seconds throttled per second over the range: the noisy-neighbour signal."""
+        ...
+
+    async def ready(self) -> None: ...

@@ -8,6 +8,7 @@ ratios are in 0..1 and durations in seconds (ARCHITECTURE.md principle 11).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,11 +16,6 @@ import numpy as np
 # Error budgets are quoted per average calendar month (365/12 days = 43,800 minutes),
 # which reproduces TRD FR-2's 43.8 min for 99.9% and 21.9 min for 99.95%.
 MONTH_MINUTES = 365 / 12 * 24 * 60
-
-# TRD FR-2: conservative = p99.9 floor of observed performance, balanced = p99,
-# aggressive = p95. As quantiles of per-window availability: a target each fraction of
-# historical windows would have met.
-AVAILABILITY_TIER_QUANTILES = {"conservative": 0.001, "balanced": 0.01, "aggressive": 0.05}
 
 
 @dataclass(frozen=True)
@@ -48,12 +44,13 @@ def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
     return cumulative[window:] - cumulative[:-window]
 
 
-def availability_tiers(window_ratios: np.ndarray, composite_bound_ratio: float | None
-                       ) -> dict[str, float]:
-    """Tier targets from per-window availability; balanced is capped by the composite
-    bound, since a service cannot promise more than its hard dependencies allow."""
+def availability_tiers(window_ratios: np.ndarray, quantiles: Mapping[str, float],
+                       composite_bound_ratio: float | None) -> dict[str, float]:
+    """Tier targets as low quantiles of per-window availability (a target that share of
+    historical windows missed); balanced is capped by the composite bound, since a
+    service cannot promise more than its hard dependencies allow."""
     tiers = {name: float(np.quantile(window_ratios, q, method="lower"))
-             for name, q in AVAILABILITY_TIER_QUANTILES.items()}
+             for name, q in quantiles.items()}
     if composite_bound_ratio is not None:
         tiers["balanced"] = min(tiers["balanced"], composite_bound_ratio)
     return tiers

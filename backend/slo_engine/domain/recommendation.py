@@ -1,0 +1,154 @@
+"""Tiered SLO recommendations from SLI history (TRD FR-2), as pure functions of arrays.
+
+Availability: per-window availability from request counts; tiers are low quantiles of
+it, balanced capped by the dependency bound; each tier carries its error budget, the
+share of historical windows that would have breached it, and a block-bootstrap
+interval. Latency: tiers from the service's own end-to-end histogram (percentiles never
+add along a call chain), p99.9 and p99 widened by a noise margin; breach probability is
+the share of windows whose same percentile exceeded the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from slo_engine.domain.sli_statistics import (
+    availability_tiers,
+    block_bootstrap_quantile_ci,
+    breach_probability,
+    error_budget_minutes,
+    rolling_window_ratios,
+)
+
+MIN_GAP_SECONDS = 1800
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    completeness_ratio: float
+    days_of_data: float
+    gaps: tuple[tuple[int, int], ...]  # (start_s, end_s) of missing runs >= 30 minutes
+
+
+@dataclass(frozen=True)
+class AvailabilityTier:
+    target_ratio: float
+    error_budget_minutes: float
+    breach_probability: float
+    confidence_interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class AvailabilityRecommendation:
+    observed_ratio: float
+    tiers: dict[str, AvailabilityTier]
+    window_days: float
+    windows: int
+    capped_by_bound: bool
+
+
+@dataclass(frozen=True)
+class LatencyTier:
+    target_seconds: float
+    percentile: float
+    breach_probability: float | None
+
+
+@dataclass(frozen=True)
+class LatencyRecommendation:
+    observed_seconds: dict[float, float]  # percentile -> observed over the lookback
+    tiers: dict[str, LatencyTier]
+    noise_margin_ratio: float
+    windows: int
+    notes: list[str] = field(default_factory=list)
+
+
+def data_quality(total: np.ndarray, start_s: int, step_s: int) -> DataQuality:
+    """Completeness is the share of steps with data; gaps are runs of 30+ minutes without."""
+    present = ~np.isnan(np.asarray(total, dtype=float))
+    gaps, run_start = [], None
+    for k, ok in enumerate([*present.tolist(), True]):
+        if not ok and run_start is None:
+            run_start = k
+        elif ok and run_start is not None:
+            if (k - run_start) * step_s >= MIN_GAP_SECONDS:
+                gaps.append((start_s + run_start * step_s, start_s + k * step_s))
+            run_start = None
+    first_present = int(np.argmax(present)) if present.any() else len(present)
+    return DataQuality(
+        completeness_ratio=float(present.mean()) if present.size else 0.0,
+        days_of_data=(len(present) - first_present) * step_s / 86_400,
+        gaps=tuple(gaps),
+    )
+
+
+def recommend_availability(
+    total: np.ndarray, failed: np.ndarray, step_s: int, window_days: float,
+    quantiles: Mapping[str, float], bound_ratio: float | None, seed: int = 0,
+) -> AvailabilityRecommendation:
+    window_steps = max(1, round(window_days * 86_400 / step_s))
+    total_counts = np.nan_to_num(np.asarray(total, dtype=float))
+    good = total_counts - np.nan_to_num(np.asarray(failed, dtype=float))
+    windows = rolling_window_ratios(good, total_counts, window_steps)
+    if windows.size == 0:
+        raise ValueError("not enough traffic history for one availability window")
+    targets = availability_tiers(windows, quantiles, bound_ratio)
+    tiers = {}
+    for name, target in targets.items():
+        interval = block_bootstrap_quantile_ci(windows, quantiles[name], seed=seed)
+        tiers[name] = AvailabilityTier(
+            target_ratio=target,
+            error_budget_minutes=error_budget_minutes(target),
+            breach_probability=breach_probability(windows, target),
+            confidence_interval=(interval.low, interval.high),
+        )
+    uncapped = float(np.quantile(windows, quantiles["balanced"], method="lower"))
+    return AvailabilityRecommendation(
+        observed_ratio=float(good.sum() / total_counts.sum()),
+        tiers=tiers, window_days=window_days, windows=int(windows.size),
+        capped_by_bound=bound_ratio is not None and bound_ratio < uncapped,
+    )
+
+
+def noise_margin(throttled_ratio: float | None, minimum: float, maximum: float,
+                 saturation: float) -> float:
+    """TRD FR-2's 5-10% buffer for shared infrastructure, scaled by CPU throttling."""
+    if throttled_ratio is None:
+        return minimum
+    return minimum + (maximum - minimum) * min(1.0, max(0.0, throttled_ratio / saturation))
+
+
+def recommend_latency(
+    observed: Mapping[float, float], windows: Mapping[float, np.ndarray],
+    tier_percentiles: Mapping[str, float], margin_ratio: float,
+) -> LatencyRecommendation:
+    """`observed[p]` is percentile p over the whole lookback; `windows[p]` its per-window
+    series. The aggressive tier (the lowest percentile) takes no margin."""
+    lowest = min(tier_percentiles.values())
+    tiers, notes = {}, []
+    for name, percentile in tier_percentiles.items():
+        margin = 0.0 if percentile == lowest else margin_ratio
+        target = observed[percentile] * (1 + margin)
+        series = np.asarray(windows.get(percentile, np.empty(0)), dtype=float)
+        series = series[~np.isnan(series)]
+        breach = breach_probability(series, target, higher_is_better=False) if series.size \
+            else None
+        if breach is None:
+            notes.append(f"no per-window p{percentile * 100:g} history: breach unknown")
+        tiers[name] = LatencyTier(target, percentile, breach)
+    counts = [np.count_nonzero(~np.isnan(np.asarray(s, dtype=float))) for s in windows.values()]
+    return LatencyRecommendation(dict(observed), tiers, margin_ratio, int(max(counts, default=0)),
+                                 notes)
+
+
+def archetype_of(service_type: str | None, service_id: str, layer: str | None) -> str:
+    """TRD FR-2 archetype matching from catalogue metadata."""
+    if service_type == "external":
+        return "external_integration"
+    hints = f"{service_id} {layer or ''}".lower()
+    if any(word in hints for word in ("gateway", "edge", "bff", "frontend", "ingress")):
+        return "api_gateway"
+    return "backend_service"

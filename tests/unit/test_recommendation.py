@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from slo_engine.domain.recommendation import (
+    archetype_of,
+    data_quality,
+    noise_margin,
+    recommend_availability,
+    recommend_latency,
+)
+from slo_engine.policy.loader import load_policy
+
+POLICY = load_policy()
+STEP = 300
+DAY_STEPS = 288
+
+
+def test_data_quality_counts_present_steps_and_reports_long_gaps() -> None:
+    total = np.ones(DAY_STEPS)
+    total[:12] = np.nan       # an hour before data starts: a gap, and not "data"
+    total[100:103] = np.nan   # 15 minutes: not a gap
+    total[200:210] = np.nan   # 50 minutes: a gap
+    quality = data_quality(total, start_s=0, step_s=STEP)
+    assert quality.completeness_ratio == pytest.approx((DAY_STEPS - 25) / DAY_STEPS)
+    assert quality.gaps == ((0, 3600), (60_000, 63_000))
+    assert quality.days_of_data == pytest.approx((DAY_STEPS - 12) / DAY_STEPS)
+
+
+def test_availability_tiers_come_from_windows_and_order_by_ambition() -> None:
+    rng = np.random.default_rng(2)
+    total = rng.poisson(1000, 30 * DAY_STEPS).astype(float)
+    failed = rng.binomial(total.astype(int), 0.0008).astype(float)
+    failed[5000:5012] = total[5000:5012] * 0.5  # one hour-long incident
+    rec = recommend_availability(total, failed, STEP, 7, POLICY.availability_quantiles, None)
+    tiers = rec.tiers
+    assert tiers["conservative"].target_ratio <= tiers["balanced"].target_ratio \
+        <= tiers["aggressive"].target_ratio
+    assert rec.observed_ratio == pytest.approx(1 - failed.sum() / total.sum())
+    assert rec.windows == 30 * DAY_STEPS - 7 * DAY_STEPS + 1
+    for tier in tiers.values():
+        low, high = tier.confidence_interval  # type: ignore[misc]
+        assert low <= high
+        assert tier.error_budget_minutes == pytest.approx((1 - tier.target_ratio) * 43_800)
+    assert tiers["aggressive"].breach_probability <= 0.05 + 1e-9
+    assert not rec.capped_by_bound
+
+
+def test_the_balanced_tier_is_capped_by_the_dependency_bound() -> None:
+    total = np.full(14 * DAY_STEPS, 1000.0)
+    failed = np.full(14 * DAY_STEPS, 0.1)  # 99.99% every window
+    rec = recommend_availability(total, failed, STEP, 7, POLICY.availability_quantiles, 0.998)
+    assert rec.tiers["balanced"].target_ratio == 0.998
+    assert rec.tiers["balanced"].breach_probability == 0.0
+    assert rec.capped_by_bound
+
+
+def test_too_little_history_for_one_window_is_an_error() -> None:
+    with pytest.raises(ValueError, match="one availability window"):
+        recommend_availability(np.ones(10), np.zeros(10), STEP, 7,
+                               POLICY.availability_quantiles, None)
+
+
+def test_the_noise_margin_grows_with_throttling_between_5_and_10_percent() -> None:
+    assert noise_margin(None, 0.05, 0.10, 0.1) == 0.05
+    assert noise_margin(0.05, 0.05, 0.10, 0.1) == pytest.approx(0.075)
+    assert noise_margin(3.0, 0.05, 0.10, 0.1) == 0.10
+
+
+def test_latency_tiers_take_the_margin_except_aggressive_and_judge_windows() -> None:
+    observed = {0.999: 1.2, 0.99: 0.8, 0.95: 0.5}
+    windows = {0.999: np.array([1.0, 1.3, np.nan]), 0.99: np.array([0.7, 0.9, 0.85, 0.6]),
+               0.95: np.array([0.4, 0.6])}
+    rec = recommend_latency(observed, windows, POLICY.latency_percentiles, 0.05)
+    assert rec.tiers["conservative"].target_seconds == pytest.approx(1.26)
+    assert rec.tiers["balanced"].target_seconds == pytest.approx(0.84)
+    assert rec.tiers["aggressive"].target_seconds == 0.5
+    assert rec.tiers["conservative"].breach_probability == 0.5   # 1.3 > 1.26 of 2 windows
+    assert rec.tiers["balanced"].breach_probability == 0.5       # 0.9, 0.85 > 0.84
+    assert rec.tiers["aggressive"].breach_probability == 0.5
+    assert rec.windows == 4
+
+
+@pytest.mark.parametrize(("service_type", "service_id", "layer", "archetype"), [
+    ("external", "stripe-api", None, "external_integration"),
+    ("internal", "api-gateway", None, "api_gateway"),
+    ("internal", "svc-00012", "edge", "api_gateway"),
+    ("internal", "orders", "domain", "backend_service"),
+])
+def test_archetypes_follow_catalogue_metadata(service_type: str, service_id: str,
+                                              layer: str | None, archetype: str) -> None:
+    assert archetype_of(service_type, service_id, layer) == archetype
+
+
+def test_the_shipped_policy_reproduces_the_trd_numbers() -> None:
+    assert POLICY.availability_quantiles == {
+        "conservative": 0.001, "balanced": 0.01, "aggressive": 0.05}
+    assert POLICY.archetypes["api_gateway"] == {"availability": 0.9995,
+                                                "latency_p99_seconds": 0.2}
+    assert (POLICY.margin_min_ratio, POLICY.margin_max_ratio) == (0.05, 0.10)
