@@ -84,6 +84,22 @@ class PrometheusTelemetry:
         query = self._queries_for(service_id).latency_quantile(service_id, quantile, window_s)
         return await self.range_series(query, start_s, end_s, window_s)
 
+    async def availability(self, service_id: str, start_s: int, end_s: int) -> float | None:
+        queries, window = self._queries_for(service_id), end_s - start_s
+        total, failed = await asyncio.gather(
+            self.instant_value(queries.total_requests(service_id, window), end_s),
+            self.instant_value(queries.failed_requests(service_id, window), end_s))
+        if not total:
+            return None
+        return 1.0 - (failed or 0.0) / total
+
+    async def latency_quantile(self, service_id: str, quantile: float, start_s: int,
+                               end_s: int) -> float | None:
+        query = self._queries_for(service_id).latency_quantile(service_id, quantile,
+                                                               end_s - start_s)
+        value = await self.instant_value(query, end_s)
+        return None if value is None or np.isnan(value) else value
+
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
         query = self._queries_for(service_id).throttled_seconds(service_id, end_s - start_s)
         throttled = await self.instant_value(query, end_s)

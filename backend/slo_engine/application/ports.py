@@ -117,6 +117,15 @@ class Telemetry(Protocol):
         """The service's own end-to-end latency quantile over each window (seconds)."""
         ...
 
+    async def availability(self, service_id: str, start_s: int, end_s: int) -> float | None:
+        """Good requests over all requests in the range; None without traffic."""
+        ...
+
+    async def latency_quantile(self, service_id: str, quantile: float, start_s: int,
+                               end_s: int) -> float | None:
+        """The quantile over the whole range."""
+        ...
+
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
         """CPU seconds throttled per second over the range: the noisy-neighbour signal."""
         ...

@@ -37,7 +37,7 @@ class DataQuality:
 class AvailabilityTier:
     target_ratio: float
     error_budget_minutes: float
-    breach_probability: float
+    breach_probability: float | None  # None: no history to judge it on
     confidence_interval: tuple[float, float] | None
 
 
@@ -48,6 +48,7 @@ class AvailabilityRecommendation:
     window_days: float
     windows: int
     capped_by_bound: bool
+    uncapped_balanced_ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,14 @@ def recommend_availability(
     windows = rolling_window_ratios(good, total_counts, window_steps)
     if windows.size == 0:
         raise ValueError("not enough traffic history for one availability window")
-    targets = availability_tiers(windows, quantiles, bound_ratio)
+    targets = {name: floor_target(value) for name, value
+               in availability_tiers(windows, quantiles, bound_ratio).items()}
     tiers = {}
     for name, target in targets.items():
-        interval = block_bootstrap_quantile_ci(windows, quantiles[name], seed=seed)
+        # Overlapping windows share all but one step with their neighbours: blocks shorter
+        # than a window would treat near-copies as independent evidence.
+        interval = block_bootstrap_quantile_ci(windows, quantiles[name], seed=seed,
+                                               block_length=window_steps)
         tiers[name] = AvailabilityTier(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
@@ -110,7 +115,14 @@ def recommend_availability(
         observed_ratio=float(good.sum() / total_counts.sum()),
         tiers=tiers, window_days=window_days, windows=int(windows.size),
         capped_by_bound=bound_ratio is not None and bound_ratio < uncapped,
+        uncapped_balanced_ratio=floor_target(uncapped),
     )
+
+
+def floor_target(ratio: float, granularity: float = 0.0001) -> float:
+    """Targets are shown to 0.01%: round down, so a shown target is never more ambitious
+    than the computed one (1e-9 absorbs float noise such as 0.99989999...)."""
+    return round(float(np.floor(ratio / granularity + 1e-9)) * granularity, 10)
 
 
 def noise_margin(throttled_ratio: float | None, minimum: float, maximum: float,

@@ -19,7 +19,9 @@ from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.ports import Clock
+from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.domain.ingestion import IngestionLimits
+from slo_engine.policy.loader import load_policy
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
 from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import Settings
@@ -41,6 +43,7 @@ class Container:
     snapshots: SnapshotHolder
     ingest: IngestDependencyGraph
     telemetry: PrometheusTelemetry | None = None
+    recommend: RecommendSlos | None = None
     servers: list[ServerProcess] = field(default_factory=list)
 
     def close(self) -> None:
@@ -116,4 +119,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
     snapshots = SnapshotHolder(graph)
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
-    return Container(settings, graph, client, clock, snapshots, ingest, telemetry, servers)
+    recommend = (RecommendSlos(graph, snapshots, telemetry, clock, load_policy(),
+                               settings.external_sla_pessimism_ratio)
+                 if telemetry is not None else None)
+    return Container(settings, graph, client, clock, snapshots, ingest, telemetry, recommend,
+                     servers)

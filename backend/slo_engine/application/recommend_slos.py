@@ -1,0 +1,274 @@
+"""FR-2/FR-3: tiered availability and latency SLO recommendations for one service.
+
+History comes from the telemetry port, the dependency bound from the in-process graph
+snapshot and the shared composite maths; the tiers, intervals and breach probabilities
+from the domain. Units inside are ratios and seconds; the API converts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from slo_engine.adapters.promql import step_for
+from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
+from slo_engine.application.ports import Clock, GraphStore, Telemetry
+from slo_engine.domain.composite import (
+    CompositeAvailability,
+    Dependency,
+    composite_availability,
+    own_availabilities,
+    published_sla_with_pessimism,
+)
+from slo_engine.domain.errors import ServiceNotFound
+from slo_engine.domain.recommendation import (
+    AvailabilityRecommendation,
+    AvailabilityTier,
+    DataQuality,
+    LatencyRecommendation,
+    archetype_of,
+    data_quality,
+    noise_margin,
+    recommend_availability,
+    recommend_latency,
+)
+from slo_engine.domain.sli_statistics import error_budget_minutes
+from slo_engine.policy.loader import RecommendationPolicy
+
+SliType = Literal["availability", "latency", "all"]
+HIGH_RISK_BUDGET_SHARE = 0.30
+
+
+@dataclass(frozen=True)
+class DependencyRisk:
+    service_id: str
+    availability_ratio: float  # its own, without its dependencies' failures
+    source: Literal["observed", "published_sla", "unknown"]
+    budget_share: float  # of the balanced tier's error budget
+    observed_ratio: float | None = None
+    bound_gain_ratio: float = 0.0  # how much the bound would rise were it perfect
+
+
+@dataclass(frozen=True)
+class DependencyBound:
+    root: str
+    composite: CompositeAvailability
+    dependencies: list[DependencyRisk]
+    edges: list[Dependency]
+
+    def if_improved(self, service_id: str, availability_ratio: float) -> float:
+        """The bound again with one dependency at another availability (a counterfactual)."""
+        availability = {d.service_id: d.availability_ratio for d in self.dependencies}
+        availability |= {self.root: 1.0, service_id: availability_ratio}
+        return composite_availability(self.root, self.edges, availability).availability_ratio
+
+    @property
+    def bottleneck(self) -> DependencyRisk | None:
+        """The dependency whose perfection would raise the bound most: structure counts,
+        so a flaky member of a redundancy group is rarely it."""
+        candidate = max(self.dependencies, key=lambda d: d.bound_gain_ratio, default=None)
+        return candidate if candidate is not None and candidate.bound_gain_ratio > 0 else None
+
+
+@dataclass
+class SloRecommendation:
+    service_id: str
+    generated_at_ms: int
+    lookback_start_s: int
+    lookback_end_s: int
+    quality: DataQuality
+    confidence: Literal["high", "low"]
+    archetype: str | None
+    availability: AvailabilityRecommendation | None = None
+    latency: LatencyRecommendation | None = None
+    bound: DependencyBound | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class RecommendSlos:
+    def __init__(self, graph: GraphStore, snapshots: SnapshotHolder, telemetry: Telemetry,
+                 clock: Clock, policy: RecommendationPolicy,
+                 external_pessimism_ratio: float = 0.001) -> None:
+        self._graph = graph
+        self._snapshots = snapshots
+        self._telemetry = telemetry
+        self._clock = clock
+        self._policy = policy
+        self._pessimism = external_pessimism_ratio
+
+    async def recommend(self, service_id: str, sli_type: SliType = "all",
+                        lookback_days: int = 30) -> SloRecommendation:
+        service = await asyncio.to_thread(self._graph.get_service, service_id)
+        if service is None:
+            raise ServiceNotFound(service_id)
+        snapshot = await asyncio.to_thread(self._snapshots.current)
+        end = self._clock.now_ms() // 1000 // 300 * 300
+        start, step, total, failed, quality = await self._history(service_id, end,
+                                                                  lookback_days)
+        cold = self._short_of_history(quality, (end - start) / 86_400, lookback_days)
+        metadata = service.get("metadata") or {}
+        result = SloRecommendation(
+            service_id, self._clock.now_ms(), start, end, quality,
+            "low" if cold else "high",
+            archetype_of(service.get("service_type"), service_id, metadata.get("layer")),
+        )
+        if sli_type in ("availability", "all"):
+            result.bound = await self._dependency_bound(snapshot, service_id, start, end)
+            result.availability = self._availability(total, failed, step, result, cold)
+        if sli_type in ("latency", "all"):
+            result.latency = await self._latency(service_id, start, end, result, cold)
+        return result
+
+    def _short_of_history(self, quality: DataQuality, window_days: float,
+                          lookback_days: int) -> bool:
+        """Less data than asked for (or than the cold-start minimum), allowing a day of
+        edge effects: a new service, or one with long gaps."""
+        wanted = min(self._policy.cold_start_min_days, lookback_days)
+        return quality.completeness_ratio * window_days < wanted - 1
+
+    async def _history(self, service_id: str, end: int, lookback_days: int
+                       ) -> tuple[int, int, np.ndarray, np.ndarray, DataQuality]:
+        """Cold start (TRD FR-2): short of history, look back further (up to 90 days)."""
+        days = lookback_days
+        while True:
+            start = end - days * 86_400
+            step = step_for(end - start)
+            total, failed = await self._telemetry.request_counts(service_id, start, end, step)
+            quality = data_quality(total, start, step)
+            if (not self._short_of_history(quality, days, lookback_days)
+                    or days >= self._policy.cold_start_lookback_days):
+                return start, step, total, failed, quality
+            days = self._policy.cold_start_lookback_days
+
+    def _availability(self, total: np.ndarray, failed: np.ndarray, step: int,
+                      result: SloRecommendation, cold: bool) -> AvailabilityRecommendation | None:
+        bound = result.bound.composite.availability_ratio if result.bound else None
+        try:
+            recommendation = recommend_availability(
+                total, failed, step, self._policy.availability_window_days,
+                self._policy.availability_quantiles, bound)
+        except ValueError as error:
+            result.notes.append(f"availability: {error}; the {result.archetype} archetype "
+                                "baseline is used")
+            return archetype_availability(self._baseline(result)["availability"], bound)
+        if cold:
+            baseline = self._baseline(result)["availability"]
+            result.notes.append(
+                f"Only {result.quality.days_of_data:.1f} days of data: targets are low "
+                f"confidence; the {result.archetype} baseline is {baseline:.4%}.")
+        if result.bound:
+            self._budget_shares(result.bound, recommendation)
+        return recommendation
+
+    def _baseline(self, result: SloRecommendation) -> dict[str, float]:
+        return self._policy.archetypes[result.archetype or "backend_service"]
+
+    def _budget_shares(self, bound: DependencyBound, rec: AvailabilityRecommendation) -> None:
+        budget = 1.0 - rec.tiers["balanced"].target_ratio
+        bound.dependencies[:] = [
+            replace(d, budget_share=d.bound_gain_ratio / budget if budget > 0 else 1.0)
+            for d in bound.dependencies
+        ]
+
+    async def _dependency_bound(self, snapshot: GraphSnapshot, service_id: str, start: int,
+                                end: int) -> DependencyBound:
+        edges = hard_closure_edges(snapshot, service_id)
+        needed = sorted({e.target for e in edges if e.exclusion_reason is None} - {service_id})
+        observed = await asyncio.gather(
+            *(self._telemetry.availability(s, start, end) for s in needed))
+        known: dict[str, float] = {}
+        sources: dict[str, DependencyRisk] = {}
+        for dependency, ratio in zip(needed, observed, strict=True):
+            risk = await self._dependency_availability(snapshot, dependency, ratio)
+            sources[dependency] = risk
+            if risk.source != "unknown":
+                known[dependency] = risk.availability_ratio
+        # The root is taken as perfect: the bound is what its dependencies allow.
+        own = own_availabilities(known, edges)
+        risks = [DependencyRisk(s, own.get(s, 1.0), r.source, 0.0, known.get(s))
+                 for s, r in sources.items()]
+        composite = composite_availability(service_id, edges, {**own, service_id: 1.0})
+        bound = DependencyBound(service_id, composite, risks, edges)
+        bound.dependencies[:] = [
+            replace(d, bound_gain_ratio=max(0.0, bound.if_improved(d.service_id, 1.0)
+                                            - composite.availability_ratio))
+            for d in risks]
+        return bound
+
+    async def _dependency_availability(self, snapshot: GraphSnapshot, service_id: str,
+                                       observed: float | None) -> DependencyRisk:
+        """Observed history first; an external service without it falls back to its
+        published SLA less the configured pessimism (TRD FR-3)."""
+        if observed is not None:
+            return DependencyRisk(service_id, observed, "observed", 0.0)
+        if snapshot.services.get(service_id, {}).get("service_type") == "external":
+            service = await asyncio.to_thread(self._graph.get_service, service_id)
+            published = (service or {}).get("metadata", {}).get("published_sla")
+            if published is not None:
+                return DependencyRisk(service_id, published_sla_with_pessimism(
+                    float(published), self._pessimism), "published_sla", 0.0)
+        return DependencyRisk(service_id, 1.0, "unknown", 0.0)
+
+    async def _latency(self, service_id: str, start: int, end: int,
+                       result: SloRecommendation, cold: bool) -> LatencyRecommendation | None:
+        percentiles = sorted(set(self._policy.latency_percentiles.values()))
+        window = self._policy.latency_window_hours * 3600
+        observed_values = await asyncio.gather(
+            *(self._telemetry.latency_quantile(service_id, p, start, end) for p in percentiles))
+        observed = {p: v for p, v in zip(percentiles, observed_values, strict=True)
+                    if v is not None}
+        if len(observed) < len(percentiles):
+            result.notes.append("latency: no request-duration histogram for this service")
+            return None
+        series = await asyncio.gather(*(self._telemetry.latency_quantiles(
+            service_id, p, start, end, window) for p in percentiles))
+        throttled = await self._telemetry.throttled_ratio(service_id, start, end)
+        margin = noise_margin(throttled, self._policy.margin_min_ratio,
+                              self._policy.margin_max_ratio,
+                              self._policy.margin_saturation_throttled_ratio)
+        recommendation = recommend_latency(observed, dict(zip(percentiles, series, strict=True)),
+                                           self._policy.latency_percentiles, margin)
+        if cold:
+            baseline = self._baseline(result)
+            recommendation.notes.append(
+                f"low confidence: the {result.archetype} baseline p99 is "
+                f"{baseline['latency_p99_seconds'] * 1000:.0f} ms")
+        return recommendation
+
+
+def hard_closure_edges(snapshot: GraphSnapshot, root: str) -> list[Dependency]:
+    """Live edges out of every service the root needs over hard sync edges (the excluded
+    ones too, so they can be reported as risks)."""
+    edges, seen, frontier = [], {root}, [root]
+    while frontier:
+        for row in snapshot.out_edges.get(frontier.pop(), ()):
+            if row["is_stale"]:
+                continue
+            dependency = Dependency(row["source"], row["target"], row["criticality"] or "hard",
+                                    row["communication_mode"] or "sync",
+                                    row["redundancy_group"])
+            edges.append(dependency)
+            if dependency.exclusion_reason is None and dependency.target not in seen:
+                seen.add(dependency.target)
+                frontier.append(dependency.target)
+    return edges
+
+
+def budget_share_flags(bound: DependencyBound) -> list[DependencyRisk]:
+    return [d for d in bound.dependencies if d.budget_share > HIGH_RISK_BUDGET_SHARE]
+
+
+
+def archetype_availability(baseline: float, bound: float | None) -> AvailabilityRecommendation:
+    """Cold-start tiers around an archetype baseline: the balanced tier is the baseline
+    (capped by the bound); conservative allows twice its errors, aggressive half."""
+    balanced = min(baseline, bound) if bound is not None else baseline
+    targets = {"conservative": 1 - 2 * (1 - baseline), "balanced": balanced,
+               "aggressive": 1 - (1 - baseline) / 2}
+    tiers = {name: AvailabilityTier(target, error_budget_minutes(target), None, None)
+             for name, target in targets.items()}
+    return AvailabilityRecommendation(observed_ratio=float("nan"), tiers=tiers, window_days=0,
+                                      windows=0, capped_by_bound=balanced < baseline)
