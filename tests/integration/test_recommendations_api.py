@@ -172,3 +172,49 @@ def test_lookback_outside_7_to_365_days_is_refused(client: TestClient) -> None:
                           params={"lookback_days": 3})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/query/lookback_days"
+
+
+def test_ac008_prometheus_down_serves_the_stored_recommendation_as_stale(
+    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
+) -> None:
+    end = int(time.time()) // 300 * 300
+    write_openmetrics(simulate_fleet(SIMULATED, days=8, end_s=end, seed=3), tmp_path / "f.om")
+    backfill_openmetrics(tmp_path / "f.om", tmp_path / "prometheus")
+    prometheus = start_prometheus(tmp_path / "prometheus")
+    settings = settings_for(falkordb_server, redis_server, tmp_path, prometheus,
+                            prometheus_retry_delays_s=[0.0])
+    container = bootstrap(settings, SettableClock())
+    path = "/api/v1/services/front/slo-recommendations"
+    try:
+        with TestClient(create_app(container)) as client:
+            ingest(client, GRAPH)
+            fresh = client.get(path, params={"lookback_days": 7}).json()
+            assert (fresh["stale"], fresh["cached"]) == (False, False)
+            again = client.get(path, params={"lookback_days": 7}).json()
+            assert again["cached"] is True
+            assert again["recommendation_id"] == fresh["recommendation_id"]
+            prometheus.stop()
+            forced = client.get(path, params={"lookback_days": 7, "force_regenerate": True})
+            assert forced.status_code == 200
+            assert forced.json()["stale"] is True
+            assert "metrics store" in forced.json()["stale_reason"]
+            assert forced.json()["recommendation_id"] == fresh["recommendation_id"]
+            never = client.get("/api/v1/services/a/slo-recommendations")
+            assert never.status_code == 503
+            assert never.headers["content-type"] == "application/problem+json"
+            assert never.headers["retry-after"] == "5"
+    finally:
+        container.close()
+        prometheus.stop()
+
+
+def test_a_graph_change_invalidates_the_cached_recommendation(client: TestClient) -> None:
+    path = "/api/v1/services/front/slo-recommendations"
+    first = client.get(path, params={"sli_type": "availability"}).json()
+    assert client.get(path, params={"sli_type": "availability"}).json()["cached"] is True
+    ingest(client, {"source": "manual", "edges": [edge("front", "d")]})
+    after = client.get(path, params={"sli_type": "availability"}).json()
+    assert after["cached"] is False
+    assert after["recommendation_id"] != first["recommendation_id"]
+    impact = after["recommendations"][0]["dependency_impact"]
+    assert impact["dependencies_without_data"] == ["d"]

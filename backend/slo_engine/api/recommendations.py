@@ -41,22 +41,36 @@ async def get_slo_recommendations(
     container: ContainerDep,
     sli_type: Literal["availability", "latency", "all"] = "all",
     lookback_days: Annotated[int, Query(ge=7, le=365)] = 30,
+    force_regenerate: Annotated[bool, Query(
+        description="Bypass the cache: compute afresh and store the result")] = False,
     desired_target: Annotated[float | None, Query(
         gt=0, lt=100, description="A target you want, in percent: checked against the "
                                   "dependency bound")] = None,
 ) -> dict[str, Any]:
-    if container.recommend is None:
+    if container.recommendations is None:
         raise DependencyUnavailable("metrics store", "no Prometheus is configured")
-    result = await container.recommend.recommend(service_id, sli_type, lookback_days)
-    return recommendation_view(result, desired_target)
+    served = await container.recommendations.get(service_id, sli_type, lookback_days,
+                                                  force_regenerate, recommendation_view)
+    body = {**served.body, "cached": served.source == "cache"}
+    if desired_target is not None:
+        _add_achievability(body, desired_target)
+    return body
 
 
-def recommendation_view(result: SloRecommendation, desired_percent: float | None
-                        ) -> dict[str, Any]:
+def _add_achievability(body: dict[str, Any], desired_percent: float) -> None:
+    """Depends on the request, so it is added to the stored or cached document here."""
+    for recommendation in body["recommendations"]:
+        impact = recommendation.get("dependency_impact")
+        if recommendation["sli_type"] == "availability" and impact:
+            recommendation["warnings"] = achievability_warnings(
+                desired_percent / 100, impact["composite_availability_bound"] / 100)
+
+
+def recommendation_view(result: SloRecommendation) -> dict[str, Any]:
     quality = result.quality
     recommendations = []
     if result.availability is not None:
-        recommendations.append(_availability_view(result, result.availability, desired_percent))
+        recommendations.append(_availability_view(result, result.availability))
     if result.latency is not None:
         recommendations.append(_latency_view(result.latency))
     return {
@@ -88,8 +102,8 @@ def _confidence_note(result: SloRecommendation) -> str:
     return text
 
 
-def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendation,
-                       desired_percent: float | None) -> dict[str, Any]:
+def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendation
+                       ) -> dict[str, Any]:
     tiers = {
         name: {
             "target": percent(tier.target_ratio, 2),
@@ -111,8 +125,6 @@ def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendatio
     if result.bound is not None:
         view["dependency_impact"] = _dependency_impact(result.bound, rec)
         explanation["counterfactuals"] = _counterfactuals(result, rec)
-        if desired_percent is not None:
-            view["warnings"] += _achievability(desired_percent, result.bound)
     view["explanation"] = explanation
     return view
 
@@ -175,9 +187,7 @@ def _counterfactuals(result: SloRecommendation, rec: AvailabilityRecommendation
     }]
 
 
-def _achievability(desired_percent: float, bound: DependencyBound) -> list[str]:
-    desired = desired_percent / 100
-    limit = bound.composite.availability_ratio
+def achievability_warnings(desired: float, limit: float) -> list[str]:
     if desired <= limit:
         return []
     each = 1 - (1 - desired) / 10

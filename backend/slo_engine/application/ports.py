@@ -89,6 +89,15 @@ class GraphStore(Protocol):
 
     def get_ingestion(self, ingestion_id: str) -> Row | None: ...
 
+    # recommendations
+    def store_recommendation(
+        self, service_id: str, recommendation_id: str, sli_type: str, lookback_days: int,
+        graph_version: int, body: Mapping[str, Any], now_ms: int, expires_at_ms: int,
+    ) -> bool: ...
+
+    def latest_recommendation(self, service_id: str, sli_type: str, lookback_days: int
+                              ) -> Row | None: ...
+
 
 class Clock(Protocol):
     """Knows the current time in epoch milliseconds."""
@@ -131,3 +140,17 @@ class Telemetry(Protocol):
         ...
 
     async def ready(self) -> None: ...
+
+
+class RecommendationCache(Protocol):
+    """Knows how to keep rendered recommendations briefly; failures only mean misses."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, value: Mapping[str, Any]) -> None: ...
+
+    def generation(self, service_id: str) -> int:
+        """Bumped to invalidate every cached recommendation of a service."""
+        ...
+
+    def invalidate(self, service_id: str) -> None: ...

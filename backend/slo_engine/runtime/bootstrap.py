@@ -15,11 +15,13 @@ from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
+from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.policy.loader import load_policy
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
@@ -43,7 +45,7 @@ class Container:
     snapshots: SnapshotHolder
     ingest: IngestDependencyGraph
     telemetry: PrometheusTelemetry | None = None
-    recommend: RecommendSlos | None = None
+    recommendations: ServeRecommendation | None = None
     servers: list[ServerProcess] = field(default_factory=list)
 
     def close(self) -> None:
@@ -92,7 +94,8 @@ def _telemetry(settings: Settings, servers: list[ServerProcess]) -> PrometheusTe
         servers.append(server)
         log.info("embedded Prometheus pid %s on %s", server.pid, server.url)
         url = server.url
-    return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_s)
+    return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_s,
+                               retry_delays_s=settings.prometheus_retry_delays_s)
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
@@ -119,8 +122,11 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
     snapshots = SnapshotHolder(graph)
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
-    recommend = (RecommendSlos(graph, snapshots, telemetry, clock, load_policy(),
-                               settings.external_sla_pessimism_ratio)
-                 if telemetry is not None else None)
-    return Container(settings, graph, client, clock, snapshots, ingest, telemetry, recommend,
-                     servers)
+    recommendations = None
+    if telemetry is not None:
+        recommend = RecommendSlos(graph, snapshots, telemetry, clock, load_policy(),
+                                  settings.external_sla_pessimism_ratio)
+        recommendations = ServeRecommendation(recommend, graph,
+                                              RedisRecommendationCache(client), clock)
+    return Container(settings, graph, client, clock, snapshots, ingest, telemetry,
+                     recommendations, servers)

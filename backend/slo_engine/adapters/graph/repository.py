@@ -30,6 +30,7 @@ REQUIRED_QUERIES = [
     "dependencies/mark_stale_dependencies", "dependencies/dependency_pairs",
     "dependencies/all_dependencies", "services/all_services",
     "graph/bump_graph_version", "graph/graph_version",
+    "recommendations/store_recommendation", "recommendations/latest_recommendation",
     "cycles/delete_obsolete_supernodes", "cycles/upsert_supernodes",
     "cycles/upsert_cycle_alerts", "cycles/resolve_vanished_cycle_alerts",
     "cycles/list_cycle_alerts", "cycles/get_cycle_alert", "cycles/update_cycle_alert",
@@ -274,3 +275,24 @@ class GraphRepository:
         if not rows:
             return None
         return {**rows[0], "result": _json_or_empty(rows[0]["result"])}
+
+    # recommendations -------------------------------------------------------------------
+    def store_recommendation(
+        self, service_id: str, recommendation_id: str, sli_type: str, lookback_days: int,
+        graph_version: int, body: Mapping[str, Any], now_ms: int, expires_at_ms: int,
+    ) -> bool:
+        rows = self._runner.write(
+            "recommendations/store_recommendation", service_id=service_id,
+            recommendation_id=recommendation_id, sli_type=sli_type,
+            lookback_days=lookback_days, graph_version=graph_version, body=_json_text(body),
+            now=now_ms, expires_at=expires_at_ms)
+        return bool(rows)
+
+    def latest_recommendation(self, service_id: str, sli_type: str, lookback_days: int
+                              ) -> Row | None:
+        rows = self._runner.read("recommendations/latest_recommendation",
+                                 service_id=service_id, sli_type=sli_type,
+                                 lookback_days=lookback_days)
+        if not rows:
+            return None
+        return {**rows[0], "body": _json_or_empty(rows[0]["body"])}

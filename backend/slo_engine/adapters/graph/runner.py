@@ -14,6 +14,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("CycleAlert", "cycle_id"),
     ("Ingestion", "ingestion_id"),
     ("GraphState", "name"),
+    ("Recommendation", "recommendation_id"),
 )
 
 

@@ -8,3 +8,4 @@ CREATE INDEX FOR (n:Supernode) ON (n.scc_id);
 CREATE INDEX FOR (c:CycleAlert) ON (c.cycle_id);
 CREATE INDEX FOR (i:Ingestion) ON (i.ingestion_id);
 CREATE INDEX FOR (v:GraphState) ON (v.name);
+CREATE INDEX FOR (r:Recommendation) ON (r.recommendation_id);

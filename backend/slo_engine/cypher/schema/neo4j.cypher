@@ -7,3 +7,4 @@ CREATE CONSTRAINT cycle_alert_id_unique IF NOT EXISTS FOR (c:CycleAlert) REQUIRE
 CREATE CONSTRAINT ingestion_id_unique IF NOT EXISTS FOR (i:Ingestion) REQUIRE i.ingestion_id IS UNIQUE;
 CREATE INDEX service_team IF NOT EXISTS FOR (s:Service) ON (s.team);
 CREATE CONSTRAINT graph_state_name_unique IF NOT EXISTS FOR (v:GraphState) REQUIRE v.name IS UNIQUE;
+CREATE CONSTRAINT recommendation_id_unique IF NOT EXISTS FOR (r:Recommendation) REQUIRE r.recommendation_id IS UNIQUE;

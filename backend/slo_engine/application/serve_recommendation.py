@@ -1,0 +1,79 @@
+"""Serving recommendations: from the cache, freshly computed and stored, or (when the
+metrics store is down) the last stored one marked stale (TRD AC-008)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slo_engine.application.ports import Clock, GraphStore, RecommendationCache
+from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
+from slo_engine.domain.errors import DependencyUnavailable
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[SloRecommendation], dict[str, Any]]
+EXPIRY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class ServedRecommendation:
+    body: dict[str, Any]
+    source: str  # "cache" | "computed" | "stored"
+    stale: bool
+
+
+class ServeRecommendation:
+    def __init__(self, recommend: RecommendSlos, graph: GraphStore, cache: RecommendationCache,
+                 clock: Clock) -> None:
+        self._recommend = recommend
+        self._graph = graph
+        self._cache = cache
+        self._clock = clock
+
+    async def get(self, service_id: str, sli_type: SliType, lookback_days: int,
+                  force_regenerate: bool, render: Render) -> ServedRecommendation:
+        version = await asyncio.to_thread(self._graph.graph_version)
+        key = await asyncio.to_thread(self._key, service_id, sli_type, lookback_days, version)
+        if not force_regenerate:
+            cached = await asyncio.to_thread(self._cache.get, key)
+            if cached is not None:
+                return ServedRecommendation(cached, "cache", stale=False)
+        try:
+            result = await self._recommend.recommend(service_id, sli_type, lookback_days)
+        except DependencyUnavailable as error:
+            return await self._stored_or_raise(service_id, sli_type, lookback_days, error)
+        body = render(result)
+        await asyncio.to_thread(self._store, service_id, sli_type, lookback_days, version,
+                                body, key)
+        return ServedRecommendation(body, "computed", stale=False)
+
+    def _key(self, service_id: str, sli_type: str, lookback_days: int, version: int) -> str:
+        generation = self._cache.generation(service_id)
+        return f"{service_id}:{generation}:{version}:{sli_type}:{lookback_days}"
+
+    def _store(self, service_id: str, sli_type: str, lookback_days: int, version: int,
+               body: dict[str, Any], key: str) -> None:
+        now = self._clock.now_ms()
+        body["recommendation_id"] = str(uuid.uuid4())
+        self._graph.store_recommendation(service_id, body["recommendation_id"], sli_type,
+                                         lookback_days, version, body, now, now + EXPIRY_MS)
+        self._cache.put(key, body)
+
+    async def _stored_or_raise(self, service_id: str, sli_type: str, lookback_days: int,
+                               error: DependencyUnavailable) -> ServedRecommendation:
+        stored = await asyncio.to_thread(self._graph.latest_recommendation, service_id,
+                                         sli_type, lookback_days)
+        if stored is None:
+            raise error
+        log.warning("serving the stored recommendation for %s: %s", service_id, error)
+        body = {**stored["body"], "stale": True,
+                "stale_reason": f"{error}; showing the recommendation generated earlier"}
+        return ServedRecommendation(body, "stored", stale=True)
+
+    def invalidate(self, service_id: str) -> None:
+        self._cache.invalidate(service_id)
