@@ -187,6 +187,15 @@ def fleet_load(
     _print(load_directory(fleet_dir, settings.state_dir / "prometheus"), as_json=True)
 
 
+@bench_app.command("recommend")
+def bench_recommend(services: int = 200, days: int = 30, samples: int = 40,
+                    as_json: JsonFlag = False) -> None:
+    """Fresh (force_regenerate) and cached recommendations over a simulated fleet."""
+    from slo_engine.bench.recommend_benchmark import bench_recommend as run
+
+    _print(run(services, days, samples), as_json)
+
+
 @app.command("synthetic-graph")
 def synthetic_graph_command(
     out: Annotated[Path, typer.Option(help="Where to write the JSON submission")],

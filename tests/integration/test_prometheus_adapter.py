@@ -131,3 +131,14 @@ async def test_readiness_reflects_the_server(prometheus: ServerProcess, tmp_path
     with pytest.raises(DependencyUnavailable):
         await down.ready()
     await down.close()
+
+
+async def test_grouped_availabilities_match_one_service_at_a_time(
+    counted: tuple[PrometheusTelemetry, CountingTransport],
+) -> None:
+    telemetry, transport = counted
+    start = END - 86_400
+    grouped = await telemetry.availabilities(["api", "nobody"], start, END)
+    assert transport.requests == 2
+    assert grouped["nobody"] is None
+    assert grouped["api"] == pytest.approx(0.999, abs=1e-9)

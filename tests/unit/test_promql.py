@@ -18,9 +18,9 @@ def test_default_queries_follow_the_http_conventions() -> None:
         'sum(increase(http_requests_total{service="checkout"}[5m]))')
     assert queries.failed_requests("checkout", 3600) == (
         'sum(increase(http_requests_total{service="checkout",code=~"5.."}[1h]))')
-    assert queries.latency_quantile("checkout", 0.99, 86400) == (
-        "histogram_quantile(0.99, sum by (le) (rate("
-        'http_request_duration_seconds_bucket{service="checkout"}[1d])))')
+    assert queries.latency_buckets("checkout", 86400) == (
+        "sum by (le) (increase("
+        'http_request_duration_seconds_bucket{service="checkout"}[1d]))')
 
 
 def test_metric_and_label_names_are_configurable_per_service() -> None:
@@ -64,3 +64,10 @@ def test_the_step_keeps_a_range_under_the_point_limit() -> None:
     assert step_for(30 * 86400, 60) == 300      # a minute would be 43,201 points
     assert step_for(365 * 86400) == 3600        # 8,761 points
     assert step_for(7 * 86400, 60) == 60
+
+
+def test_many_services_are_one_grouped_query_with_escaped_names() -> None:
+    query = SliQueries().failed_requests_by_service(["svc.a", "svc-b"], 3600)
+    assert query == (
+        'sum by (service) (increase(http_requests_total{service=~"svc\\\\.a|svc\\\\-b",'
+        'code=~"5.."}[1h]))')

@@ -85,3 +85,16 @@ def test_the_interval_is_deterministic_for_a_seed_and_ordered() -> None:
     assert first == again
     assert first.low <= first.high
     assert first.confidence == 0.95
+
+
+def test_histogram_quantile_interpolates_like_prometheus() -> None:
+    from slo_engine.domain.sli_statistics import histogram_quantile
+
+    bounds = np.array([0.1, 0.5, 1.0, np.inf])
+    cumulative = np.array([[50, 0, 10], [90, 0, 10], [100, 0, 10], [100, 0, 20]])
+    p50, p95, p99 = (histogram_quantile(q, bounds, cumulative) for q in (0.5, 0.95, 0.99))
+    assert p50[0] == pytest.approx(0.1)                 # rank 50 ends bucket one
+    assert p95[0] == pytest.approx(0.5 + 0.5 * 5 / 10)  # 5 of 10 into (0.5, 1.0]
+    assert np.isnan(p50[1])                             # no observations
+    assert p99[2] == 1.0                                # in +Inf: highest finite bound
+    assert p50[2] == pytest.approx(0.1)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+import orjson
 
 from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
 from slo_engine.adapters.promql import SliQueries
@@ -59,8 +60,11 @@ class PrometheusTelemetry:
         series = data["result"]
         if len(series) > 1:
             raise TelemetryQueryRejected(query, f"returned {len(series)} series, expected one")
-        for timestamp, value in series[0]["values"] if series else ():
-            values[round((float(timestamp) - start_s) / step_s)] = float(value)
+        if series:
+            points = series[0]["values"]
+            stamps = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
+            positions = np.rint((stamps - start_s) / step_s).astype(np.int64)
+            values[positions] = np.array([p[1] for p in points], dtype=float)
         return values
 
     async def instant_value(self, query: str, at_s: int) -> float | None:
@@ -79,26 +83,52 @@ class PrometheusTelemetry:
         failed = np.where(np.isnan(failed) & ~np.isnan(total), 0.0, failed)
         return total, failed
 
-    async def latency_quantiles(self, service_id: str, quantile: float, start_s: int,
-                                end_s: int, window_s: int) -> np.ndarray:
-        query = self._queries_for(service_id).latency_quantile(service_id, quantile, window_s)
-        return await self.range_series(query, start_s, end_s, window_s)
+    async def latency_histogram(self, service_id: str, start_s: int, end_s: int,
+                                window_s: int) -> tuple[np.ndarray, np.ndarray]:
+        """(upper bounds ascending, cumulative counts [bucket, window]) for windows ending
+        every `window_s`; one window over the whole range when window_s is the range."""
+        query = self._queries_for(service_id).latency_buckets(service_id, window_s)
+        data = await self._get("/api/v1/query_range", query, {
+            "start": end_s if window_s >= end_s - start_s else start_s, "end": end_s,
+            "step": window_s})
+        first = end_s if window_s >= end_s - start_s else start_s
+        steps = (end_s - first) // window_s + 1
+        buckets = sorted(data["result"], key=lambda s: float(s["metric"].get("le", "inf")))
+        counts = np.full((len(buckets), steps), np.nan)
+        for row, series in enumerate(buckets):
+            for stamp, value in series["values"]:
+                counts[row, round((float(stamp) - first) / window_s)] = float(value)
+        bounds = np.array([float(s["metric"].get("le", "inf")) for s in buckets])
+        return bounds, np.nan_to_num(counts)
 
     async def availability(self, service_id: str, start_s: int, end_s: int) -> float | None:
-        queries, window = self._queries_for(service_id), end_s - start_s
-        total, failed = await asyncio.gather(
-            self.instant_value(queries.total_requests(service_id, window), end_s),
-            self.instant_value(queries.failed_requests(service_id, window), end_s))
-        if not total:
-            return None
-        return 1.0 - (failed or 0.0) / total
+        return (await self.availabilities([service_id], start_s, end_s))[service_id]
 
-    async def latency_quantile(self, service_id: str, quantile: float, start_s: int,
-                               end_s: int) -> float | None:
-        query = self._queries_for(service_id).latency_quantile(service_id, quantile,
-                                                               end_s - start_s)
-        value = await self.instant_value(query, end_s)
-        return None if value is None or np.isnan(value) else value
+    async def availabilities(self, service_ids: list[str], start_s: int, end_s: int
+                             ) -> dict[str, float | None]:
+        """Two queries per query configuration, however many services share it."""
+        groups: dict[str, tuple[SliQueries, list[str]]] = {}
+        for service_id in service_ids:
+            queries = self._queries_for(service_id)
+            groups.setdefault(repr(queries), (queries, []))[1].append(service_id)
+        found: dict[str, float | None] = dict.fromkeys(service_ids)
+        for queries, members in groups.values():
+            window = end_s - start_s
+            total, failed = await asyncio.gather(
+                self.instant_vector(queries.total_requests_by_service(members, window),
+                                    queries.service_label, end_s),
+                self.instant_vector(queries.failed_requests_by_service(members, window),
+                                    queries.service_label, end_s))
+            for service_id in members:
+                requests = total.get(service_id)
+                if requests:
+                    found[service_id] = 1.0 - failed.get(service_id, 0.0) / requests
+        return found
+
+    async def instant_vector(self, query: str, label: str, at_s: int) -> dict[str, float]:
+        data = await self._get("/api/v1/query", query, {"time": at_s})
+        return {series["metric"].get(label, ""): float(series["value"][1])
+                for series in data["result"]}
 
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
         query = self._queries_for(service_id).throttled_seconds(service_id, end_s - start_s)
@@ -141,7 +171,7 @@ class PrometheusTelemetry:
             raise _Transient(f"{type(error).__name__}: {error}") from error
         if response.status_code >= 500 or response.status_code == 429:
             raise _Transient(f"HTTP {response.status_code}")
-        body: dict[str, Any] = response.json()
+        body: dict[str, Any] = orjson.loads(response.content)
         if response.status_code != 200 or body.get("status") != "success":
             raise TelemetryQueryRejected(query, str(body.get("error", response.status_code)))
         data: dict[str, Any] = body["data"]

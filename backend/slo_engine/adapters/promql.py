@@ -44,6 +44,15 @@ def checked_label_value(label: str, value: str) -> str:
     return escape_label_value(value)
 
 
+def regex_alternation(values: list[str]) -> str:
+    """An RE2 pattern matching exactly these values (punctuation escaped), ready to sit
+    inside a PromQL string."""
+    escaped = ["".join(c if c.isalnum() else "\\" + c for c in value) for value in values]
+    for value in values:
+        checked_label_value("service", value)
+    return escape_label_value("|".join(escaped))
+
+
 def selector(matchers: dict[str, str]) -> str:
     """`{a="x",b="y"}` from exact-match label values (names validated, values escaped)."""
     parts = []
@@ -107,14 +116,27 @@ class SliQueries:
         return (f"sum(increase({self.requests_metric}{self._selector(service_id, failed)}"
                 f"[{duration(window_seconds)}]))")
 
-    def latency_quantile(self, service_id: str, quantile: float, window_seconds: int) -> str:
-        """The service's own end-to-end histogram: percentiles never add along a chain."""
-        if not 0 < quantile < 1:
-            raise UnsafeQuery(f"quantile {quantile} is not between 0 and 1")
-        return (f"histogram_quantile({quantile}, sum by (le) (rate("
-                f"{self.duration_bucket_metric}{self._selector(service_id)}"
-                f"[{duration(window_seconds)}])))")
+    def latency_buckets(self, service_id: str, window_seconds: int) -> str:
+        """The service's own end-to-end histogram (percentiles never add along a chain):
+        requests per `le` bucket in each window; quantiles are computed from it."""
+        return (f"sum by (le) (increase({self.duration_bucket_metric}"
+                f"{self._selector(service_id)}[{duration(window_seconds)}]))")
 
     def throttled_seconds(self, service_id: str, window_seconds: int) -> str:
         return (f"sum(increase({self.throttled_metric}{self._selector(service_id)}"
                 f"[{duration(window_seconds)}]))")
+
+    def _by_service(self, service_ids: list[str], inner: str, window_seconds: int) -> str:
+        body = selector(self.extra_matchers)[1:-1]
+        matchers = f'{self.service_label}=~"{regex_alternation(service_ids)}"'
+        matchers += ("," + body if body else "") + inner
+        return (f"sum by ({self.service_label}) (increase({self.requests_metric}"
+                f"{{{matchers}}}[{duration(window_seconds)}]))")
+
+    def total_requests_by_service(self, service_ids: list[str], window_seconds: int) -> str:
+        """One query for many services: requests per service over the window."""
+        return self._by_service(service_ids, "", window_seconds)
+
+    def failed_requests_by_service(self, service_ids: list[str], window_seconds: int) -> str:
+        failed = f',{self.code_label}=~"{self.error_code_regex}"'
+        return self._by_service(service_ids, failed, window_seconds)

@@ -120,19 +120,16 @@ class Telemetry(Protocol):
         """(total, failed) requests in each step ending at start, start+step, ... end."""
         ...
 
-    async def latency_quantiles(
-        self, service_id: str, quantile: float, start_s: int, end_s: int, window_s: int
-    ) -> np.ndarray:
-        """The service's own end-to-end latency quantile over each window (seconds)."""
+    async def latency_histogram(
+        self, service_id: str, start_s: int, end_s: int, window_s: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The service's own end-to-end latency histogram per window: (upper bounds in
+        seconds ascending, cumulative counts [bucket, window])."""
         ...
 
-    async def availability(self, service_id: str, start_s: int, end_s: int) -> float | None:
-        """Good requests over all requests in the range; None without traffic."""
-        ...
-
-    async def latency_quantile(self, service_id: str, quantile: float, start_s: int,
-                               end_s: int) -> float | None:
-        """The quantile over the whole range."""
+    async def availabilities(self, service_ids: list[str], start_s: int, end_s: int
+                             ) -> dict[str, float | None]:
+        """Good requests over all requests in the range, per service; None without traffic."""
         ...
 
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:

@@ -35,11 +35,12 @@ from slo_engine.domain.recommendation import (
     recommend_availability,
     recommend_latency,
 )
-from slo_engine.domain.sli_statistics import error_budget_minutes
+from slo_engine.domain.sli_statistics import error_budget_minutes, histogram_quantile
 from slo_engine.policy.loader import RecommendationPolicy
 
 SliType = Literal["availability", "latency", "all"]
 HIGH_RISK_BUDGET_SHARE = 0.30
+COUNT_STEP_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,13 @@ class DependencyBound:
         so a flaky member of a redundancy group is rarely it."""
         candidate = max(self.dependencies, key=lambda d: d.bound_gain_ratio, default=None)
         return candidate if candidate is not None and candidate.bound_gain_ratio > 0 else None
+
+
+@dataclass(frozen=True)
+class LatencyInputs:
+    observed: dict[float, float | None]
+    series: dict[float, np.ndarray]
+    throttled_ratio: float | None
 
 
 @dataclass
@@ -105,21 +113,32 @@ class RecommendSlos:
         if service is None:
             raise ServiceNotFound(service_id)
         snapshot = await asyncio.to_thread(self._snapshots.current)
-        end = self._clock.now_ms() // 1000 // 300 * 300
-        start, step, total, failed, quality = await self._history(service_id, end,
-                                                                  lookback_days)
-        cold = self._short_of_history(quality, (end - start) / 86_400, lookback_days)
+        end = self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
         metadata = service.get("metadata") or {}
-        result = SloRecommendation(
-            service_id, self._clock.now_ms(), start, end, quality,
-            "low" if cold else "high",
-            archetype_of(service.get("service_type"), service_id, metadata.get("layer")),
-        )
+        archetype = archetype_of(service.get("service_type"), service_id, metadata.get("layer"))
+        start = end - lookback_days * 86_400
+        # History, the dependency bound and latency are fetched together; only a cold start
+        # that has to look further back fetches the last two again for the longer window.
+        history, bound, latency_inputs = await asyncio.gather(
+            self._history(service_id, end, lookback_days),
+            self._dependency_bound(snapshot, service_id, start, end)
+            if sli_type in ("availability", "all") else _nothing(),
+            self._latency_inputs(service_id, start, end)
+            if sli_type in ("latency", "all") else _nothing())
+        history_start, step, total, failed, quality = history
+        if history_start != start:
+            start = history_start
+            bound, latency_inputs = await asyncio.gather(
+                self._dependency_bound(snapshot, service_id, start, end) if bound else _nothing(),
+                self._latency_inputs(service_id, start, end) if latency_inputs
+                else _nothing())
+        cold = self._short_of_history(quality, (end - start) / 86_400, lookback_days)
+        result = SloRecommendation(service_id, self._clock.now_ms(), start, end, quality,
+                                   "low" if cold else "high", archetype, bound=bound)
+        if latency_inputs is not None:
+            result.latency = self._latency(latency_inputs, result, cold)
         if sli_type in ("availability", "all"):
-            result.bound = await self._dependency_bound(snapshot, service_id, start, end)
             result.availability = self._availability(total, failed, step, result, cold)
-        if sli_type in ("latency", "all"):
-            result.latency = await self._latency(service_id, start, end, result, cold)
         return result
 
     def _short_of_history(self, quality: DataQuality, window_days: float,
@@ -135,7 +154,8 @@ class RecommendSlos:
         days = lookback_days
         while True:
             start = end - days * 86_400
-            step = step_for(end - start)
+            # Hourly windows need no finer counts than 15 minutes (gaps show at that grain).
+            step = max(COUNT_STEP_SECONDS, step_for(end - start))
             total, failed = await self._telemetry.request_counts(service_id, start, end, step)
             quality = data_quality(total, start, step)
             if (not self._short_of_history(quality, days, lookback_days)
@@ -177,8 +197,8 @@ class RecommendSlos:
                                 end: int) -> DependencyBound:
         edges = hard_closure_edges(snapshot, service_id)
         needed = sorted({e.target for e in edges if e.exclusion_reason is None} - {service_id})
-        observed = await asyncio.gather(
-            *(self._telemetry.availability(s, start, end) for s in needed))
+        by_service = await self._telemetry.availabilities(needed, start, end) if needed else {}
+        observed = [by_service.get(s) for s in needed]
         known: dict[str, float] = {}
         sources: dict[str, DependencyRisk] = {}
         for dependency, ratio in zip(needed, observed, strict=True):
@@ -212,24 +232,32 @@ class RecommendSlos:
                     float(published), self._pessimism), "published_sla", 0.0)
         return DependencyRisk(service_id, 1.0, "unknown", 0.0)
 
-    async def _latency(self, service_id: str, start: int, end: int,
-                       result: SloRecommendation, cold: bool) -> LatencyRecommendation | None:
+    async def _latency_inputs(self, service_id: str, start: int, end: int) -> LatencyInputs:
         percentiles = sorted(set(self._policy.latency_percentiles.values()))
         window = self._policy.latency_window_hours * 3600
-        observed_values = await asyncio.gather(
-            *(self._telemetry.latency_quantile(service_id, p, start, end) for p in percentiles))
-        observed = {p: v for p, v in zip(percentiles, observed_values, strict=True)
-                    if v is not None}
-        if len(observed) < len(percentiles):
+        (bounds, whole), (window_bounds, windows), throttled = await asyncio.gather(
+            self._telemetry.latency_histogram(service_id, start, end, end - start),
+            self._telemetry.latency_histogram(service_id, start, end, window),
+            self._telemetry.throttled_ratio(service_id, start, end))
+        observed: dict[float, float | None] = {}
+        series: dict[float, np.ndarray] = {}
+        for p in percentiles:
+            value = float(histogram_quantile(p, bounds, whole)[0]) if len(bounds) else np.nan
+            observed[p] = None if np.isnan(value) else value
+            series[p] = (histogram_quantile(p, window_bounds, windows) if len(window_bounds)
+                         else np.empty(0))
+        return LatencyInputs(observed, series, throttled)
+
+    def _latency(self, inputs: LatencyInputs, result: SloRecommendation,
+                 cold: bool) -> LatencyRecommendation | None:
+        observed = {p: v for p, v in inputs.observed.items() if v is not None}
+        if len(observed) < len(inputs.observed):
             result.notes.append("latency: no request-duration histogram for this service")
             return None
-        series = await asyncio.gather(*(self._telemetry.latency_quantiles(
-            service_id, p, start, end, window) for p in percentiles))
-        throttled = await self._telemetry.throttled_ratio(service_id, start, end)
-        margin = noise_margin(throttled, self._policy.margin_min_ratio,
+        margin = noise_margin(inputs.throttled_ratio, self._policy.margin_min_ratio,
                               self._policy.margin_max_ratio,
                               self._policy.margin_saturation_throttled_ratio)
-        recommendation = recommend_latency(observed, dict(zip(percentiles, series, strict=True)),
+        recommendation = recommend_latency(observed, inputs.series,
                                            self._policy.latency_percentiles, margin)
         if cold:
             baseline = self._baseline(result)
@@ -272,3 +300,7 @@ def archetype_availability(baseline: float, bound: float | None) -> Availability
              for name, target in targets.items()}
     return AvailabilityRecommendation(observed_ratio=float("nan"), tiers=tiers, window_days=0,
                                       windows=0, capped_by_bound=balanced < baseline)
+
+
+async def _nothing() -> None:
+    return None

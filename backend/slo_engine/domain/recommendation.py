@@ -17,13 +17,14 @@ import numpy as np
 
 from slo_engine.domain.sli_statistics import (
     availability_tiers,
-    block_bootstrap_quantile_ci,
+    block_bootstrap_quantile_cis,
     breach_probability,
     error_budget_minutes,
     rolling_window_ratios,
 )
 
 MIN_GAP_SECONDS = 1800
+WINDOW_STRIDE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -93,23 +94,26 @@ def recommend_availability(
     window_steps = max(1, round(window_days * 86_400 / step_s))
     total_counts = np.nan_to_num(np.asarray(total, dtype=float))
     good = total_counts - np.nan_to_num(np.asarray(failed, dtype=float))
-    windows = rolling_window_ratios(good, total_counts, window_steps)
+    # Windows ending every hour: ones a step apart are near-copies and add only cost.
+    stride = max(1, round(WINDOW_STRIDE_SECONDS / step_s))
+    windows = rolling_window_ratios(good, total_counts, window_steps)[::-1][::stride][::-1]
     if windows.size == 0:
         raise ValueError("not enough traffic history for one availability window")
     targets = {name: floor_target(value) for name, value
                in availability_tiers(windows, quantiles, bound_ratio).items()}
-    tiers = {}
-    for name, target in targets.items():
-        # Overlapping windows share all but one step with their neighbours: blocks shorter
-        # than a window would treat near-copies as independent evidence.
-        interval = block_bootstrap_quantile_ci(windows, quantiles[name], seed=seed,
-                                               block_length=window_steps)
-        tiers[name] = AvailabilityTier(
+    # Overlapping windows share most of their steps with their neighbours: blocks shorter
+    # than a window would treat near-copies as independent evidence.
+    intervals = block_bootstrap_quantile_cis(windows, [quantiles[n] for n in targets], seed=seed,
+                                             block_length=max(1, window_steps // stride))
+    tiers = {
+        name: AvailabilityTier(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
             breach_probability=breach_probability(windows, target),
             confidence_interval=(interval.low, interval.high),
         )
+        for (name, target), interval in zip(targets.items(), intervals, strict=True)
+    }
     uncapped = float(np.quantile(windows, quantiles["balanced"], method="lower"))
     return AvailabilityRecommendation(
         observed_ratio=float(good.sum() / total_counts.sum()),

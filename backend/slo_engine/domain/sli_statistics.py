@@ -84,6 +84,15 @@ def block_bootstrap_quantile_ci(
     """Percentile interval for a quantile of an autocorrelated series by the moving block
     bootstrap (Kuensch 1989): whole blocks of consecutive observations are resampled, so
     an outage spanning several steps stays one outage."""
+    return block_bootstrap_quantile_cis(series, [quantile], confidence, resamples,
+                                        block_length, seed)[0]
+
+
+def block_bootstrap_quantile_cis(
+    series: np.ndarray, quantiles: list[float], confidence: float = 0.95,
+    resamples: int = 1000, block_length: int | None = None, seed: int = 0,
+) -> list[ConfidenceInterval]:
+    """Intervals for several quantiles from the same resamples (one partition pass)."""
     values = np.asarray(series, dtype=float)
     n = values.size
     if n == 0:
@@ -93,7 +102,31 @@ def block_bootstrap_quantile_ci(
     blocks_needed = -(-n // length)
     starts = rng.integers(0, n - length + 1, size=(resamples, blocks_needed))
     indices = (starts[:, :, None] + np.arange(length)).reshape(resamples, -1)[:, :n]
-    statistics = np.quantile(values[indices], quantile, axis=1, method="lower")
+    statistics = np.quantile(values[indices], quantiles, axis=1, method="lower")
     tail = (1 - confidence) / 2
-    low, high = np.quantile(statistics, [tail, 1 - tail])
-    return ConfidenceInterval(float(low), float(high), confidence)
+    bounds = np.quantile(statistics, [tail, 1 - tail], axis=1)
+    return [ConfidenceInterval(float(low), float(high), confidence)
+            for low, high in zip(bounds[0], bounds[1], strict=True)]
+
+
+def histogram_quantile(quantile: float, upper_bounds: np.ndarray, cumulative: np.ndarray
+                       ) -> np.ndarray:
+    """Prometheus's histogram_quantile over cumulative bucket counts (rows: buckets in
+    ascending `le`, the last +Inf; columns: observations such as time steps): linear
+    interpolation inside the bucket holding the rank, the highest finite bound when the
+    rank falls in +Inf, NaN without observations."""
+    bounds = np.asarray(upper_bounds, dtype=float)
+    counts = np.maximum.accumulate(np.atleast_2d(np.asarray(cumulative, dtype=float)), axis=0)
+    total = counts[-1]
+    rank = quantile * total
+    bucket = np.argmax(counts >= rank[None, :], axis=0)
+    lower = np.where(bucket > 0, bounds[np.maximum(bucket - 1, 0)], 0.0)
+    upper = bounds[bucket]
+    below = np.where(bucket > 0, counts[np.maximum(bucket - 1, 0), np.arange(counts.shape[1])],
+                     0.0)
+    inside = counts[bucket, np.arange(counts.shape[1])] - below
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = lower + (upper - lower) * np.where(inside > 0, (rank - below) / inside, 1.0)
+    highest_finite = bounds[-2] if len(bounds) > 1 else np.nan
+    value = np.where(np.isinf(upper), highest_finite, value)
+    return np.where(total > 0, value, np.nan)
