@@ -196,6 +196,23 @@ def bench_recommend(services: int = 200, days: int = 30, samples: int = 40,
     _print(run(services, days, samples), as_json)
 
 
+@app.command()
+def evaluate(
+    train_days: Annotated[int, typer.Option(min=7, max=365)] = 60,
+    test_days: Annotated[int, typer.Option(min=7, max=365)] = 30,
+    services: Annotated[int | None, typer.Option(
+        help="A synthetic fleet of this size instead of the demo topology")] = None,
+    seed: int = 13,
+    policy: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="A recommendation policy YAML to evaluate")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recommend from a training period, then judge the tiers on held-out data."""
+    from slo_engine.bench.evaluate import evaluate as run
+
+    _print(run(train_days, test_days, services, seed, policy), as_json)
+
+
 @app.command("synthetic-graph")
 def synthetic_graph_command(
     out: Annotated[Path, typer.Option(help="Where to write the JSON submission")],

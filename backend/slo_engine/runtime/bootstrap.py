@@ -124,7 +124,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
     recommendations = None
     if telemetry is not None:
-        recommend = RecommendSlos(graph, snapshots, telemetry, clock, load_policy(),
+        recommend = RecommendSlos(graph, snapshots, telemetry, clock,
+                                  load_policy(settings.policy_file),
                                   settings.external_sla_pessimism_ratio)
         recommendations = ServeRecommendation(recommend, graph,
                                               RedisRecommendationCache(client), clock)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
         "Start Debian's prometheus under the state dir when PROMETHEUS_URL is unset"))
     prometheus_timeout_s: float = Field(default=10.0, gt=0)
     prometheus_retry_delays_s: list[float] = Field(default=[1.0, 2.0, 4.0])
+    policy_file: Path | None = Field(default=None, description=(
+        "A recommendation policy YAML replacing the shipped one (tiers, windows, archetypes)"))
     external_sla_pessimism_ratio: float = Field(default=0.001, ge=0, lt=1, description=(
         "Subtracted from an external service's published SLA when it has no observed "
         "history (TRD FR-3: 99.99% -> 99.89%)"))

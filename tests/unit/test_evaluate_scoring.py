@@ -1,0 +1,49 @@
+"""The held-out scoring of `slo-engine evaluate`, on hand-made histories."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from slo_engine.application.recommend_slos import SloRecommendation
+from slo_engine.bench.evaluate import _score, _window_outcomes
+from slo_engine.domain.recommendation import (
+    AvailabilityRecommendation,
+    AvailabilityTier,
+    DataQuality,
+)
+from slo_engine.fleet.simulation import FleetHistory
+
+STEP = 86_400  # one step a day keeps the arithmetic visible
+
+
+def test_each_non_overlapping_window_is_one_outcome() -> None:
+    requests = np.full(6, 100.0)
+    failures = np.array([0, 0, 5, 0, 0, 0], dtype=float)
+    # Two 3-day windows: 95/... -> (295/300 = 0.9833) breaches 0.99; (300/300) does not.
+    assert _window_outcomes(requests, failures, STEP, 3, 0.99) == [1.0, 0.0]
+
+
+def recommendation(service: str, target: float, stated: float) -> SloRecommendation:
+    tiers = {t: AvailabilityTier(target, 0.0, stated, None)
+             for t in ("conservative", "balanced", "aggressive")}
+    result = SloRecommendation(service, 0, 0, 0, DataQuality(1.0, 4.0, ()), "high", None)
+    result.availability = AvailabilityRecommendation(0.999, tiers, 2, 10, False, target)
+    return result
+
+
+def test_breach_budget_use_and_brier_are_judged_on_the_test_period_only() -> None:
+    days = 8  # 4 training days, 4 test days
+    requests = np.full((2, days), 1000.0)
+    failures = np.zeros((2, days))
+    failures[0, :4] = 500      # terrible training days must not count
+    failures[1, 4:] = 2        # 99.8% in the test period
+    history = FleetHistory(0, STEP, ["a", "b"], requests, failures, np.ones((2, days)),
+                           np.ones(2), np.zeros((2, days)), np.zeros((2, days)))
+    split = 3 * STEP  # the last training step
+    report = _score(history, {"a": recommendation("a", 0.999, 0.0),
+                              "b": recommendation("b", 0.999, 0.5)}, split, 4, 4)
+    assert report["breach_rate"]["balanced"] == 0.5                # b: 99.8% < 99.9%
+    assert report["balanced_budget_use_median"] == pytest.approx((0 + 2.0) / 2)
+    # a: stated 0, two 2-day windows both fine -> 0; b: stated 0.5, both breached -> 0.25
+    assert report["brier"]["balanced"] == pytest.approx((0 + 0 + 0.25 + 0.25) / 4)
