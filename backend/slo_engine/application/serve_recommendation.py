@@ -75,5 +75,10 @@ class ServeRecommendation:
                 "stale_reason": f"{error}; showing the recommendation generated earlier"}
         return ServedRecommendation(body, "stored", stale=True)
 
+    @property
+    def recommender(self) -> RecommendSlos:
+        """The underlying use case, for callers that want results, not documents."""
+        return self._recommend
+
     def invalidate(self, service_id: str) -> None:
         self._cache.invalidate(service_id)

@@ -87,8 +87,9 @@ def _ingest(container: Container, topology: dict[str, Any]) -> None:
 
 async def _recommend_all(container: Container, services: list[str], train_days: int
                          ) -> dict[str, SloRecommendation]:
-    assert container.recommendations is not None and container.telemetry is not None
-    recommend = container.recommendations._recommend
+    if container.recommendations is None or container.telemetry is None:
+        raise RuntimeError("evaluation needs the metrics store")
+    recommend = container.recommendations.recommender
     try:
         results = {}
         for service in services:
@@ -102,7 +103,8 @@ def _score(history: FleetHistory, recommendations: dict[str, SloRecommendation],
            split_s: int, train_days: int, test_days: int) -> dict[str, Any]:
     first_test_step = (split_s - history.start_s) // history.step_s + 1
     breached: dict[str, list[bool]] = {tier: [] for tier in TIERS}
-    budget_use, squared_errors = [], {tier: [] for tier in TIERS}
+    budget_use: list[float] = []
+    squared_errors: dict[str, list[float]] = {tier: [] for tier in TIERS}
     for service, result in recommendations.items():
         rec = result.availability
         if rec is None or rec.windows == 0:
