@@ -103,6 +103,13 @@ def test_ac002_three_tiers_for_availability_and_latency_with_confidence(
     tiers = availability["tiers"]
     assert tiers["conservative"]["target"] <= tiers["balanced"]["target"] <= \
         tiers["aggressive"]["target"]
+    attribution = availability["explanation"]["feature_attribution"]
+    assert {a["feature"] for a in attribution} == {
+        "historical_availability", "downstream_dependency_risk", "external_api_reliability"}
+    assert sum(a["contribution"] for a in attribution) == pytest.approx(1.0, abs=0.002)
+    latency_attribution = latency["explanation"]["feature_attribution"]
+    assert {a["feature"] for a in latency_attribution} == {
+        "p99_latency_historical", "noisy_neighbor_margin"}
     assert latency["tiers"]["balanced"]["percentile"] == "p99"
     assert latency["tiers"]["balanced"]["target_ms"] >= latency["observed_ms"]["p99"]
     assert "percentiles do not add up" in latency["explanation"]["note"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from slo_engine import __version__
 from slo_engine.api import cycles, dependencies, health, recommendations, services
 from slo_engine.api.body_limit import BodySizeLimit
 from slo_engine.api.problems import install_problem_handlers
+from slo_engine.application.feature_attribution import warm_up
 from slo_engine.runtime.bootstrap import Container
 
 DESCRIPTION = """Recommends achievable, dependency-aware SLOs. Errors are RFC 7807 problem
@@ -20,6 +22,8 @@ details (`application/problem+json`) naming the offending field and the fix."""
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if container.recommendations is not None:
+            threading.Thread(target=warm_up, name="shap-warm-up", daemon=True).start()
         yield
         if container.telemetry is not None:
             await container.telemetry.close()

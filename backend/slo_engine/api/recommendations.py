@@ -72,7 +72,7 @@ def recommendation_view(result: SloRecommendation) -> dict[str, Any]:
     if result.availability is not None:
         recommendations.append(_availability_view(result, result.availability))
     if result.latency is not None:
-        recommendations.append(_latency_view(result.latency))
+        recommendations.append(_latency_view(result.latency, result))
     return {
         "service_id": result.service_id,
         "generated_at": iso_from_ms(result.generated_at_ms),
@@ -121,7 +121,13 @@ def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendatio
         "observed": percent(rec.observed_ratio), "window_days": rec.window_days,
         "windows_evaluated": rec.windows, "tiers": tiers, "warnings": [],
     }
-    explanation: dict[str, Any] = {"summary": _availability_summary(result.service_id, rec)}
+    explanation: dict[str, Any] = {
+        "summary": _availability_summary(result.service_id, rec),
+        "feature_attribution": [
+            {"feature": a.feature, "contribution": round(a.contribution, 3),
+             "effect_percent": percent(a.effect, 4)}
+            for a in result.availability_attribution],
+    }
     if result.bound is not None:
         view["dependency_impact"] = _dependency_impact(result.bound, rec)
         explanation["counterfactuals"] = _counterfactuals(result, rec)
@@ -202,7 +208,7 @@ def percent_text(ratio: float) -> str:
     return f"{round(ratio * 100, 6):g}%"
 
 
-def _latency_view(rec: LatencyRecommendation) -> dict[str, Any]:
+def _latency_view(rec: LatencyRecommendation, result: SloRecommendation) -> dict[str, Any]:
     tiers = {
         name: {"target_ms": milliseconds_up(tier.target_seconds),
                "percentile": f"p{tier.percentile * 100:g}",
@@ -222,5 +228,12 @@ def _latency_view(rec: LatencyRecommendation) -> dict[str, Any]:
         "sli_type": "latency", "metric": "p99_response_time_ms", "observed_ms": observed,
         "noise_margin_percent": percent(rec.noise_margin_ratio, 2),
         "windows_evaluated": rec.windows, "tiers": tiers,
-        "explanation": {"summary": summary, "note": LATENCY_NOTE}, "notes": rec.notes,
+        "explanation": {
+            "summary": summary, "note": LATENCY_NOTE,
+            "feature_attribution": [
+                {"feature": a.feature, "contribution": round(a.contribution, 3),
+                 "effect_ms": round(a.effect * 1000, 1)}
+                for a in result.latency_attribution],
+        },
+        "notes": rec.notes,
     }

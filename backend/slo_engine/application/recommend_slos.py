@@ -14,6 +14,11 @@ from typing import Literal
 import numpy as np
 
 from slo_engine.adapters.promql import step_for
+from slo_engine.application.feature_attribution import (
+    Attribution,
+    availability_attribution,
+    latency_attribution,
+)
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, Telemetry
 from slo_engine.domain.composite import (
@@ -59,11 +64,15 @@ class DependencyBound:
     composite: CompositeAvailability
     dependencies: list[DependencyRisk]
     edges: list[Dependency]
+    external_services: tuple[str, ...] = ()
 
     def if_improved(self, service_id: str, availability_ratio: float) -> float:
         """The bound again with one dependency at another availability (a counterfactual)."""
+        return self.with_availability({service_id: availability_ratio})
+
+    def with_availability(self, overrides: dict[str, float]) -> float:
         availability = {d.service_id: d.availability_ratio for d in self.dependencies}
-        availability |= {self.root: 1.0, service_id: availability_ratio}
+        availability |= {self.root: 1.0, **overrides}
         return composite_availability(self.root, self.edges, availability).availability_ratio
 
     @property
@@ -94,6 +103,8 @@ class SloRecommendation:
     latency: LatencyRecommendation | None = None
     bound: DependencyBound | None = None
     notes: list[str] = field(default_factory=list)
+    availability_attribution: list[Attribution] = field(default_factory=list)
+    latency_attribution: list[Attribution] = field(default_factory=list)
 
 
 class RecommendSlos:
@@ -181,7 +192,20 @@ class RecommendSlos:
                 f"confidence; the {result.archetype} baseline is {baseline:.4%}.")
         if result.bound:
             self._budget_shares(result.bound, recommendation)
+            result.availability_attribution = self._availability_attribution(
+                result, recommendation, result.bound)
         return recommendation
+
+    def _availability_attribution(self, result: SloRecommendation,
+                                  rec: AvailabilityRecommendation, bound: DependencyBound
+                                  ) -> list[Attribution]:
+        if rec.uncapped_balanced_ratio is None:
+            return []
+        full = bound.composite.availability_ratio
+        internal = bound.with_availability(dict.fromkeys(bound.external_services, 1.0))
+        return availability_attribution(rec.uncapped_balanced_ratio, internal,
+                                        full / internal if internal > 0 else 1.0,
+                                        self._baseline(result)["availability"])
 
     def _baseline(self, result: SloRecommendation) -> dict[str, float]:
         return self._policy.archetypes[result.archetype or "backend_service"]
@@ -211,7 +235,9 @@ class RecommendSlos:
         risks = [DependencyRisk(s, own.get(s, 1.0), r.source, 0.0, known.get(s))
                  for s, r in sources.items()]
         composite = composite_availability(service_id, edges, {**own, service_id: 1.0})
-        bound = DependencyBound(service_id, composite, risks, edges)
+        externals = tuple(s for s in needed
+                          if snapshot.services.get(s, {}).get("service_type") == "external")
+        bound = DependencyBound(service_id, composite, risks, edges, externals)
         bound.dependencies[:] = [
             replace(d, bound_gain_ratio=max(0.0, bound.if_improved(d.service_id, 1.0)
                                             - composite.availability_ratio))
@@ -259,6 +285,11 @@ class RecommendSlos:
                               self._policy.margin_saturation_throttled_ratio)
         recommendation = recommend_latency(observed, inputs.series,
                                            self._policy.latency_percentiles, margin)
+        p99 = observed.get(self._policy.latency_percentiles["balanced"])
+        if p99 is not None:
+            result.latency_attribution = latency_attribution(
+                p99, margin, self._baseline(result)["latency_p99_seconds"],
+                self._policy.margin_min_ratio)
         if cold:
             baseline = self._baseline(result)
             recommendation.notes.append(

@@ -1,0 +1,30 @@
+import pytest
+
+from slo_engine.application.feature_attribution import (
+    availability_attribution,
+    latency_attribution,
+)
+
+
+def test_attributions_add_up_to_the_change_from_the_reference() -> None:
+    rows = availability_attribution(0.9985, 0.997, 0.9989, baseline_ratio=0.999)
+    target = min(0.9985, 0.997 * 0.9989)
+    assert sum(r.effect for r in rows) == pytest.approx(target - 0.999, abs=1e-12)
+    assert sum(r.contribution for r in rows) == pytest.approx(1.0)
+    assert rows[0].feature == "downstream_dependency_risk"
+    assert all(r.effect <= 0 for r in rows)
+
+
+def test_history_alone_explains_a_target_no_dependency_limits() -> None:
+    rows = {r.feature: r for r in availability_attribution(0.995, 1.0, 1.0, 0.999)}
+    assert rows["historical_availability"].effect == pytest.approx(0.995 - 0.999)
+    assert rows["historical_availability"].contribution == 1.0
+    assert rows["external_api_reliability"].effect == 0.0
+
+
+def test_latency_effects_split_between_history_and_margin() -> None:
+    rows = {r.feature: r for r in latency_attribution(0.8, 0.08, 0.5, 0.05)}
+    total = 0.8 * 1.08 - 0.5 * 1.05
+    assert rows["p99_latency_historical"].effect + rows["noisy_neighbor_margin"].effect == \
+        pytest.approx(total)
+    assert rows["p99_latency_historical"].effect > rows["noisy_neighbor_margin"].effect > 0
