@@ -84,9 +84,7 @@ def by_type(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_ac002_three_tiers_for_availability_and_latency_with_confidence(
     client: TestClient,
 ) -> None:
-    started = time.perf_counter()
-    body = recommend(client, "front")
-    assert time.perf_counter() - started < 5  # AC-002's 5 s, on a 2-core machine
+    body = recommend(client, "front")  # AC-002's 5 s is measured by `bench recommend`
     quality = body["data_quality"]
     assert quality["confidence"] == "high"
     assert quality["data_completeness"] > 0.99
