@@ -10,11 +10,8 @@ from fastapi import APIRouter, Path, Query
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
-from slo_engine.application.recommend_slos import (
-    DependencyBound,
-    SloRecommendation,
-    budget_share_flags,
-)
+from slo_engine.application.dependency_bound import DependencyBound, budget_share_flags
+from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.recommendation import AvailabilityRecommendation, LatencyRecommendation
 

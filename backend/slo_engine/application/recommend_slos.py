@@ -14,6 +14,11 @@ from typing import Literal
 import numpy as np
 
 from slo_engine.adapters.promql import step_for
+from slo_engine.application.dependency_bound import (
+    DependencyBound,
+    DependencyRisk,
+    hard_closure_edges,
+)
 from slo_engine.application.feature_attribution import (
     Attribution,
     availability_attribution,
@@ -22,8 +27,6 @@ from slo_engine.application.feature_attribution import (
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, Telemetry
 from slo_engine.domain.composite import (
-    CompositeAvailability,
-    Dependency,
     composite_availability,
     own_availabilities,
     published_sla_with_pessimism,
@@ -44,43 +47,7 @@ from slo_engine.domain.sli_statistics import error_budget_minutes, histogram_qua
 from slo_engine.policy.loader import RecommendationPolicy
 
 SliType = Literal["availability", "latency", "all"]
-HIGH_RISK_BUDGET_SHARE = 0.30
 COUNT_STEP_SECONDS = 900
-
-
-@dataclass(frozen=True)
-class DependencyRisk:
-    service_id: str
-    availability_ratio: float  # its own, without its dependencies' failures
-    source: Literal["observed", "published_sla", "unknown"]
-    budget_share: float  # of the balanced tier's error budget
-    observed_ratio: float | None = None
-    bound_gain_ratio: float = 0.0  # how much the bound would rise were it perfect
-
-
-@dataclass(frozen=True)
-class DependencyBound:
-    root: str
-    composite: CompositeAvailability
-    dependencies: list[DependencyRisk]
-    edges: list[Dependency]
-    external_services: tuple[str, ...] = ()
-
-    def if_improved(self, service_id: str, availability_ratio: float) -> float:
-        """The bound again with one dependency at another availability (a counterfactual)."""
-        return self.with_availability({service_id: availability_ratio})
-
-    def with_availability(self, overrides: dict[str, float]) -> float:
-        availability = {d.service_id: d.availability_ratio for d in self.dependencies}
-        availability |= {self.root: 1.0, **overrides}
-        return composite_availability(self.root, self.edges, availability).availability_ratio
-
-    @property
-    def bottleneck(self) -> DependencyRisk | None:
-        """The dependency whose perfection would raise the bound most: structure counts,
-        so a flaky member of a redundancy group is rarely it."""
-        candidate = max(self.dependencies, key=lambda d: d.bound_gain_ratio, default=None)
-        return candidate if candidate is not None and candidate.bound_gain_ratio > 0 else None
 
 
 @dataclass(frozen=True)
@@ -296,29 +263,6 @@ class RecommendSlos:
                 f"low confidence: the {result.archetype} baseline p99 is "
                 f"{baseline['latency_p99_seconds'] * 1000:.0f} ms")
         return recommendation
-
-
-def hard_closure_edges(snapshot: GraphSnapshot, root: str) -> list[Dependency]:
-    """Live edges out of every service the root needs over hard sync edges (the excluded
-    ones too, so they can be reported as risks)."""
-    edges, seen, frontier = [], {root}, [root]
-    while frontier:
-        for row in snapshot.out_edges.get(frontier.pop(), ()):
-            if row["is_stale"]:
-                continue
-            dependency = Dependency(row["source"], row["target"], row["criticality"] or "hard",
-                                    row["communication_mode"] or "sync",
-                                    row["redundancy_group"])
-            edges.append(dependency)
-            if dependency.exclusion_reason is None and dependency.target not in seen:
-                seen.add(dependency.target)
-                frontier.append(dependency.target)
-    return edges
-
-
-def budget_share_flags(bound: DependencyBound) -> list[DependencyRisk]:
-    return [d for d in bound.dependencies if d.budget_share > HIGH_RISK_BUDGET_SHARE]
-
 
 
 def archetype_availability(baseline: float, bound: float | None) -> AvailabilityRecommendation:

@@ -1,0 +1,72 @@
+"""The dependency bound of one service: what its hard dependencies allow, who limits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from slo_engine.application.graph_snapshot import GraphSnapshot
+from slo_engine.domain.composite import (
+    CompositeAvailability,
+    Dependency,
+    composite_availability,
+)
+
+HIGH_RISK_BUDGET_SHARE = 0.30
+
+
+@dataclass(frozen=True)
+class DependencyRisk:
+    service_id: str
+    availability_ratio: float  # its own, without its dependencies' failures
+    source: Literal["observed", "published_sla", "unknown"]
+    budget_share: float  # of the balanced tier's error budget
+    observed_ratio: float | None = None
+    bound_gain_ratio: float = 0.0  # how much the bound would rise were it perfect
+
+
+@dataclass(frozen=True)
+class DependencyBound:
+    root: str
+    composite: CompositeAvailability
+    dependencies: list[DependencyRisk]
+    edges: list[Dependency]
+    external_services: tuple[str, ...] = ()
+
+    def if_improved(self, service_id: str, availability_ratio: float) -> float:
+        """The bound again with one dependency at another availability (a counterfactual)."""
+        return self.with_availability({service_id: availability_ratio})
+
+    def with_availability(self, overrides: dict[str, float]) -> float:
+        availability = {d.service_id: d.availability_ratio for d in self.dependencies}
+        availability |= {self.root: 1.0, **overrides}
+        return composite_availability(self.root, self.edges, availability).availability_ratio
+
+    @property
+    def bottleneck(self) -> DependencyRisk | None:
+        """The dependency whose perfection would raise the bound most: structure counts,
+        so a flaky member of a redundancy group is rarely it."""
+        candidate = max(self.dependencies, key=lambda d: d.bound_gain_ratio, default=None)
+        return candidate if candidate is not None and candidate.bound_gain_ratio > 0 else None
+
+
+def hard_closure_edges(snapshot: GraphSnapshot, root: str) -> list[Dependency]:
+    """Live edges out of every service the root needs over hard sync edges (the excluded
+    ones too, so they can be reported as risks)."""
+    edges, seen, frontier = [], {root}, [root]
+    while frontier:
+        for row in snapshot.out_edges.get(frontier.pop(), ()):
+            if row["is_stale"]:
+                continue
+            dependency = Dependency(row["source"], row["target"], row["criticality"] or "hard",
+                                    row["communication_mode"] or "sync",
+                                    row["redundancy_group"])
+            edges.append(dependency)
+            if dependency.exclusion_reason is None and dependency.target not in seen:
+                seen.add(dependency.target)
+                frontier.append(dependency.target)
+    return edges
+
+
+def budget_share_flags(bound: DependencyBound) -> list[DependencyRisk]:
+    return [d for d in bound.dependencies if d.budget_share > HIGH_RISK_BUDGET_SHARE]
