@@ -17,7 +17,7 @@ import numpy as np
 import orjson
 
 from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
-from slo_engine.adapters.promql import SliQueries
+from slo_engine.adapters.promql import SliQueries, step_for
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 
 RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
@@ -45,6 +45,9 @@ class PrometheusTelemetry:
         self._retry_delays = tuple(retry_delays_s)
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
+
+    def step_for(self, range_s: int, preferred_step_s: int) -> int:
+        return step_for(range_s, preferred_step_s)
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -114,6 +114,10 @@ class GraphWriteLock(Protocol):
 class Telemetry(Protocol):
     """Knows how to read a service's SLI history from the metrics store (async)."""
 
+    def step_for(self, range_s: int, preferred_step_s: int) -> int:
+        """The finest step, no finer than preferred, the store serves for that range."""
+        ...
+
     async def request_counts(
         self, service_id: str, start_s: int, end_s: int, step_s: int
     ) -> tuple[np.ndarray, np.ndarray]:

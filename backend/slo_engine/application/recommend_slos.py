@@ -13,7 +13,6 @@ from typing import Literal
 
 import numpy as np
 
-from slo_engine.adapters.promql import step_for
 from slo_engine.application.dependency_bound import (
     DependencyBound,
     DependencyRisk,
@@ -133,7 +132,7 @@ class RecommendSlos:
         while True:
             start = end - days * 86_400
             # Hourly windows need no finer counts than 15 minutes (gaps show at that grain).
-            step = max(COUNT_STEP_SECONDS, step_for(end - start))
+            step = self._telemetry.step_for(end - start, COUNT_STEP_SECONDS)
             total, failed = await self._telemetry.request_counts(service_id, start, end, step)
             quality = data_quality(total, start, step)
             if (not self._short_of_history(quality, days, lookback_days)
