@@ -71,3 +71,7 @@ def test_many_services_are_one_grouped_query_with_escaped_names() -> None:
     assert query == (
         'sum by (service) (increase(http_requests_total{service=~"svc\\\\.a|svc\\\\-b",'
         'code=~"5.."}[1h]))')
+
+
+def test_fifteen_minute_counts_fit_a_thirty_day_range() -> None:
+    assert step_for(30 * 86400, 900) == 900     # 2,881 points

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 # Prometheus refuses range queries returning more than 11,000 points per series.
 MAX_POINTS_PER_SERIES = 11_000
-STEP_LADDER_SECONDS = (15, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 86400)
+STEP_LADDER_SECONDS = (15, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 86400)
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
