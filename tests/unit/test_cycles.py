@@ -1,9 +1,12 @@
-from slo_engine.domain.cycles import (
-    Cycle,
-    adjacency_from_pairs,
-    find_cycles,
-    strongly_connected_components,
-)
+from slo_engine.domain.cycles import Cycle, find_cycles, strongly_connected_components
+
+
+def adjacency_from_pairs(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    adjacency: dict[str, list[str]] = {}
+    for source, target in pairs:
+        adjacency.setdefault(source, []).append(target)
+        adjacency.setdefault(target, [])
+    return adjacency
 
 
 def components(pairs: list[tuple[str, str]]) -> list[set[str]]:

@@ -5,7 +5,7 @@ import pytest
 
 from slo_engine.domain.sli_statistics import (
     availability_tiers,
-    block_bootstrap_quantile_ci,
+    block_bootstrap_quantile_cis,
     breach_probability,
     default_block_length,
     error_budget_minutes,
@@ -67,8 +67,8 @@ def coverage_on_ar1(block_length: int | None, trials: int = 60) -> float:
         series[0] = noise[0]
         for t in range(1, 600):
             series[t] = 0.8 * series[t - 1] + noise[t]
-        ci = block_bootstrap_quantile_ci(series, 0.5, resamples=400, seed=trial,
-                                         block_length=block_length)
+        (ci,) = block_bootstrap_quantile_cis(series, [0.5], resamples=400, seed=trial,
+                                             block_length=block_length)
         covered += ci.low <= 0.0 <= ci.high
     return covered / trials
 
@@ -80,8 +80,8 @@ def test_blocks_keep_coverage_on_autocorrelated_data_where_iid_resampling_fails(
 
 def test_the_interval_is_deterministic_for_a_seed_and_ordered() -> None:
     series = np.sin(np.arange(200) / 5.0)
-    first = block_bootstrap_quantile_ci(series, 0.1, seed=3)
-    again = block_bootstrap_quantile_ci(series, 0.1, seed=3)
+    (first,) = block_bootstrap_quantile_cis(series, [0.1], seed=3)
+    (again,) = block_bootstrap_quantile_cis(series, [0.1], seed=3)
     assert first == again
     assert first.low <= first.high
     assert first.confidence == 0.95

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 Adjacency = Mapping[str, Sequence[str]]
@@ -26,14 +26,6 @@ class Cycle:
         """Stable across ingestions: the same member set is the same cycle."""
         digest = hashlib.sha256("\n".join(self.members).encode()).hexdigest()
         return f"scc-{digest[:16]}"
-
-
-def adjacency_from_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
-    adjacency: dict[str, list[str]] = {}
-    for source, target in pairs:
-        adjacency.setdefault(source, []).append(target)
-        adjacency.setdefault(target, [])
-    return adjacency
 
 
 def strongly_connected_components(adjacency: Adjacency) -> list[list[str]]:

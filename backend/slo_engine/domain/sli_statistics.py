@@ -77,22 +77,14 @@ def default_block_length(n: int) -> int:
     return max(1, round(math.pow(n, 1 / 3)))
 
 
-def block_bootstrap_quantile_ci(
-    series: np.ndarray, quantile: float, confidence: float = 0.95, resamples: int = 1000,
-    block_length: int | None = None, seed: int = 0,
-) -> ConfidenceInterval:
-    """Percentile interval for a quantile of an autocorrelated series by the moving block
-    bootstrap (Kuensch 1989): whole blocks of consecutive observations are resampled, so
-    an outage spanning several steps stays one outage."""
-    return block_bootstrap_quantile_cis(series, [quantile], confidence, resamples,
-                                        block_length, seed)[0]
-
-
 def block_bootstrap_quantile_cis(
     series: np.ndarray, quantiles: list[float], confidence: float = 0.95,
     resamples: int = 1000, block_length: int | None = None, seed: int = 0,
 ) -> list[ConfidenceInterval]:
-    """Intervals for several quantiles from the same resamples (one partition pass)."""
+    """Percentile intervals for quantiles of an autocorrelated series by the moving block
+    bootstrap (Kuensch 1989): whole blocks of consecutive observations are resampled, so
+    an outage spanning several steps stays one outage. All quantiles share the resamples
+    (one partition pass)."""
     values = np.asarray(series, dtype=float)
     n = values.size
     if n == 0:

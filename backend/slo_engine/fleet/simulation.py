@@ -72,11 +72,12 @@ def simulate_fleet(topology: dict[str, Any], days: int, end_s: int, step_s: int 
     times = start_s + step_s * np.arange(steps)
     unreliable = unreliable_external or _first_external(services, kinds)
     events: list[FleetEvent] = []
-    own_errors = _own_error_ratios(services, times, rng, unreliable, events)
+    own_errors = _own_error_ratios(services, times, step_s, rng, unreliable, events)
     failure_ratio = propagate_failures(own_errors, edges, len(services))
     requests = _traffic(services, kinds, edges, times, step_s, rng)
     failures = rng.binomial(requests.astype(np.int64), np.clip(failure_ratio, 0, 1))
-    own_latency = _own_latency(services, kinds, times, requests, own_errors, rng, events)
+    own_latency = _own_latency(services, kinds, times, step_s, requests, own_errors, rng,
+                               events)
     latency = _end_to_end_latency(own_latency, edges, len(services))
     sigma = rng.uniform(0.3, 0.6, len(services))
     load = requests / np.maximum(requests.mean(axis=1, keepdims=True), 1.0)
@@ -118,10 +119,10 @@ def _episodes(rng: np.random.Generator, steps: int, per_day: float, step_s: int,
     return [(int(s), int(min(steps, s + n))) for s, n in zip(starts, lengths, strict=True)]
 
 
-def _own_error_ratios(services: list[str], times: np.ndarray,
+def _own_error_ratios(services: list[str], times: np.ndarray, step_s: int,
                       rng: np.random.Generator, unreliable: str | None,
                       events: list[FleetEvent]) -> np.ndarray:
-    steps, step_s = len(times), int(times[1] - times[0]) if len(times) > 1 else 300
+    steps = len(times)
     errors = np.empty((len(services), steps))
     for i, service in enumerate(services):
         baseline = 10 ** rng.uniform(-5.0, -3.7)
@@ -189,10 +190,9 @@ def _traffic(services: list[str], kinds: dict[str, str], edges: list[SimulatedEd
     return rng.poisson(expected).astype(float)
 
 
-def _own_latency(services: list[str], kinds: dict[str, str], times: np.ndarray,
+def _own_latency(services: list[str], kinds: dict[str, str], times: np.ndarray, step_s: int,
                  requests: np.ndarray, own_errors: np.ndarray, rng: np.random.Generator,
                  events: list[FleetEvent]) -> np.ndarray:
-    step_s = int(times[1] - times[0]) if len(times) > 1 else 300
     ranges = {"internal": (0.002, 0.02), "datastore": (0.0005, 0.004), "external": (0.04, 0.15)}
     load = requests / np.maximum(requests.mean(axis=1, keepdims=True), 1.0)
     latency = np.empty_like(requests)
