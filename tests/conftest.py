@@ -13,8 +13,10 @@ import pytest
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import GraphRepository
+from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
 from slo_engine.runtime.prometheus_server import start_prometheus
@@ -49,32 +51,42 @@ def catalog() -> QueryCatalog:
     return QueryCatalog.load()
 
 
-def _neo4j_repository(catalog: QueryCatalog) -> GraphRepository:
+def _neo4j_runner(catalog: QueryCatalog) -> Neo4jRunner:
     runner = Neo4jRunner(NEO4J_URI or "", os.environ.get("NEO4J_USER", "neo4j"),
                          os.environ.get("NEO4J_PASSWORD", ""), catalog)
-    repository = GraphRepository(runner)
-    repository.apply_schema()
+    runner.apply_schema()
     with runner._driver.session() as session:  # a clean database per test
         session.run("MATCH (n) DETACH DELETE n").consume()
-    return repository
+    return runner
 
 
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def graph_store(
+def graph_runner(
     request: pytest.FixtureRequest, falkordb_server: ServerProcess, catalog: QueryCatalog
-) -> Iterator[GraphRepository]:
-    """The GraphStore port on every backend this machine can reach."""
+) -> Iterator[CypherRunner]:
+    """A clean graph on every backend this machine can reach."""
     if request.param == "neo4j":
         if not NEO4J_URI:
             pytest.skip("NEO4J_URI is not set; the Neo4j contract runs where a server exists")
-        repository = _neo4j_repository(catalog)
+        runner: CypherRunner = _neo4j_runner(catalog)
     else:
         # A graph of its own per test: FalkorDB keys graphs by name, so this isolates tests.
         runner = FalkorDBRunner(falkordb_server.url, f"test-{uuid.uuid4().hex[:12]}", catalog)
-        repository = GraphRepository(runner)
-        repository.apply_schema()
-    yield repository
-    repository.close()
+        runner.apply_schema()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def graph_store(graph_runner: CypherRunner) -> GraphRepository:
+    """The GraphStore port on every backend."""
+    return GraphRepository(graph_runner)
+
+
+@pytest.fixture
+def slo_ledger(graph_runner: CypherRunner) -> GraphSloLedger:
+    """The SloLedger port on every backend (sharing the graph of `graph_store`)."""
+    return GraphSloLedger(graph_runner)
 
 
 def settings_for(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,

@@ -8,6 +8,7 @@ from slo_engine.adapters.graph.cypher_loader import (
     parse_query,
     schema_statements,
 )
+from slo_engine.adapters.graph.ledger import LEDGER_QUERIES
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS
 
@@ -20,7 +21,7 @@ def test_every_query_the_repository_needs_is_shipped() -> None:
 
 
 def test_every_shipped_query_is_used_by_the_repository() -> None:
-    assert set(QueryCatalog.load().names()) == set(REQUIRED_QUERIES)
+    assert set(QueryCatalog.load().names()) == set(REQUIRED_QUERIES + LEDGER_QUERIES)
 
 
 def test_no_query_uses_a_construct_one_backend_lacks() -> None:
@@ -57,3 +58,15 @@ def test_both_schemas_index_every_unique_key(backend: str) -> None:
 def test_the_neo4j_schema_declares_each_unique_key_as_a_constraint() -> None:
     constraints = [s for s in schema_statements("neo4j") if "IS UNIQUE" in s]
     assert len(constraints) == len(UNIQUE_KEYS)
+
+
+def test_no_query_edits_or_deletes_an_audit_event() -> None:
+    """The audit trail is append-only: events are only ever created."""
+    catalog = QueryCatalog.load()
+    for name in catalog.names():
+        text = catalog.get(name).text
+        bound = set(re.findall(r"\((\w+):AuditEvent\b", text))
+        for variable in bound:
+            assert not re.search(rf"\b(SET|REMOVE)\s+{variable}\.", text) or \
+                re.search(rf"CREATE \({variable}:AuditEvent\)", text), name
+            assert not re.search(rf"DELETE\s+[\w, ]*\b{variable}\b", text), name

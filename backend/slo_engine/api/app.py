@@ -9,7 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from slo_engine import __version__
-from slo_engine.api import cycles, dependencies, health, recommendations, services
+from slo_engine.api import (
+    audit,
+    cycles,
+    dependencies,
+    health,
+    recommendations,
+    services,
+    slos,
+)
 from slo_engine.api.body_limit import BodySizeLimit
 from slo_engine.api.problems import install_problem_handlers
 from slo_engine.application.feature_attribution import warm_up
@@ -34,7 +42,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
-    for module in (health, dependencies, services, recommendations, cycles):
+    for module in (health, dependencies, services, recommendations, slos, cycles, audit):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
     return app

@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from slo_engine.domain.errors import DependencyUnavailable, InvalidInput, NotFound
+from slo_engine.api.slo_views import slo_view
+from slo_engine.domain.errors import DependencyUnavailable, InvalidInput, NotFound, SloConflict
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,12 @@ async def _not_found(request: Request, error: Exception) -> JSONResponse:
     return problem(request, 404, slug, f"{error.kind} Not Found", str(error))
 
 
+async def _conflict(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SloConflict)
+    current = slo_view(error.current_slo) if error.current_slo else None
+    return problem(request, 409, "slo-conflict", "Conflict", str(error), current_slo=current)
+
+
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DependencyUnavailable)
     log.warning("dependency unavailable: %s", error)
@@ -119,6 +126,7 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     RequestValidationError: _request_validation,
     InvalidInput: _invalid_input,
     NotFound: _not_found,
+    SloConflict: _conflict,
     DependencyUnavailable: _unavailable,
     BodyTooLarge: too_large,
     StarletteHTTPException: _http_error,

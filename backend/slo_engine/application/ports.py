@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 
@@ -92,11 +93,48 @@ class GraphStore(Protocol):
     # recommendations
     def store_recommendation(
         self, service_id: str, recommendation_id: str, sli_type: str, lookback_days: int,
-        graph_version: int, body: Mapping[str, Any], now_ms: int, expires_at_ms: int,
-    ) -> bool: ...
+        graph_version: int, body: Mapping[str, Any], targets: Mapping[str, Any], now_ms: int,
+        expires_at_ms: int,
+    ) -> bool:
+        """`targets` are the tiers' targets in ratios and seconds (RecommendedTargets)."""
+        ...
 
     def latest_recommendation(self, service_id: str, sli_type: str, lookback_days: int
                               ) -> Row | None: ...
+
+
+class SloLedger(Protocol):
+    """Knows how to keep SLO versions, decisions on recommendations and the audit chain.
+
+    Writes are compare-and-set: they return False and write nothing when the chain head
+    (or the active SLO, or the recommendation's status) is no longer what was read.
+    """
+
+    def audit_head(self) -> tuple[int, str]:
+        """(sequence, hash) of the newest audit event; (0, genesis) before the first."""
+        ...
+
+    def audit_events(self, after_sequence: int, limit: int) -> list[ChainedEvent]: ...
+
+    def service_audit_events(self, service_id: str, limit: int) -> list[ChainedEvent]: ...
+
+    def append_audit_event(self, service_id: str, event: ChainedEvent, now_ms: int) -> bool: ...
+
+    def record_slo_version(self, service_id: str, expected_slo_id: str | None,
+                           recommendation_id: str | None, recommendation_status: str,
+                           slo: Mapping[str, Any], event: ChainedEvent, now_ms: int
+                           ) -> bool: ...
+
+    def record_rejection(self, service_id: str, recommendation_id: str, event: ChainedEvent,
+                         now_ms: int) -> bool: ...
+
+    def active_slo(self, service_id: str) -> Row | None: ...
+
+    def slo_versions(self, service_id: str) -> list[Row]: ...
+
+    def all_active_slos(self) -> dict[str, Row]: ...
+
+    def get_recommendation(self, recommendation_id: str) -> Row | None: ...
 
 
 class Clock(Protocol):

@@ -13,6 +13,7 @@ from typing import Any
 from slo_engine.application.ports import Clock, GraphStore, RecommendationCache
 from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
 from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.slo import RecommendedTargets, percentile_label
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class ServeRecommendation:
             return await self._stored_or_raise(service_id, sli_type, lookback_days, error)
         body = render(result)
         await asyncio.to_thread(self._store, service_id, sli_type, lookback_days, version,
-                                body, key)
+                                body, recommended_targets(result), key)
         return ServedRecommendation(body, "computed", stale=False)
 
     def _key(self, service_id: str, sli_type: str, lookback_days: int, version: int) -> str:
@@ -57,11 +58,12 @@ class ServeRecommendation:
         return f"{service_id}:{generation}:{version}:{sli_type}:{lookback_days}"
 
     def _store(self, service_id: str, sli_type: str, lookback_days: int, version: int,
-               body: dict[str, Any], key: str) -> None:
+               body: dict[str, Any], targets: RecommendedTargets, key: str) -> None:
         now = self._clock.now_ms()
         body["recommendation_id"] = str(uuid.uuid4())
         self._graph.store_recommendation(service_id, body["recommendation_id"], sli_type,
-                                         lookback_days, version, body, now, now + EXPIRY_MS)
+                                         lookback_days, version, body, targets.to_record(),
+                                         now, now + EXPIRY_MS)
         self._cache.put(key, body)
 
     async def _stored_or_raise(self, service_id: str, sli_type: str, lookback_days: int,
@@ -82,3 +84,12 @@ class ServeRecommendation:
 
     def invalidate(self, service_id: str) -> None:
         self._cache.invalidate(service_id)
+
+
+def recommended_targets(result: SloRecommendation) -> RecommendedTargets:
+    """The tiers as decidable targets: what accepting a tier would make the SLO."""
+    availability = ({name: tier.target_ratio for name, tier in result.availability.tiers.items()}
+                    if result.availability else {})
+    latency = ({name: (percentile_label(tier.percentile), tier.target_seconds)
+                for name, tier in result.latency.tiers.items()} if result.latency else {})
+    return RecommendedTargets(availability, latency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class SloEngineError(Exception):
@@ -44,6 +45,22 @@ class IngestionNotFound(NotFound):
 class CycleAlertNotFound(NotFound):
     def __init__(self, cycle_id: str) -> None:
         super().__init__("Cycle alert", cycle_id)
+
+
+class RecommendationNotFound(NotFound):
+    def __init__(self, recommendation_id: str) -> None:
+        super().__init__("Recommendation", recommendation_id)
+
+
+@dataclass
+class SloConflict(SloEngineError):
+    """A decision lost a race or was based on a state that has since changed."""
+
+    detail: str
+    current_slo: dict[str, Any] | None = None
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 @dataclass

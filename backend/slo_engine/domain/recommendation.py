@@ -10,6 +10,7 @@ the share of windows whose same percentile exceeded the target.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -147,7 +148,8 @@ def recommend_latency(
     tiers, notes = {}, []
     for name, percentile in tier_percentiles.items():
         margin = 0.0 if percentile == lowest else margin_ratio
-        target = observed[percentile] * (1 + margin)
+        # Stated in whole milliseconds, rounded up so the stated target is the one judged.
+        target = math.ceil(observed[percentile] * (1 + margin) * 1000 - 1e-9) / 1000
         series = np.asarray(windows.get(percentile, np.empty(0)), dtype=float)
         series = series[~np.isnan(series)]
         breach = breach_probability(series, target, higher_is_better=False) if series.size \

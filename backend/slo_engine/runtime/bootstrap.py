@@ -11,12 +11,14 @@ import redis
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
+from slo_engine.application.decide_slo import DecideSlo
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.ports import Clock
@@ -44,6 +46,8 @@ class Container:
     clock: Clock
     snapshots: SnapshotHolder
     ingest: IngestDependencyGraph
+    ledger: GraphSloLedger
+    decisions: DecideSlo
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
     servers: list[ServerProcess] = field(default_factory=list)
@@ -101,11 +105,13 @@ def _telemetry(settings: Settings, servers: list[ServerProcess]) -> PrometheusTe
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
-    catalog.require(REQUIRED_QUERIES)
+    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES)
     servers: list[ServerProcess] = []
     try:
-        graph = GraphRepository(_graph_runner(settings, catalog, servers))
+        runner = _graph_runner(settings, catalog, servers)
+        graph, ledger = GraphRepository(runner), GraphSloLedger(runner)
         graph.apply_schema()
+        ledger.audit_head()  # creates the chain's genesis head on a new store
         client = _redis_client(settings, servers)
         telemetry = _telemetry(settings, servers)
     except BaseException:
@@ -122,12 +128,13 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
     snapshots = SnapshotHolder(graph)
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
+    cache = RedisRecommendationCache(client)
+    decisions = DecideSlo(graph, ledger, clock, on_decided=cache.invalidate)
     recommendations = None
     if telemetry is not None:
         recommend = RecommendSlos(graph, snapshots, telemetry, clock,
                                   load_policy(settings.policy_file),
                                   settings.external_sla_pessimism_ratio)
-        recommendations = ServeRecommendation(recommend, graph,
-                                              RedisRecommendationCache(client), clock)
-    return Container(settings, graph, client, clock, snapshots, ingest, telemetry,
-                     recommendations, servers)
+        recommendations = ServeRecommendation(recommend, graph, cache, clock)
+    return Container(settings, graph, client, clock, snapshots, ingest, ledger, decisions,
+                     telemetry, recommendations, servers)

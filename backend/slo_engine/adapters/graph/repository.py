@@ -279,13 +279,14 @@ class GraphRepository:
     # recommendations -------------------------------------------------------------------
     def store_recommendation(
         self, service_id: str, recommendation_id: str, sli_type: str, lookback_days: int,
-        graph_version: int, body: Mapping[str, Any], now_ms: int, expires_at_ms: int,
+        graph_version: int, body: Mapping[str, Any], targets: Mapping[str, Any], now_ms: int,
+        expires_at_ms: int,
     ) -> bool:
         rows = self._runner.write(
             "recommendations/store_recommendation", service_id=service_id,
             recommendation_id=recommendation_id, sli_type=sli_type,
             lookback_days=lookback_days, graph_version=graph_version, body=_json_text(body),
-            now=now_ms, expires_at=expires_at_ms)
+            targets=_json_text(targets), now=now_ms, expires_at=expires_at_ms)
         return bool(rows)
 
     def latest_recommendation(self, service_id: str, sli_type: str, lookback_days: int

@@ -15,6 +15,10 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("Ingestion", "ingestion_id"),
     ("GraphState", "name"),
     ("Recommendation", "recommendation_id"),
+    ("SLO", "slo_id"),
+    ("AuditEvent", "event_id"),
+    ("AuditEvent", "sequence"),  # a second event claiming a predecessor is refused
+    ("AuditHead", "chain"),
 )
 
 

@@ -1,6 +1,6 @@
 // Stores a newly generated recommendation as the active one; the previous active one for
 // the same SLI type and lookback becomes superseded (never deleted).
-// parameters: $service_id, $recommendation_id, $sli_type, $lookback_days, $graph_version, $body, $now, $expires_at
+// parameters: $service_id, $recommendation_id, $sli_type, $lookback_days, $graph_version, $body, $targets, $now, $expires_at
 // columns: recommendation_id
 MATCH (s:Service {service_id: $service_id})
 OPTIONAL MATCH (s)-[:HAS_RECOMMENDATION]->(old:Recommendation)
@@ -9,6 +9,6 @@ SET old.status = 'superseded', old.superseded_at = $now
 WITH DISTINCT s
 CREATE (s)-[:HAS_RECOMMENDATION]->(r:Recommendation {
   recommendation_id: $recommendation_id, status: 'active', sli_type: $sli_type,
-  lookback_days: $lookback_days, graph_version: $graph_version, body: $body,
+  lookback_days: $lookback_days, graph_version: $graph_version, body: $body, targets: $targets,
   generated_at: $now, expires_at: $expires_at})
 RETURN r.recommendation_id AS recommendation_id

@@ -8,3 +8,9 @@ CREATE CONSTRAINT ingestion_id_unique IF NOT EXISTS FOR (i:Ingestion) REQUIRE i.
 CREATE INDEX service_team IF NOT EXISTS FOR (s:Service) ON (s.team);
 CREATE CONSTRAINT graph_state_name_unique IF NOT EXISTS FOR (v:GraphState) REQUIRE v.name IS UNIQUE;
 CREATE CONSTRAINT recommendation_id_unique IF NOT EXISTS FOR (r:Recommendation) REQUIRE r.recommendation_id IS UNIQUE;
+CREATE CONSTRAINT slo_id_unique IF NOT EXISTS FOR (o:SLO) REQUIRE o.slo_id IS UNIQUE;
+CREATE CONSTRAINT audit_event_id_unique IF NOT EXISTS FOR (e:AuditEvent) REQUIRE e.event_id IS UNIQUE;
+CREATE CONSTRAINT audit_event_sequence_unique IF NOT EXISTS FOR (e:AuditEvent) REQUIRE e.sequence IS UNIQUE;
+CREATE INDEX audit_event_service IF NOT EXISTS FOR (e:AuditEvent) ON (e.service_id);
+CREATE CONSTRAINT audit_head_chain_unique IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.chain IS UNIQUE;
+CREATE INDEX slo_service IF NOT EXISTS FOR (o:SLO) ON (o.service_id);

@@ -1,0 +1,93 @@
+"""The SLO lifecycle (TRD FR-5): decide on a recommendation, read versions and history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from slo_engine.api.slo_views import audit_event_view, slo_view
+from slo_engine.api.wiring import ContainerDep
+from slo_engine.application.decide_slo import SloDecision
+from slo_engine.domain.errors import ServiceNotFound
+from slo_engine.domain.slo import SloTargets
+
+router = APIRouter(prefix="/api/v1/services", tags=["slo lifecycle"])
+
+ServiceId = Annotated[str, Path(min_length=1, max_length=253)]
+LatencyMs = Annotated[float, Field(gt=0, le=600_000)]
+
+
+class Modifications(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    availability_target: Annotated[float, Field(gt=0, lt=100, description="percent")] | None = None
+    latency_p95_target_ms: LatencyMs | None = None
+    latency_p99_target_ms: LatencyMs | None = None
+    latency_p999_target_ms: LatencyMs | None = None
+
+    def targets(self) -> SloTargets:
+        latency = {label: ms / 1000 for label, ms in (
+            ("p95", self.latency_p95_target_ms), ("p99", self.latency_p99_target_ms),
+            ("p999", self.latency_p999_target_ms)) if ms is not None}
+        ratio = None if self.availability_target is None else self.availability_target / 100
+        return SloTargets(ratio, latency)
+
+
+class SloDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recommendation_id: Annotated[str, Field(min_length=1, max_length=64)]
+    action: Literal["accept", "modify", "reject"]
+    selected_tier: Literal["conservative", "balanced", "aggressive"] = "balanced"
+    modifications: Modifications | None = None
+    rationale: Annotated[str, Field(max_length=4000)] | None = None
+    actor: Annotated[str, Field(min_length=1, max_length=255)]
+    expected_version: Annotated[int, Field(ge=0, description=(
+        "The SLO version you decided against (0: none yet); a different current version "
+        "answers 409 instead of applying the decision."))] | None = None
+
+
+@router.post("/{service_id}/slos", summary="Accept, modify or reject a recommendation",
+             status_code=201, responses={200: {"description": "Rejected"},
+                                         409: {"description": "Decided meanwhile"}})
+def decide(service_id: ServiceId, body: SloDecisionRequest, container: ContainerDep,
+           response: Response) -> dict[str, Any]:
+    modifications = body.modifications.targets() if body.modifications else SloTargets()
+    outcome = container.decisions.decide(service_id, SloDecision(
+        body.recommendation_id, body.action, body.actor, body.selected_tier, modifications,
+        body.rationale, body.expected_version))
+    if outcome.slo is None:
+        response.status_code = 200
+        return {"service_id": service_id, "recommendation_id": body.recommendation_id,
+                "status": "rejected", "rationale": body.rationale,
+                "audit_sequence": outcome.audit_sequence}
+    view = slo_view(outcome.slo)
+    return {**view, "status": "active", "audit_sequence": outcome.audit_sequence}
+
+
+@router.get("/{service_id}/slos", summary="The active SLO and every earlier version")
+def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
+    _require_service(container, service_id)
+    versions = container.ledger.slo_versions(service_id)
+    active = container.ledger.active_slo(service_id)
+    return {"service_id": service_id, "active": slo_view(active) if active else None,
+            "versions": [{**slo_view(v), "status": _status(v, active)} for v in versions]}
+
+
+@router.get("/{service_id}/slo-history", summary="The audit trail of a service's SLOs")
+def slo_history(service_id: ServiceId, container: ContainerDep,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    _require_service(container, service_id)
+    events = container.ledger.service_audit_events(service_id, limit)
+    return {"service_id": service_id, "events": [audit_event_view(e) for e in events]}
+
+
+def _require_service(container: ContainerDep, service_id: str) -> None:
+    if container.graph.get_service(service_id) is None:
+        raise ServiceNotFound(service_id)
+
+
+def _status(version: dict[str, Any], active: dict[str, Any] | None) -> str:
+    return "active" if active and version["slo_id"] == active["slo_id"] else "superseded"
