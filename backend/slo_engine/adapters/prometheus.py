@@ -23,6 +23,7 @@ from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryReject
 RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
 COMPONENT = "metrics store (Prometheus)"
 DEFAULT_QUERIES = SliQueries()
+SERVICES_PER_QUERY = 250  # ~6 KB of names per regex matcher
 
 
 class _Transient(Exception):
@@ -109,24 +110,30 @@ class PrometheusTelemetry:
 
     async def availabilities(self, service_ids: list[str], start_s: int, end_s: int
                              ) -> dict[str, float | None]:
-        """Two queries per query configuration, however many services share it."""
+        """Two queries per query configuration and per chunk of services (a chunk keeps
+        the URL of its regex matcher short), all chunks at once."""
         groups: dict[str, tuple[SliQueries, list[str]]] = {}
         for service_id in service_ids:
             queries = self._queries_for(service_id)
             groups.setdefault(repr(queries), (queries, []))[1].append(service_id)
         found: dict[str, float | None] = dict.fromkeys(service_ids)
-        for queries, members in groups.values():
-            window = end_s - start_s
-            total, failed = await asyncio.gather(
-                self.instant_vector(queries.total_requests_by_service(members, window),
-                                    queries.service_label, end_s),
-                self.instant_vector(queries.failed_requests_by_service(members, window),
-                                    queries.service_label, end_s))
-            for service_id in members:
-                requests = total.get(service_id)
-                if requests:
-                    found[service_id] = 1.0 - failed.get(service_id, 0.0) / requests
+        chunks = [(queries, members[k:k + SERVICES_PER_QUERY])
+                  for queries, members in groups.values()
+                  for k in range(0, len(members), SERVICES_PER_QUERY)]
+        for ratios in await asyncio.gather(*(
+                self._chunk_availabilities(queries, members, end_s - start_s, end_s)
+                for queries, members in chunks)):
+            found.update(ratios)
         return found
+
+    async def _chunk_availabilities(self, queries: SliQueries, members: list[str],
+                                    window_s: int, end_s: int) -> dict[str, float]:
+        total, failed = await asyncio.gather(
+            self.instant_vector(queries.total_requests_by_service(members, window_s),
+                                queries.service_label, end_s),
+            self.instant_vector(queries.failed_requests_by_service(members, window_s),
+                                queries.service_label, end_s))
+        return {s: 1.0 - failed.get(s, 0.0) / total[s] for s in members if total.get(s)}
 
     async def instant_vector(self, query: str, label: str, at_s: int) -> dict[str, float]:
         data = await self._get("/api/v1/query", query, {"time": at_s})

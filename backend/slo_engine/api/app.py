@@ -14,6 +14,7 @@ from slo_engine.api import (
     cycles,
     dependencies,
     health,
+    impact,
     recommendations,
     services,
     slos,
@@ -42,7 +43,8 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
-    for module in (health, dependencies, services, recommendations, slos, cycles, audit):
+    for module in (health, dependencies, services, recommendations, slos, impact, cycles,
+                   audit):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
     return app

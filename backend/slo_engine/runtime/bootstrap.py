@@ -19,7 +19,9 @@ from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.application.decide_slo import DecideSlo
+from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import SnapshotHolder
+from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
@@ -48,6 +50,7 @@ class Container:
     ingest: IngestDependencyGraph
     ledger: GraphSloLedger
     decisions: DecideSlo
+    impact: AnalyseImpact
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
     servers: list[ServerProcess] = field(default_factory=list)
@@ -136,5 +139,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                                   load_policy(settings.policy_file),
                                   settings.external_sla_pessimism_ratio)
         recommendations = ServeRecommendation(recommend, graph, cache, clock)
+    impact = AnalyseImpact(graph, snapshots, ledger, FleetAvailability(telemetry, clock), clock,
+                           settings.external_sla_pessimism_ratio)
     return Container(settings, graph, client, clock, snapshots, ingest, ledger, decisions,
-                     telemetry, recommendations, servers)
+                     impact, telemetry, recommendations, servers)

@@ -1,0 +1,107 @@
+"""Impact analysis (TRD FR-4): percent at this edge, ratios inside."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.wiring import ContainerDep
+from slo_engine.application.impact_analysis import ImpactAnalysis, ImpactedService
+from slo_engine.domain.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/slos", tags=["impact analysis"])
+
+Percent = Annotated[float, Field(gt=0, le=100, description="percent")]
+
+
+class ProposedChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sli_type: Literal["availability", "latency"] = "availability"
+    current_target: Percent | None = Field(None, description=(
+        "Defaults to the active SLO target, else the observed 30-day availability"))
+    proposed_target: Percent
+
+
+class ImpactRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: Annotated[str, Field(min_length=1, max_length=253)]
+    proposed_change: ProposedChange
+
+
+@router.post("/impact-analysis",
+             summary="What a changed target does to every upstream service")
+async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Response:
+    change = body.proposed_change
+    if change.sli_type != "availability":
+        raise InvalidInput("Latency does not compose along dependencies (percentiles do not "
+                           "add up), so only availability changes can be projected upstream.",
+                           [{"pointer": "/proposed_change/sli_type",
+                             "message": "use 'availability'"}])
+    analysis = await container.impact.analyse(
+        body.service_id, change.proposed_target / 100,
+        None if change.current_target is None else change.current_target / 100)
+    return Response(orjson.dumps(_view(analysis)), media_type="application/json")
+
+
+def _pct(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio * 100, 4)
+
+
+def _view(analysis: ImpactAnalysis) -> dict[str, Any]:
+    impacted = [_impacted_view(i) for i in analysis.impacted]
+    at_risk = sum(1 for i in analysis.impacted if i.slo_at_risk)
+    return {
+        "analysis_id": analysis.analysis_id,
+        "generated_at": iso_from_ms(analysis.generated_at_ms),
+        "service_id": analysis.service_id,
+        "proposed_change": {"sli_type": "availability",
+                            "current_target": _pct(analysis.current_ratio),
+                            "current_target_source": analysis.current_source,
+                            "proposed_target": _pct(analysis.proposed_ratio)},
+        "impacted_services": impacted,
+        "cycle": list(analysis.cycle) if analysis.cycle else None,
+        "availability_sources": analysis.availability_sources,
+        "summary": {"total_impacted": len(impacted), "slos_at_risk": at_risk,
+                    "recommendation": _sentence(analysis, at_risk)},
+        "stale": analysis.stale, "stale_reason": analysis.stale_reason,
+    }
+
+
+def _impacted_view(item: ImpactedService) -> dict[str, Any]:
+    view = {
+        "service_id": item.service_id,
+        "relationship": "upstream" if item.depth == 1 else "upstream (transitive)",
+        "depth": item.depth,
+        "affects_composite": item.affects_composite,
+        "current_composite_availability": _pct(item.current_composite_ratio),
+        "projected_composite_availability": _pct(item.projected_composite_ratio),
+        "delta": round(item.delta_ratio * 100, 4),
+        "current_slo_target": _pct(item.slo_target_ratio),
+        "slo_at_risk": item.slo_at_risk,
+        "method": item.method,
+    }
+    if item.in_cycle_with_changed_service:
+        view["note"] = "in a dependency cycle with the changed service (one supernode)"
+    if item.slo_at_risk:
+        view["risk_detail"] = (f"Composite drops below SLO target "
+                               f"({_pct(item.slo_target_ratio)}% > "
+                               f"{_pct(item.projected_composite_ratio)}%)")
+    elif not item.affects_composite:
+        view["risk_detail"] = "Reaches the service only over soft or asynchronous edges"
+    return view
+
+
+def _sentence(analysis: ImpactAnalysis, at_risk: int) -> str:
+    verb = "Reducing" if analysis.proposed_ratio < analysis.current_ratio else "Changing"
+    head = f"{verb} {analysis.service_id} to {_pct(analysis.proposed_ratio)}%"
+    if not analysis.impacted:
+        return f"{head} affects no upstream service."
+    if at_risk:
+        return f"{head} puts {at_risk} upstream service(s) at risk of SLO breach."
+    return f"{head} puts no upstream SLO at risk ({len(analysis.impacted)} upstream services)."
