@@ -196,6 +196,15 @@ def bench_recommend(services: int = 200, days: int = 30, samples: int = 40,
     _print(run(services, days, samples), as_json)
 
 
+@bench_app.command("impact")
+def bench_impact(services: int = 5000, edges: int = 50000, samples: int = 40,
+                 as_json: JsonFlag = False) -> None:
+    """Impact analysis for a deep service and the one with the most upstream dependents."""
+    from slo_engine.bench.impact_benchmark import bench_impact as run
+
+    _print(run(services, edges, samples), as_json)
+
+
 @app.command()
 def evaluate(
     train_days: Annotated[int, typer.Option(min=7, max=365)] = 60,

@@ -82,6 +82,7 @@ class _Derived:
     sources: dict[str, str]
     own: dict[str, float]
     log_own: np.ndarray  # per component of the closure index
+    log_closure: np.ndarray  # per component: log of the serial composite of its closure
     slo_targets: dict[str, float] = field(default_factory=dict)
 
 
@@ -160,7 +161,11 @@ class AnalyseImpact:
             log_own = np.zeros(index.size)
             for service, ratio in own.items():
                 log_own[index.component_of[service]] += math.log(max(ratio, 1e-12))
-            self._derived = _Derived(key, effective, sources, own, log_own, targets)
+            # Every component at once (~0.1 s on 5,000 services), then reused by every
+            # analysis until the graph, an SLO or the observed ratios change.
+            log_closure = serial_log_composites(index, list(range(index.size)), log_own)
+            self._derived = _Derived(key, effective, sources, own, log_own, log_closure,
+                                     targets)
             return self._derived
 
     def _effective(self, snapshot: GraphSnapshot, targets: Mapping[str, float],
@@ -192,10 +197,9 @@ class AnalyseImpact:
         depths = upstream_depths(snapshot, service_id)
         changed = index.component_of[service_id]
         serial = [s for s in depths if not index.grouped[index.component_of[s]]]
-        logs = serial_log_composites(index, [index.component_of[s] for s in serial],
-                                     derived.log_own)
         results = []
-        for service, log_value in zip(serial, logs, strict=True):
+        for service in serial:
+            log_value = derived.log_closure[index.component_of[service]]
             current = math.exp(log_value) / derived.own.get(service, 1.0)  # the root is perfect
             needs = index.needs(index.component_of[service], changed)
             results.append(self._entry(service, depths[service], needs, current,

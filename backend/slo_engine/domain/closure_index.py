@@ -11,7 +11,7 @@ their composite needs the exact method in `composite.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,18 +63,21 @@ def closure_index(services: Iterable[str], dependencies: Iterable[Dependency]) -
     return ClosureIndex([tuple(sorted(m)) for m in components], component_of, closure, grouped)
 
 
-def serial_log_composites(index: ClosureIndex, roots: list[int], log_own: np.ndarray
-                          ) -> np.ndarray:
-    """Sum of log own availability over each root's closure (its own component included):
-    exp() of it is the serial composite. Bitsets are unpacked in blocks into a 0/1 matrix
-    and multiplied with the log vector."""
+def closure_matrices(index: ClosureIndex, roots: list[int]) -> Iterator[np.ndarray]:
+    """The roots' closures as 0/1 rows (one column per component), a block at a time."""
     n_bytes = (index.size + 7) // 8
-    result = np.empty(len(roots), dtype=np.float64)
-    weights = np.asarray(log_own, dtype=np.float64)
     for start in range(0, len(roots), ROWS_PER_BLOCK):
         block = roots[start:start + ROWS_PER_BLOCK]
         packed = np.frombuffer(b"".join(index.closure[c].to_bytes(n_bytes, "little")
                                         for c in block), dtype=np.uint8)
         bits = np.unpackbits(packed.reshape(len(block), n_bytes), axis=1, bitorder="little")
-        result[start:start + len(block)] = bits[:, :index.size] @ weights
-    return result
+        yield bits[:, :index.size]
+
+
+def serial_log_composites(index: ClosureIndex, roots: list[int], log_own: np.ndarray
+                          ) -> np.ndarray:
+    """Sum of log own availability over each root's closure (its own component included):
+    exp() of it is the serial composite."""
+    weights = np.asarray(log_own, dtype=np.float64)
+    blocks = [bits @ weights for bits in closure_matrices(index, roots)]
+    return np.concatenate(blocks) if blocks else np.empty(0)
