@@ -1,13 +1,18 @@
-"""The SloLedger contract: SLO versions, decisions and the audit chain on every backend."""
+"""The SloLedger and ApprovalRuleStore contracts: SLO versions, decisions, the audit chain
+and auto-approval rules on every backend."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from slo_engine.adapters.graph.approval_rules import GraphApprovalRules
 from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
+from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.application.decide_slo import chained
 from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, verify_chain
+from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import DiscoverySource, ServiceRecord
 
 MANUAL = DiscoverySource.MANUAL.rank
@@ -124,3 +129,23 @@ def test_stored_events_read_back_exactly_as_they_were_hashed(
     assert head == (7, written[-1].hash)
     assert verify_chain(read, *head).valid
     assert slo_ledger.service_audit_events("checkout", 2) == written[::-1][:2]
+
+
+def test_approval_rules_are_created_listed_updated_and_deleted(
+    graph_runner: CypherRunner,
+) -> None:
+    store = GraphApprovalRules(graph_runner)
+    first = AutoApprovalRule("r1", "low", RuleConditions(("low",), (), 0.9), False, "admin",
+                             1, 1)
+    second = replace(first, rule_id="r2", name="teams", created_at_ms=2, updated_at_ms=2,
+                     conditions=RuleConditions((), ("shop",), 0.5, "aggressive"))
+    store.create_rule(second)
+    store.create_rule(first)
+    assert store.list_rules() == [first, second]
+    enabled = replace(first, enabled=True, name="low only", updated_at_ms=5)
+    assert store.update_rule(enabled)
+    assert store.get_rule("r1") == enabled
+    assert store.delete_rule("r1")
+    assert not store.delete_rule("r1")
+    assert not store.update_rule(enabled)
+    assert store.list_rules() == [second]

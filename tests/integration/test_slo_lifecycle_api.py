@@ -23,8 +23,11 @@ from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_pro
 from tests.conftest import SettableClock, settings_for
 from tests.integration.api_helpers import graph, ingest
 
-SERVICES = ["checkout", "payment", "cart", "search"]
-TOPOLOGY = graph("manual", [("checkout", "payment"), ("checkout", "cart")], SERVICES)
+CRITICALITY = {"checkout": "critical", "payment": "high", "cart": "low", "search": "low"}
+SERVICES = list(CRITICALITY)
+TOPOLOGY = graph("manual", [("checkout", "payment"), ("checkout", "cart")],
+                 [{"service_id": s, "metadata": {"criticality": c, "team": "shop"}}
+                  for s, c in CRITICALITY.items()])
 HOLIDAY = "target too aggressive for upcoming holiday traffic"
 
 
@@ -225,3 +228,57 @@ def test_an_event_altered_in_the_store_is_found_by_verification(
     assert result["valid"] is False
     assert result["first_broken_link"]["sequence"] == 2
     assert "altered" in result["first_broken_link"]["reason"]
+
+
+def add_rule(client: TestClient, **body: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/auto-approval-rules", json={
+        "name": "low criticality", "created_by": "admin@example.com",
+        "conditions": {"criticality": ["low"], "confidence_min": 0.5}, **body})
+    assert response.status_code == 201, response.text
+    rule: dict[str, Any] = response.json()
+    return rule
+
+
+def test_ac011_a_matching_recommendation_is_auto_approved_and_audited(
+    client: TestClient,
+) -> None:
+    rule = add_rule(client, enabled=True)
+    rec = recommendation(client, "search", lookback_days=7)
+    assert rec["auto_approved"]["version"] == 1
+    slos = client.get("/api/v1/services/search/slos").json()
+    active = slos["active"]
+    assert (active["source"], active["selected_tier"]) == ("recommendation_auto_approved",
+                                                           "balanced")
+    assert active["targets"]["availability"] == tier(rec, "availability")["target"]
+    (event,) = client.get("/api/v1/services/search/slo-history").json()["events"]
+    assert (event["action"], event["actor"]) == ("auto_approve",
+                                                 f"auto-approval-rule:{rule['rule_id']}")
+    assert event["rationale"] == "Matched auto-approval rule 'low criticality'"
+    # the same targets again make no new version; a critical service is left to people
+    assert "auto_approved" not in recommendation(client, "search", lookback_days=7)
+    assert len(client.get("/api/v1/services/search/slos").json()["versions"]) == 1
+    assert "auto_approved" not in recommendation(client, "checkout", lookback_days=7)
+    assert verify(client)["valid"] is True
+
+
+def test_rules_are_disabled_by_default_and_managed_through_the_api(client: TestClient) -> None:
+    rule = add_rule(client)
+    assert rule["enabled"] is False
+    assert "auto_approved" not in recommendation(client, "cart", lookback_days=7)
+    path = f"/api/v1/auto-approval-rules/{rule['rule_id']}"
+    enabled = client.patch(path, json={"enabled": True})
+    assert enabled.status_code == 200
+    assert enabled.json()["enabled"] is True
+    assert enabled.json()["conditions"]["criticality"] == ["low"]
+    assert client.get("/api/v1/auto-approval-rules").json()["items"][0]["enabled"] is True
+    assert "auto_approved" in recommendation(client, "cart", lookback_days=7)
+    assert client.delete(path).status_code == 204
+    assert client.get(path).status_code == 404
+    assert client.delete(path).status_code == 404
+
+
+def test_a_rule_with_an_unknown_condition_is_refused_naming_it(client: TestClient) -> None:
+    response = client.post("/api/v1/auto-approval-rules", json={
+        "name": "x", "created_by": "a", "conditions": {"criticalty": ["low"]}})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/conditions/criticalty"

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from slo_engine import __version__
 from slo_engine.api import (
     audit,
+    auto_approval,
     cycles,
     dependencies,
     health,
@@ -44,7 +45,7 @@ def create_app(container: Container) -> FastAPI:
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, dependencies, services, recommendations, slos, impact, cycles,
-                   audit):
+                   audit, auto_approval):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
     return app

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from slo_engine.domain.audit_chain import ChainedEvent
+from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 
@@ -135,6 +136,20 @@ class SloLedger(Protocol):
     def all_active_slos(self) -> dict[str, Row]: ...
 
     def get_recommendation(self, recommendation_id: str) -> Row | None: ...
+
+
+class ApprovalRuleStore(Protocol):
+    """Knows how to keep the auto-approval rules."""
+
+    def list_rules(self) -> list[AutoApprovalRule]: ...
+
+    def get_rule(self, rule_id: str) -> AutoApprovalRule | None: ...
+
+    def create_rule(self, rule: AutoApprovalRule) -> None: ...
+
+    def update_rule(self, rule: AutoApprovalRule) -> bool: ...
+
+    def delete_rule(self, rule_id: str) -> bool: ...
 
 
 class Clock(Protocol):

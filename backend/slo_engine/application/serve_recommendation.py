@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slo_engine.application.auto_approve import AutoApprove
 from slo_engine.application.ports import Clock, GraphStore, RecommendationCache
 from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
 from slo_engine.domain.errors import DependencyUnavailable
@@ -30,11 +31,12 @@ class ServedRecommendation:
 
 class ServeRecommendation:
     def __init__(self, recommend: RecommendSlos, graph: GraphStore, cache: RecommendationCache,
-                 clock: Clock) -> None:
+                 clock: Clock, auto_approve: AutoApprove | None = None) -> None:
         self._recommend = recommend
         self._graph = graph
         self._cache = cache
         self._clock = clock
+        self._auto_approve = auto_approve
 
     async def get(self, service_id: str, sli_type: SliType, lookback_days: int,
                   force_regenerate: bool, render: Render) -> ServedRecommendation:
@@ -49,21 +51,31 @@ class ServeRecommendation:
         except DependencyUnavailable as error:
             return await self._stored_or_raise(service_id, sli_type, lookback_days, error)
         body = render(result)
-        await asyncio.to_thread(self._store, service_id, sli_type, lookback_days, version,
-                                body, recommended_targets(result), key)
+        await asyncio.to_thread(self._store, result, sli_type, lookback_days, version, body,
+                                key)
         return ServedRecommendation(body, "computed", stale=False)
 
     def _key(self, service_id: str, sli_type: str, lookback_days: int, version: int) -> str:
         generation = self._cache.generation(service_id)
         return f"{service_id}:{generation}:{version}:{sli_type}:{lookback_days}"
 
-    def _store(self, service_id: str, sli_type: str, lookback_days: int, version: int,
-               body: dict[str, Any], targets: RecommendedTargets, key: str) -> None:
-        now = self._clock.now_ms()
+    def _store(self, result: SloRecommendation, sli_type: str, lookback_days: int,
+               version: int, body: dict[str, Any], key: str) -> None:
+        now, service_id = self._clock.now_ms(), result.service_id
         body["recommendation_id"] = str(uuid.uuid4())
+        targets = recommended_targets(result)
         self._graph.store_recommendation(service_id, body["recommendation_id"], sli_type,
                                          lookback_days, version, body, targets.to_record(),
                                          now, now + EXPIRY_MS)
+        outcome = self._auto_approve.consider(
+            service_id, body["recommendation_id"], result.confidence,
+            result.quality.completeness_ratio, targets) if self._auto_approve else None
+        if outcome is not None and outcome.slo is not None:
+            body["auto_approved"] = {"slo_id": outcome.slo["slo_id"],
+                                     "version": outcome.slo["version"],
+                                     "by": outcome.slo["activated_by"]}
+            # the decision dropped the service's cache generation: file under the new one
+            key = self._key(service_id, sli_type, lookback_days, version)
         self._cache.put(key, body)
 
     async def _stored_or_raise(self, service_id: str, sli_type: str, lookback_days: int,

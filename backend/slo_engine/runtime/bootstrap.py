@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from slo_engine.adapters.graph.approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
@@ -18,6 +19,7 @@ from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
+from slo_engine.application.auto_approve import AutoApprove
 from slo_engine.application.decide_slo import DecideSlo
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import SnapshotHolder
@@ -51,6 +53,7 @@ class Container:
     ledger: GraphSloLedger
     decisions: DecideSlo
     impact: AnalyseImpact
+    approval_rules: GraphApprovalRules
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
     servers: list[ServerProcess] = field(default_factory=list)
@@ -108,7 +111,7 @@ def _telemetry(settings: Settings, servers: list[ServerProcess]) -> PrometheusTe
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
-    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES)
+    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES)
     servers: list[ServerProcess] = []
     try:
         runner = _graph_runner(settings, catalog, servers)
@@ -133,13 +136,15 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
     cache = RedisRecommendationCache(client)
     decisions = DecideSlo(graph, ledger, clock, on_decided=cache.invalidate)
+    rules = GraphApprovalRules(runner)
     recommendations = None
     if telemetry is not None:
         recommend = RecommendSlos(graph, snapshots, telemetry, clock,
                                   load_policy(settings.policy_file),
                                   settings.external_sla_pessimism_ratio)
-        recommendations = ServeRecommendation(recommend, graph, cache, clock)
+        recommendations = ServeRecommendation(
+            recommend, graph, cache, clock, AutoApprove(rules, graph, ledger, decisions))
     impact = AnalyseImpact(graph, snapshots, ledger, FleetAvailability(telemetry, clock), clock,
                            settings.external_sla_pessimism_ratio)
     return Container(settings, graph, client, clock, snapshots, ingest, ledger, decisions,
-                     impact, telemetry, recommendations, servers)
+                     impact, rules, telemetry, recommendations, servers)

@@ -19,6 +19,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("AuditEvent", "event_id"),
     ("AuditEvent", "sequence"),  # a second event claiming a predecessor is refused
     ("AuditHead", "chain"),
+    ("AutoApprovalRule", "rule_id"),
 )
 
 

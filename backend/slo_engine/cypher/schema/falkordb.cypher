@@ -15,3 +15,4 @@ CREATE INDEX FOR (e:AuditEvent) ON (e.sequence);
 CREATE INDEX FOR (e:AuditEvent) ON (e.service_id);
 CREATE INDEX FOR (h:AuditHead) ON (h.chain);
 CREATE INDEX FOR (o:SLO) ON (o.service_id);
+CREATE INDEX FOR (r:AutoApprovalRule) ON (r.rule_id);

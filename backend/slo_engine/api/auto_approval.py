@@ -1,0 +1,107 @@
+"""Auto-approval rules (TRD FR-11). Rules start disabled unless created enabled.
+Restricted to admins once authentication exists (issue 5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.wiring import ContainerDep
+from slo_engine.application.auto_approve import changed_rule, new_rule
+from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
+from slo_engine.domain.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/auto-approval-rules", tags=["auto-approval"])
+
+RuleId = Annotated[str, Path(min_length=1, max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+class Conditions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    criticality: list[Literal["critical", "high", "medium", "low"]] = Field(
+        default_factory=list, description="Services of these criticalities; empty: any")
+    teams: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list, description="Services of these teams; empty: any")
+    confidence_min: float = Field(0.85, ge=0, le=1, description=(
+        "Data completeness the recommendation must reach; low-confidence (cold-start) "
+        "recommendations never match"))
+    tier: Literal["conservative", "balanced", "aggressive"] = "balanced"
+
+    def domain(self) -> RuleConditions:
+        return RuleConditions(tuple(self.criticality), tuple(self.teams), self.confidence_min,
+                              self.tier)
+
+
+class RuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    conditions: Conditions
+    enabled: bool = False
+    created_by: Name
+
+
+class RuleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    conditions: Conditions | None = None
+    enabled: bool | None = None
+
+
+class RuleNotFound(NotFound):
+    def __init__(self, rule_id: str) -> None:
+        super().__init__("Auto-approval rule", rule_id)
+
+
+def _view(rule: AutoApprovalRule) -> dict[str, Any]:
+    return {"rule_id": rule.rule_id, "name": rule.name,
+            "conditions": rule.conditions.to_record(), "enabled": rule.enabled,
+            "created_by": rule.created_by, "created_at": iso_from_ms(rule.created_at_ms),
+            "updated_at": iso_from_ms(rule.updated_at_ms)}
+
+
+@router.get("", summary="Every auto-approval rule, oldest first (the oldest match wins)")
+def list_rules(container: ContainerDep) -> dict[str, Any]:
+    return {"items": [_view(r) for r in container.approval_rules.list_rules()]}
+
+
+@router.post("", status_code=201, summary="Create a rule (disabled unless `enabled`)")
+def create_rule(body: RuleCreate, container: ContainerDep) -> dict[str, Any]:
+    rule = new_rule(container.clock, body.name, body.conditions.domain(), body.enabled,
+                    body.created_by)
+    container.approval_rules.create_rule(rule)
+    return _view(rule)
+
+
+@router.get("/{rule_id}", summary="One rule")
+def get_rule(rule_id: RuleId, container: ContainerDep) -> dict[str, Any]:
+    return _view(_existing(container, rule_id))
+
+
+@router.patch("/{rule_id}", summary="Rename, change conditions, enable or disable")
+def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> dict[str, Any]:
+    rule = changed_rule(_existing(container, rule_id), container.clock, body.name,
+                        body.conditions.domain() if body.conditions else None, body.enabled)
+    if not container.approval_rules.update_rule(rule):
+        raise RuleNotFound(rule_id)
+    return _view(rule)
+
+
+@router.delete("/{rule_id}", status_code=204, summary="Delete a rule")
+def delete_rule(rule_id: RuleId, container: ContainerDep) -> Response:
+    if not container.approval_rules.delete_rule(rule_id):
+        raise RuleNotFound(rule_id)
+    return Response(status_code=204)
+
+
+def _existing(container: ContainerDep, rule_id: str) -> AutoApprovalRule:
+    rule = container.approval_rules.get_rule(rule_id)
+    if rule is None:
+        raise RuleNotFound(rule_id)
+    return rule
