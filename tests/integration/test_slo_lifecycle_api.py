@@ -282,3 +282,36 @@ def test_a_rule_with_an_unknown_condition_is_refused_naming_it(client: TestClien
         "name": "x", "created_by": "a", "conditions": {"criticalty": ["low"]}})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/conditions/criticalty"
+
+
+def test_dashboards_summarise_coverage_budget_health_and_decisions(
+    client: TestClient, container: Container,
+) -> None:
+    accepted = {}
+    for service in ("checkout", "cart"):
+        rec = recommendation(client, service)
+        accepted[service] = decide(client, service, recommendation_id=rec["recommendation_id"],
+                                   action="accept").json()
+    decide(client, "payment", recommendation_id=recommendation(client, "payment")[
+        "recommendation_id"], action="reject", rationale=HOLIDAY)
+    coverage = client.get("/api/v1/dashboard/coverage").json()
+    assert (coverage["services"], coverage["with_slo"], coverage["coverage"]) == (4, 2, 0.5)
+    assert coverage["by_criticality"]["low"] == {"services": 2, "with_slo": 1, "coverage": 0.5}
+    assert coverage["by_team"]["shop"]["with_slo"] == 2
+
+    end = container.clock.now_ms() // 1000 // 900 * 900
+    observed = client.portal.call(container.telemetry.availabilities,  # type: ignore[union-attr, attr-defined]
+                                  ["checkout", "cart"], end - 30 * 86_400, end)
+    expected = {s: (1 - observed[s]) / (1 - accepted[s]["targets"]["availability"] / 100)
+                for s in accepted}
+    health = client.get("/api/v1/dashboard/error-budget-health").json()
+    assert health["services_measured"] == 2
+    assert health["stale"] is False
+    assert {i["service_id"]: i["budget_consumed"] for i in health["most_consumed"]} == {
+        s: pytest.approx(v, abs=1e-4) for s, v in expected.items()}
+    quality = client.get("/api/v1/dashboard/recommendation-quality").json()
+    assert (quality["decisions"], quality["accepted_rate"], quality["rejected_rate"]) == (
+        3, 0.6667, 0.3333)
+    assert quality["by_criticality"]["high"]["rejected_rate"] == 1.0
+    assert quality["slos_measured"] == 2
+    assert quality["slos_breached"] == sum(1 for v in expected.values() if v > 1)

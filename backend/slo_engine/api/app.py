@@ -13,6 +13,7 @@ from slo_engine.api import (
     audit,
     auto_approval,
     cycles,
+    dashboard,
     dependencies,
     health,
     impact,
@@ -45,7 +46,7 @@ def create_app(container: Container) -> FastAPI:
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, dependencies, services, recommendations, slos, impact, cycles,
-                   audit, auto_approval):
+                   audit, auto_approval, dashboard):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
     return app

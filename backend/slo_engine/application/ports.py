@@ -137,6 +137,10 @@ class SloLedger(Protocol):
 
     def get_recommendation(self, recommendation_id: str) -> Row | None: ...
 
+    def slo_coverage(self) -> list[Row]: ...
+
+    def decision_counts(self) -> list[Row]: ...
+
 
 class ApprovalRuleStore(Protocol):
     """Knows how to keep the auto-approval rules."""

@@ -25,6 +25,7 @@ from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
+from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.serve_recommendation import ServeRecommendation
@@ -54,6 +55,7 @@ class Container:
     decisions: DecideSlo
     impact: AnalyseImpact
     approval_rules: GraphApprovalRules
+    dashboard: OrgDashboard
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
     servers: list[ServerProcess] = field(default_factory=list)
@@ -144,7 +146,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                                   settings.external_sla_pessimism_ratio)
         recommendations = ServeRecommendation(
             recommend, graph, cache, clock, AutoApprove(rules, graph, ledger, decisions))
-    impact = AnalyseImpact(graph, snapshots, ledger, FleetAvailability(telemetry, clock), clock,
+    fleet = FleetAvailability(telemetry, clock)
+    impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
     return Container(settings, graph, client, clock, snapshots, ingest, ledger, decisions,
-                     impact, rules, telemetry, recommendations, servers)
+                     impact, rules, OrgDashboard(ledger, snapshots, fleet), telemetry,
+                     recommendations, servers)

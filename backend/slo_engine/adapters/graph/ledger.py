@@ -20,6 +20,7 @@ LEDGER_QUERIES = [
     "audit/service_audit_events", "audit/append_audit_event",
     "slos/record_slo_version", "slos/record_rejection", "slos/active_slo",
     "slos/slo_versions", "slos/all_active_slos", "recommendations/get_recommendation",
+    "dashboard/slo_coverage", "dashboard/decision_counts",
 ]
 CHAIN_FIELDS = ("sequence", "previous_hash", "hash")
 JSON_SLO_FIELDS = ("latency_targets_seconds", "modification_delta")
@@ -113,3 +114,12 @@ class GraphSloLedger:
             return None
         row = rows[0]
         return {**row, "targets": orjson.loads(row["targets"]) if row.get("targets") else {}}
+
+    # fleet aggregates ----------------------------------------------------------------
+    def slo_coverage(self) -> list[Row]:
+        """Per (team, criticality): services (placeholders excluded) and those with an SLO."""
+        return self._runner.read("dashboard/slo_coverage")
+
+    def decision_counts(self) -> list[Row]:
+        """Per (team, criticality, action): audit events."""
+        return self._runner.read("dashboard/decision_counts")

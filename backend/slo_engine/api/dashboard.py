@@ -1,0 +1,29 @@
+"""Org dashboards (TRD FR-12)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+
+from slo_engine.api.wiring import ContainerDep
+
+router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+
+
+@router.get("/coverage", summary="SLO coverage by team and criticality")
+async def coverage(container: ContainerDep) -> dict[str, Any]:
+    return await asyncio.to_thread(container.dashboard.coverage)
+
+
+@router.get("/error-budget-health",
+            summary="Error budget consumed over the last 30 days, distribution by team")
+async def error_budget_health(container: ContainerDep) -> dict[str, Any]:
+    return await container.dashboard.error_budget_health()
+
+
+@router.get("/recommendation-quality",
+            summary="Acceptance, modification and rejection rates; breach rates of SLOs")
+async def recommendation_quality(container: ContainerDep) -> dict[str, Any]:
+    return await container.dashboard.recommendation_quality()
