@@ -95,6 +95,18 @@ def _time_posts(client: httpx.Client, body: bytes, samples: int) -> tuple[list[f
     return durations, last
 
 
+def _time_dashboards(client: httpx.Client, runs: int = 5) -> dict[str, float]:
+    medians = {}
+    for name in ("coverage", "error-budget-health", "recommendation-quality"):
+        durations = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            client.get(f"/api/v1/dashboard/{name}").raise_for_status()
+            durations.append(time.perf_counter() - started)
+        medians[f"{name}_p50_ms"] = latency_summary_ms(durations)["p50_ms"]
+    return medians
+
+
 def bench_impact(services: int, edges: int, samples: int) -> dict[str, Any]:
     graph = synthetic_graph(services, edges)
     ids = [n["service_id"] for n in graph["nodes"]]
@@ -128,6 +140,7 @@ def bench_impact(services: int, edges: int, samples: int) -> dict[str, Any]:
                         "availability_sources": result["availability_sources"],
                         "stale": result["stale"],
                     }
+                report["dashboards"] = _time_dashboards(client)
         finally:
             container.close()
     worst = max(report[name]["p95_ms"] for name in chosen)
