@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from slo_engine.application.graph_snapshot import GraphSnapshot
 from slo_engine.domain.composite import (
@@ -58,14 +59,18 @@ def hard_closure_edges(snapshot: GraphSnapshot, root: str) -> list[Dependency]:
         for row in snapshot.out_edges.get(frontier.pop(), ()):
             if row["is_stale"]:
                 continue
-            dependency = Dependency(row["source"], row["target"], row["criticality"] or "hard",
-                                    row["communication_mode"] or "sync",
-                                    row["redundancy_group"])
+            dependency = dependency_from_row(row)
             edges.append(dependency)
             if dependency.exclusion_reason is None and dependency.target not in seen:
                 seen.add(dependency.target)
                 frontier.append(dependency.target)
     return edges
+
+
+def dependency_from_row(row: Mapping[str, Any]) -> Dependency:
+    """A snapshot edge as the composite maths sees it (unset attributes: hard, sync)."""
+    return Dependency(row["source"], row["target"], row["criticality"] or "hard",
+                      row["communication_mode"] or "sync", row["redundancy_group"])
 
 
 def budget_share_flags(bound: DependencyBound) -> list[DependencyRisk]:

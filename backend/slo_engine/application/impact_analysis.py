@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slo_engine.application.dependency_bound import hard_closure_edges
+from slo_engine.application.dependency_bound import dependency_from_row, hard_closure_edges
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger
@@ -143,10 +143,8 @@ class AnalyseImpact:
     def _closure_index(self, snapshot: GraphSnapshot) -> tuple[ClosureIndex, list[Dependency]]:
         with self._build:
             if self._index is None or self._index[0] != snapshot.version:
-                edges = [Dependency(r["source"], r["target"], r["criticality"] or "hard",
-                                    r["communication_mode"] or "sync", r["redundancy_group"])
-                         for rows in snapshot.out_edges.values() for r in rows
-                         if not r["is_stale"]]
+                edges = [dependency_from_row(r) for rows in snapshot.out_edges.values()
+                         for r in rows if not r["is_stale"]]
                 self._index = (snapshot.version, closure_index(snapshot.services, edges), edges)
             return self._index[1], self._index[2]
 
