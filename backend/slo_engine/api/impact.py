@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.units import percent
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.impact_analysis import ImpactAnalysis, ImpactedService
 from slo_engine.domain.errors import InvalidInput
@@ -49,10 +50,6 @@ async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Respo
     return Response(orjson.dumps(_view(analysis)), media_type="application/json")
 
 
-def _pct(ratio: float | None) -> float | None:
-    return None if ratio is None else round(ratio * 100, 4)
-
-
 def _view(analysis: ImpactAnalysis) -> dict[str, Any]:
     impacted = [_impacted_view(i) for i in analysis.impacted]
     at_risk = sum(1 for i in analysis.impacted if i.slo_at_risk)
@@ -61,9 +58,9 @@ def _view(analysis: ImpactAnalysis) -> dict[str, Any]:
         "generated_at": iso_from_ms(analysis.generated_at_ms),
         "service_id": analysis.service_id,
         "proposed_change": {"sli_type": "availability",
-                            "current_target": _pct(analysis.current_ratio),
+                            "current_target": percent(analysis.current_ratio),
                             "current_target_source": analysis.current_source,
-                            "proposed_target": _pct(analysis.proposed_ratio)},
+                            "proposed_target": percent(analysis.proposed_ratio)},
         "impacted_services": impacted,
         "cycle": list(analysis.cycle) if analysis.cycle else None,
         "availability_sources": analysis.availability_sources,
@@ -79,10 +76,10 @@ def _impacted_view(item: ImpactedService) -> dict[str, Any]:
         "relationship": "upstream" if item.depth == 1 else "upstream (transitive)",
         "depth": item.depth,
         "affects_composite": item.affects_composite,
-        "current_composite_availability": _pct(item.current_composite_ratio),
-        "projected_composite_availability": _pct(item.projected_composite_ratio),
+        "current_composite_availability": percent(item.current_composite_ratio),
+        "projected_composite_availability": percent(item.projected_composite_ratio),
         "delta": round(item.delta_ratio * 100, 4),
-        "current_slo_target": _pct(item.slo_target_ratio),
+        "current_slo_target": percent(item.slo_target_ratio),
         "slo_at_risk": item.slo_at_risk,
         "method": item.method,
     }
@@ -90,8 +87,8 @@ def _impacted_view(item: ImpactedService) -> dict[str, Any]:
         view["note"] = "in a dependency cycle with the changed service (one supernode)"
     if item.slo_at_risk:
         view["risk_detail"] = (f"Composite drops below SLO target "
-                               f"({_pct(item.slo_target_ratio)}% > "
-                               f"{_pct(item.projected_composite_ratio)}%)")
+                               f"({percent(item.slo_target_ratio)}% > "
+                               f"{percent(item.projected_composite_ratio)}%)")
     elif not item.affects_composite:
         view["risk_detail"] = "Reaches the service only over soft or asynchronous edges"
     return view
@@ -99,7 +96,7 @@ def _impacted_view(item: ImpactedService) -> dict[str, Any]:
 
 def _sentence(analysis: ImpactAnalysis, at_risk: int) -> str:
     verb = "Reducing" if analysis.proposed_ratio < analysis.current_ratio else "Changing"
-    head = f"{verb} {analysis.service_id} to {_pct(analysis.proposed_ratio)}%"
+    head = f"{verb} {analysis.service_id} to {percent(analysis.proposed_ratio)}%"
     if not analysis.impacted:
         return f"{head} affects no upstream service."
     if at_risk:

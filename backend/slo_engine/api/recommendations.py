@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
 from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.units import milliseconds_up, percent
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.dependency_bound import DependencyBound, budget_share_flags
 from slo_engine.application.recommend_slos import SloRecommendation
@@ -19,16 +20,6 @@ router = APIRouter(prefix="/api/v1/services", tags=["recommendations"])
 
 LATENCY_NOTE = ("Latency SLO derived from the service's own end-to-end histogram, not from "
                 "its dependencies: percentiles do not add up along a call chain.")
-
-
-def percent(ratio: float | None, digits: int = 4) -> float | None:
-    if ratio is None or math.isnan(ratio):
-        return None
-    return round(ratio * 100, digits)
-
-
-def milliseconds_up(seconds: float) -> int:
-    return math.ceil(seconds * 1000 - 1e-9)
 
 
 @router.get("/{service_id}/slo-recommendations",

@@ -8,21 +8,16 @@ from typing import Any
 import orjson
 
 from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.units import milliseconds, percent
 from slo_engine.domain.audit_chain import ChainedEvent
-
-
-def _percent(ratio: float | None) -> float | None:
-    return None if ratio is None else round(ratio * 100, 6)
-
-
-def _ms(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds * 1000, 3)
 
 
 def targets_view(availability_ratio: float | None, latency_seconds: Mapping[str, float]
                  ) -> dict[str, Any]:
-    view: dict[str, Any] = {"availability": _percent(availability_ratio)}
-    view.update({f"latency_{label}_ms": _ms(s) for label, s in sorted(latency_seconds.items())})
+    # six digits: a target someone typed (99.95) reads back exactly as typed
+    view: dict[str, Any] = {"availability": percent(availability_ratio, 6)}
+    view.update({f"latency_{label}_ms": milliseconds(s)
+                 for label, s in sorted(latency_seconds.items())})
     return view
 
 

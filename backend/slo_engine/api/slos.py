@@ -70,10 +70,13 @@ def decide(service_id: ServiceId, body: SloDecisionRequest, container: Container
 @router.get("/{service_id}/slos", summary="The active SLO and every earlier version")
 def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
     _require_service(container, service_id)
+    # Every decision activates a version numbered one above the last, and nothing
+    # deactivates one, so the newest version is the active one.
     versions = container.ledger.slo_versions(service_id)
-    active = container.ledger.active_slo(service_id)
-    return {"service_id": service_id, "active": slo_view(active) if active else None,
-            "versions": [{**slo_view(v), "status": _status(v, active)} for v in versions]}
+    return {"service_id": service_id,
+            "active": slo_view(versions[0]) if versions else None,
+            "versions": [{**slo_view(v), "status": "active" if k == 0 else "superseded"}
+                         for k, v in enumerate(versions)]}
 
 
 @router.get("/{service_id}/slo-history", summary="The audit trail of a service's SLOs")
@@ -87,7 +90,3 @@ def slo_history(service_id: ServiceId, container: ContainerDep,
 def _require_service(container: ContainerDep, service_id: str) -> None:
     if container.graph.get_service(service_id) is None:
         raise ServiceNotFound(service_id)
-
-
-def _status(version: dict[str, Any], active: dict[str, Any] | None) -> str:
-    return "active" if active and version["slo_id"] == active["slo_id"] else "superseded"

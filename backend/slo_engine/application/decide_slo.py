@@ -163,3 +163,9 @@ def _targets_record(slo: Row) -> dict[str, Any]:
 def _change_record(change: TargetChange) -> dict[str, Any]:
     return {"target": change.target, "recommended": change.recommended,
             "chosen": change.chosen, "delta": change.delta}
+
+
+def active_availability_targets(ledger: SloLedger) -> dict[str, float]:
+    """Every service's active availability target, for fleet-wide work."""
+    return {s: float(r["availability_target_ratio"]) for s, r in ledger.all_active_slos().items()
+            if r.get("availability_target_ratio") is not None}

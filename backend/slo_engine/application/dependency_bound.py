@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from slo_engine.application.graph_snapshot import GraphSnapshot
+from slo_engine.application.ports import GraphStore
 from slo_engine.domain.composite import (
     CompositeAvailability,
     Dependency,
     composite_availability,
+    published_sla_with_pessimism,
 )
 
 HIGH_RISK_BUDGET_SHARE = 0.30
@@ -65,6 +67,19 @@ def hard_closure_edges(snapshot: GraphSnapshot, root: str) -> list[Dependency]:
                 seen.add(dependency.target)
                 frontier.append(dependency.target)
     return edges
+
+
+def assumed_external_availability(graph: GraphStore, snapshot: GraphSnapshot,
+                                  service_id: str, pessimism_ratio: float) -> float | None:
+    """An external service's published SLA less the pessimism (TRD FR-3), for when it has
+    no observed history; None for internal services and externals without one. The
+    snapshot carries no metadata, so the SLA is read from the store."""
+    if snapshot.services.get(service_id, {}).get("service_type") != "external":
+        return None
+    published = ((graph.get_service(service_id) or {}).get("metadata") or {}).get(
+        "published_sla")
+    return (None if published is None
+            else published_sla_with_pessimism(float(published), pessimism_ratio))
 
 
 def dependency_from_row(row: Mapping[str, Any]) -> Dependency:

@@ -22,16 +22,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from slo_engine.application.dependency_bound import dependency_from_row, hard_closure_edges
+from slo_engine.application.decide_slo import active_availability_targets
+from slo_engine.application.dependency_bound import (
+    assumed_external_availability,
+    dependency_from_row,
+    hard_closure_edges,
+)
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
-from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger
+from slo_engine.application.ports import Clock, GraphStore, SloLedger
 from slo_engine.domain.closure_index import ClosureIndex, closure_index, serial_log_composites
 from slo_engine.domain.composite import (
     Dependency,
     composite_availability,
     own_availabilities,
-    published_sla_with_pessimism,
 )
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound
 
@@ -134,9 +138,7 @@ class AnalyseImpact:
         cached = self._targets
         if cached is not None and cached[0] == audit_sequence:
             return cached[1]
-        targets = {s: float(r["availability_target_ratio"])
-                   for s, r in self._ledger.all_active_slos().items()
-                   if r.get("availability_target_ratio") is not None}
+        targets = active_availability_targets(self._ledger)
         self._targets = (audit_sequence, targets)
         return targets
 
@@ -169,26 +171,17 @@ class AnalyseImpact:
     def _effective(self, snapshot: GraphSnapshot, targets: Mapping[str, float],
                    observed: Mapping[str, float]) -> tuple[dict[str, float], dict[str, str]]:
         effective, sources = {}, {}
-        for service_id, service in snapshot.services.items():
+        for service_id in snapshot.services:
             if service_id in targets:
                 effective[service_id], sources[service_id] = targets[service_id], "active_slo"
             elif service_id in observed:
                 effective[service_id], sources[service_id] = observed[service_id], "observed"
-            elif (published := self._published_sla(service)) is not None:
-                effective[service_id] = published_sla_with_pessimism(published, self._pessimism)
-                sources[service_id] = "published_sla"
+            elif (assumed := assumed_external_availability(
+                    self._graph, snapshot, service_id, self._pessimism)) is not None:
+                effective[service_id], sources[service_id] = assumed, "published_sla"
             else:
                 sources[service_id] = "unknown"  # counted as 1.0, as in the recommendations
         return effective, sources
-
-    def _published_sla(self, service: Row) -> float | None:
-        """Only externals have one; the snapshot carries no metadata, so it is read here
-        (once per derived state, for the few external services)."""
-        if service.get("service_type") != "external":
-            return None
-        stored = self._graph.get_service(service["service_id"]) or {}
-        published = (stored.get("metadata") or {}).get("published_sla")
-        return None if published is None else float(published)
 
     def _impacted(self, snapshot: GraphSnapshot, index: ClosureIndex, derived: _Derived,
                   service_id: str, factor: float) -> list[ImpactedService]:

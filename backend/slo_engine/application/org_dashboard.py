@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from slo_engine.application.decide_slo import active_availability_targets
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ports import SloLedger
@@ -71,9 +72,7 @@ class OrgDashboard:
 
     async def _consumption(self) -> tuple[dict[str, float], Any]:
         """Budget consumed over the last 30 days by every service with an availability SLO."""
-        targets = {s: float(r["availability_target_ratio"])
-                   for s, r in self._ledger.all_active_slos().items()
-                   if r.get("availability_target_ratio") is not None}
+        targets = active_availability_targets(self._ledger)
         observed = await self._fleet.observed(set(targets))
         consumed = {s: budget_consumed_ratio(observed.ratios[s], t)
                     for s, t in targets.items() if s in observed.ratios}

@@ -16,6 +16,7 @@ import numpy as np
 from slo_engine.application.dependency_bound import (
     DependencyBound,
     DependencyRisk,
+    assumed_external_availability,
     hard_closure_edges,
 )
 from slo_engine.application.feature_attribution import (
@@ -28,7 +29,6 @@ from slo_engine.application.ports import Clock, GraphStore, Telemetry
 from slo_engine.domain.composite import (
     composite_availability,
     own_availabilities,
-    published_sla_with_pessimism,
 )
 from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.recommendation import (
@@ -216,12 +216,10 @@ class RecommendSlos:
         published SLA less the configured pessimism (TRD FR-3)."""
         if observed is not None:
             return DependencyRisk(service_id, observed, "observed", 0.0)
-        if snapshot.services.get(service_id, {}).get("service_type") == "external":
-            service = await asyncio.to_thread(self._graph.get_service, service_id)
-            published = (service or {}).get("metadata", {}).get("published_sla")
-            if published is not None:
-                return DependencyRisk(service_id, published_sla_with_pessimism(
-                    float(published), self._pessimism), "published_sla", 0.0)
+        assumed = await asyncio.to_thread(assumed_external_availability, self._graph,
+                                          snapshot, service_id, self._pessimism)
+        if assumed is not None:
+            return DependencyRisk(service_id, assumed, "published_sla", 0.0)
         return DependencyRisk(service_id, 1.0, "unknown", 0.0)
 
     async def _latency_inputs(self, service_id: str, start: int, end: int) -> LatencyInputs:
