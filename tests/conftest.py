@@ -20,7 +20,8 @@ from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
 from slo_engine.runtime.prometheus_server import start_prometheus
-from slo_engine.runtime.settings import Settings
+from slo_engine.runtime.settings import DEFAULT_RATE_LIMITS, Settings
+from tests.identity_provider import AUDIENCE, ISSUER, LocalIdentityProvider
 
 NEO4J_URI = os.environ.get("NEO4J_URI")
 
@@ -89,14 +90,32 @@ def slo_ledger(graph_runner: CypherRunner) -> GraphSloLedger:
     return GraphSloLedger(graph_runner)
 
 
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[LocalIdentityProvider]:
+    provider = LocalIdentityProvider()
+    yield provider
+    provider.stop()
+
+
+# Tests share one Redis and one principal: only the rate-limit tests meet the real limits.
+GENEROUS_RATE_LIMITS = dict.fromkeys(DEFAULT_RATE_LIMITS, 1_000_000)
+
+
 def settings_for(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,
-                 prometheus: ServerProcess | None = None, **overrides: object) -> Settings:
-    return Settings(
-        falkordb_url=falkordb.url, redis_url=redis.url, state_dir=tmp_path,
-        prometheus_url=prometheus.url if prometheus else None,
-        embedded_prometheus=prometheus is not None,
-        falkordb_graph=f"test-{uuid.uuid4().hex[:12]}", **overrides,  # type: ignore[arg-type]
-    )
+                 prometheus: ServerProcess | None = None,
+                 identity: LocalIdentityProvider | None = None, **overrides: object
+                 ) -> Settings:
+    oidc = {"oidc_issuer": ISSUER, "oidc_audience": AUDIENCE,
+            "oidc_jwks_url": identity.jwks_url} if identity else {}
+    values: dict[str, object] = {
+        "falkordb_url": falkordb.url, "redis_url": redis.url, "state_dir": tmp_path,
+        "prometheus_url": prometheus.url if prometheus else None,
+        "embedded_prometheus": prometheus is not None,
+        "falkordb_graph": f"test-{uuid.uuid4().hex[:12]}",
+        "rate_limits_per_minute": GENEROUS_RATE_LIMITS, "log_format": "text",
+        **oidc, **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 class SettableClock:
@@ -121,8 +140,9 @@ def clock() -> SettableClock:
 def container(
     falkordb_server: ServerProcess, redis_server: ServerProcess,
     prometheus_server: ServerProcess, tmp_path: Path, clock: SettableClock,
+    identity_provider: LocalIdentityProvider,
 ) -> Iterator[Container]:
-    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, prometheus_server),
-                      clock)
+    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, prometheus_server,
+                                   identity_provider), clock)
     yield built
     built.close()

@@ -18,6 +18,9 @@ app = typer.Typer(help="SLO Recommendation Engine", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+apikey_app = typer.Typer(help="API keys for services calling the engine (stored hashed).",
+                         no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
 fleet_app = typer.Typer(help="A simulated fleet whose telemetry follows its graph.",
                         no_args_is_help=True)
 app.add_typer(fleet_app, name="fleet")
@@ -50,12 +53,13 @@ def serve(
 
     from slo_engine.api.app import create_app
     from slo_engine.runtime.bootstrap import bootstrap
+    from slo_engine.runtime.log_format import configure_logging
     from slo_engine.runtime.process_tuning import tune_garbage_collection
     from slo_engine.runtime.settings import load_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     tune_garbage_collection()
     settings = load_settings(settings_file)
+    configure_logging(settings.log_format, settings.log_level)
     # uvicorn drains requests on SIGTERM, then re-raises the signal with the handler it found
     # installed; this one turns that into SystemExit so the embedded servers are stopped.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -65,8 +69,12 @@ def serve(
     try:
         if demo:
             _load_demo(container)
+            _issue_first_demo_key(container)
+        # log_config=None: uvicorn's own lines go through our (JSON) handler; requests are
+        # logged once by the app, with their request id.
         uvicorn.run(create_app(container), host=host or settings.api_host,
-                    port=port or settings.api_port, log_level="info")
+                    port=port or settings.api_port, log_config=None, access_log=False,
+                    timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
     finally:
         container.close()
 
@@ -99,6 +107,21 @@ def _load_demo(container: Any) -> None:
         result["nodes_upserted"], result["edges_upserted"], result["cycles"]["total"])
 
 
+def _issue_first_demo_key(container: Any) -> None:
+    """A new demo store has no keys yet: issue an sre_admin one and show it once."""
+    from slo_engine.domain.access import Role
+
+    if container.api_keys.list_keys():
+        return
+    raw, _ = container.api_keys.issue("demo admin", Role.SRE_ADMIN, (), "slo-engine serve --demo")
+    typer.echo(f"\nDemo API key (sre_admin), shown once; keep it:\n  X-API-Key: {raw}\n"
+               "More keys: slo-engine apikey create --name NAME --role viewer\n", err=True)
+
+
+ApiKeyOption = Annotated[str | None, typer.Option(
+    "--api-key", envvar="SLO_ENGINE_API_KEY", help="A key with the sre_admin role")]
+
+
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(
@@ -107,9 +130,11 @@ def ingest(
     api: Annotated[str, typer.Option(envvar="SLO_ENGINE_API_URL",
                                      help="Base URL of a running API")] = "http://127.0.0.1:8080",
     wait: Annotated[bool, typer.Option(help="Wait for the ingestion to finish")] = True,
+    api_key: ApiKeyOption = None,
 ) -> None:
     """Submit a dependency graph file to a running API and print the outcome."""
-    with httpx.Client(base_url=api, timeout=300) as client:
+    headers = {"X-API-Key": api_key} if api_key else {}
+    with httpx.Client(base_url=api, timeout=300, headers=headers) as client:
         try:
             response = client.post("/api/v1/services/dependencies", content=file.read_bytes(),
                                    headers={"content-type": "application/json"})
@@ -130,6 +155,58 @@ def ingest(
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="One line of JSON")]
+RoleOption = Annotated[str, typer.Option(help="sre_admin, service_owner or viewer")]
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="Who uses the key, e.g. backstage-backend")],
+    role: RoleOption = "viewer",
+    team: Annotated[list[str] | None, typer.Option(
+        help="A team whose services a service_owner key acts for (repeatable)")] = None,
+    settings_file: SettingsFile = None,
+) -> None:
+    """Issue a key; the raw key is printed once and never stored."""
+    from slo_engine.domain.access import Role
+    from slo_engine.runtime.bootstrap import api_key_registry
+    from slo_engine.runtime.settings import load_settings
+
+    if role not in {r.value for r in Role}:
+        typer.echo(f"--role must be one of {', '.join(r.value for r in Role)}", err=True)
+        raise typer.Exit(2)
+    with api_key_registry(load_settings(settings_file)) as keys:
+        raw, record = keys.issue(name, Role(role), tuple(team or ()), "slo-engine apikey")
+    typer.echo(json.dumps({"key_id": record.key_id, "name": record.name,
+                           "role": record.role.value, "teams": list(record.teams),
+                           "api_key": str(raw)}, indent=2))
+
+
+@apikey_app.command("list")
+def apikey_list(settings_file: SettingsFile = None) -> None:
+    """Every key: id, name, role, teams, when issued and revoked (never the key)."""
+    from slo_engine.runtime.bootstrap import api_key_registry
+    from slo_engine.runtime.settings import load_settings
+
+    with api_key_registry(load_settings(settings_file)) as keys:
+        records = keys.list_keys()
+    typer.echo(json.dumps([{"key_id": r.key_id, "name": r.name, "role": r.role.value,
+                            "teams": list(r.teams), "created_at_ms": r.created_at_ms,
+                            "revoked_at_ms": r.revoked_at_ms} for r in records], indent=2))
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="The key id (not the key)")],
+                  settings_file: SettingsFile = None) -> None:
+    """Revoke a key; API replicas stop accepting it within api_key_cache_seconds."""
+    from slo_engine.runtime.bootstrap import api_key_registry
+    from slo_engine.runtime.settings import load_settings
+
+    with api_key_registry(load_settings(settings_file)) as keys:
+        revoked = keys.revoke(key_id)
+    if not revoked:
+        typer.echo(f"No active key with id {key_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Revoked {key_id}.")
 
 
 @bench_app.command("ingest")

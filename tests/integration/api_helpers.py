@@ -6,7 +6,23 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from slo_engine.api.app import create_app
+from slo_engine.runtime.bootstrap import Container
+from tests.identity_provider import LocalIdentityProvider
+
 INGEST = "/api/v1/services/dependencies"
+ADMIN = "jane@example.com"
+
+
+def bearer(provider: LocalIdentityProvider, subject: str = ADMIN,
+           roles: tuple[str, ...] = ("sre_admin",), groups: tuple[str, ...] = ()
+           ) -> dict[str, str]:
+    return {"Authorization": f"Bearer {provider.token(subject, roles, groups)}"}
+
+
+def admin_client(container: Container, provider: LocalIdentityProvider) -> TestClient:
+    """A client acting as an sre_admin person (enter it with `with`)."""
+    return TestClient(create_app(container), headers=bearer(provider))
 
 
 def graph(source: str, edges: list[tuple[str, str]] | list[tuple[str, str, dict[str, Any]]],

@@ -5,11 +5,14 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from slo_engine.api.app import create_app
 from slo_engine.runtime.bootstrap import Container
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client
 
 
 @pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container)) as test_client:
+def client(container: Container, identity_provider: LocalIdentityProvider
+           ) -> Iterator[TestClient]:
+    """Acts as an sre_admin person: every endpoint, decisions included."""
+    with admin_client(container, identity_provider) as test_client:
         yield test_client

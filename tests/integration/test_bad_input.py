@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from slo_engine.api.app import create_app
 from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from tests.conftest import settings_for
-from tests.integration.api_helpers import INGEST, graph
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import INGEST, admin_client, graph
 
 
 def assert_problem(response: object, status: int, pointer: str | None = None) -> dict:
@@ -77,11 +77,13 @@ def test_malformed_json_is_a_400(client: TestClient) -> None:
 
 @pytest.fixture
 def strict_client(falkordb_server: ServerProcess, redis_server: ServerProcess,
-                  tmp_path: Path) -> Iterator[TestClient]:
+                  tmp_path: Path, identity_provider: LocalIdentityProvider
+                  ) -> Iterator[TestClient]:
     container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
-                                       max_ingestion_edges=3, max_body_bytes=4096))
+                                       identity=identity_provider, max_ingestion_edges=3,
+                                       max_body_bytes=4096))
     assert container.telemetry is None  # no Prometheus given: none is started
-    with TestClient(create_app(container)) as client:
+    with admin_client(container, identity_provider) as client:
         yield client
     container.close()
 

@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,7 +30,8 @@ def test_ingest_posts_a_file_and_prints_the_finished_ingestion(
     file.write_text(json.dumps({"source": "manual", "edges": [
         {"source": "a", "target": "b"}, {"source": "b", "target": "a"}]}))
     with api_on_thread(container) as api:
-        result = CliRunner().invoke(app, ["ingest", str(file), "--api", api.base_url])
+        result = CliRunner().invoke(app, ["ingest", str(file), "--api", api.base_url,
+                                          "--api-key", api.api_key])
     assert result.exit_code == 0, result.output
     status = json.loads(result.output)
     assert status["status"] == "completed"
@@ -41,7 +44,8 @@ def test_ingest_shows_the_problem_when_the_file_is_invalid(
     file = tmp_path / "graph.json"
     file.write_text(json.dumps({"source": "manual", "edges": [{"source": "a", "target": "a"}]}))
     with api_on_thread(container) as api:
-        result = CliRunner().invoke(app, ["ingest", str(file), "--api", api.base_url])
+        result = CliRunner().invoke(app, ["ingest", str(file), "--api", api.base_url,
+                                          "--api-key", api.api_key])
     assert result.exit_code == 1
     assert "depends on itself" in result.output
 
@@ -55,7 +59,33 @@ def test_ingest_says_how_to_start_the_api_when_none_answers(tmp_path: Path) -> N
     assert "start it with `make run`" in result.output
 
 
-def test_serve_with_the_demo_answers_then_stops_its_servers_on_sigterm(tmp_path: Path) -> None:
+def _demo_key(server: subprocess.Popen[bytes]) -> str:
+    """The demo prints its first admin key on stderr before it starts serving."""
+    assert server.stderr is not None
+    for line in iter(server.stderr.readline, b""):
+        if b"X-API-Key:" in line:
+            return line.decode().split("X-API-Key:")[1].strip()
+    raise AssertionError("serve --demo printed no API key")
+
+
+def _slow_ingestion(base: str, key: str, release: threading.Event,
+                    answers: list[httpx.Response]) -> None:
+    """Sends the headers and half the body, waits for `release`, then the rest."""
+    body = json.dumps({"source": "manual", "edges": [
+        {"source": "drain-a", "target": "drain-b"}]}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield body[:20]
+        release.wait(30)
+        yield body[20:]
+
+    answers.append(httpx.post(f"{base}/api/v1/services/dependencies", content=chunks(),
+                              headers={"X-API-Key": key, "content-type": "application/json",
+                                       "content-length": str(len(body))}, timeout=60))
+
+
+def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigterm(
+        tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "SLO_ENGINE_STATE_DIR": str(tmp_path)}
     for name in ("FALKORDB_URL", "REDIS_URL", "NEO4J_URI"):
@@ -63,11 +93,13 @@ def test_serve_with_the_demo_answers_then_stops_its_servers_on_sigterm(tmp_path:
     server = subprocess.Popen([*SLO_ENGINE, "serve", "--demo", "--demo-days", "2",
                                "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    release, answers = threading.Event(), []  # type: ignore[var-annotated]
     try:
+        key = _demo_key(server)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
-            assert server.poll() is None, server.stderr.read().decode()  # type: ignore[union-attr]
+            assert server.poll() is None, "serve exited at start-up"
             try:
                 if httpx.get(f"{base}/api/v1/health/ready").status_code == 200:
                     break
@@ -75,20 +107,29 @@ def test_serve_with_the_demo_answers_then_stops_its_servers_on_sigterm(tmp_path:
                 pass
             assert time.monotonic() < deadline, "serve did not become ready"
             time.sleep(0.1)
-        services = httpx.get(f"{base}/api/v1/services", params={"limit": 1000}).json()["items"]
+        api = httpx.Client(base_url=base, headers={"X-API-Key": key})
+        assert httpx.get(f"{base}/api/v1/services").status_code == 401
+        services = api.get("/api/v1/services", params={"limit": 1000}).json()["items"]
         assert len(services) == 42
-        checkout = httpx.get(f"{base}/api/v1/services/checkout-service/dependencies",
-                             params={"direction": "downstream", "depth": 3}).json()
+        checkout = api.get("/api/v1/services/checkout-service/dependencies",
+                           params={"direction": "downstream", "depth": 3}).json()
         assert "stripe-api" in {n["service_id"] for n in checkout["nodes"]}
-        cycles = httpx.get(f"{base}/api/v1/graph/cycles").json()["items"]
+        cycles = api.get("/api/v1/graph/cycles").json()["items"]
         assert [c["members"] for c in cycles] == [["inventory-service", "pricing-service"]]
-        ready = httpx.get(f"{base}/api/v1/health/ready").json()
+        ready = api.get("/api/v1/health/ready").json()
         assert ready["checks"]["prometheus"]["status"] == "ok"
         assert (tmp_path / "demo-history.json").exists()
         pids = [int((tmp_path / d / "server.pid").read_text())
                 for d in ("falkordb", "redis", "prometheus")]
+        sender = threading.Thread(target=_slow_ingestion, args=(base, key, release, answers))
+        sender.start()
+        time.sleep(0.5)  # the request's headers are in: it is in flight
     finally:
         server.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        release.set()
         server.wait(timeout=30)
+    sender.join(timeout=30)
+    assert [a.status_code for a in answers] == [202]  # drained, not cut off
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()

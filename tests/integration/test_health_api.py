@@ -10,6 +10,8 @@ from slo_engine.api.app import create_app
 from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess, start_redis
 from tests.conftest import settings_for
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client
 
 
 def test_liveness_answers_with_the_version(client: TestClient) -> None:
@@ -27,11 +29,13 @@ def test_readiness_checks_the_graph_store_and_redis(client: TestClient) -> None:
 
 @pytest.fixture
 def client_with_own_redis(
-    falkordb_server: ServerProcess, prometheus_server: ServerProcess, tmp_path: Path
+    falkordb_server: ServerProcess, prometheus_server: ServerProcess, tmp_path: Path,
+    identity_provider: LocalIdentityProvider,
 ) -> Iterator[tuple[TestClient, ServerProcess]]:
     redis = start_redis(tmp_path / "redis")
-    container = bootstrap(settings_for(falkordb_server, redis, tmp_path, prometheus_server))
-    with TestClient(create_app(container)) as client:
+    container = bootstrap(settings_for(falkordb_server, redis, tmp_path, prometheus_server,
+                                       identity_provider))
+    with admin_client(container, identity_provider) as client:
         yield client, redis
     container.close()
     redis.stop()

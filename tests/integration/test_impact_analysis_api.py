@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from slo_engine.application.decide_slo import SloDecision
 from slo_engine.runtime.bootstrap import Container
-from tests.integration.api_helpers import graph, ingest
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client, graph, ingest
 
 STRIPE = {"service_id": "stripe", "metadata": {"service_type": "external",
                                                "published_sla": 0.9999}}
@@ -32,10 +33,8 @@ SLOS = {"payment": 0.998, "cart": 0.9995, "checkout": 0.995, "gateway": 0.99,
 
 
 @pytest.fixture
-def client(container: Container) -> Any:
-    from slo_engine.api.app import create_app
-
-    with TestClient(create_app(container)) as test_client:
+def client(container: Container, identity_provider: LocalIdentityProvider) -> Any:
+    with admin_client(container, identity_provider) as test_client:
         ingest(test_client, TOPOLOGY)
         for service, ratio in SLOS.items():
             set_slo(container, service, ratio)

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from slo_engine.api.app import create_app
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
@@ -19,7 +18,8 @@ from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.conftest import SettableClock, settings_for
-from tests.integration.api_helpers import ingest
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client, ingest
 
 
 def edge(source: str, target: str, **attributes: Any) -> dict[str, Any]:
@@ -61,10 +61,11 @@ def fleet_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
 
 @pytest.fixture
 def client(falkordb_server: ServerProcess, redis_server: ServerProcess,
-           fleet_prometheus: ServerProcess, tmp_path: Path) -> Iterator[TestClient]:
+           fleet_prometheus: ServerProcess, tmp_path: Path,
+           identity_provider: LocalIdentityProvider) -> Iterator[TestClient]:
     container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
-                                       fleet_prometheus), SettableClock())
-    with TestClient(create_app(container)) as test_client:
+                                       fleet_prometheus, identity_provider), SettableClock())
+    with admin_client(container, identity_provider) as test_client:
         ingest(test_client, GRAPH)
         yield test_client
     container.close()
@@ -182,17 +183,18 @@ def test_lookback_outside_7_to_365_days_is_refused(client: TestClient) -> None:
 
 def test_ac008_prometheus_down_serves_the_stored_recommendation_as_stale(
     falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
+    identity_provider: LocalIdentityProvider,
 ) -> None:
     end = int(time.time()) // 300 * 300
     write_openmetrics(simulate_fleet(SIMULATED, days=8, end_s=end, seed=3), tmp_path / "f.om")
     backfill_openmetrics(tmp_path / "f.om", tmp_path / "prometheus")
     prometheus = start_prometheus(tmp_path / "prometheus")
     settings = settings_for(falkordb_server, redis_server, tmp_path, prometheus,
-                            prometheus_retry_delays_s=[0.0])
+                            identity_provider, prometheus_retry_delays_s=[0.0])
     container = bootstrap(settings, SettableClock())
     path = "/api/v1/services/front/slo-recommendations"
     try:
-        with TestClient(create_app(container)) as client:
+        with admin_client(container, identity_provider) as client:
             ingest(client, GRAPH)
             fresh = client.get(path, params={"lookback_days": 7}).json()
             assert (fresh["stale"], fresh["cached"]) == (False, False)

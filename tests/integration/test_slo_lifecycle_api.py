@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from slo_engine.api.app import create_app
 from slo_engine.application.decide_slo import SloDecision
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
@@ -21,7 +20,8 @@ from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.conftest import SettableClock, settings_for
-from tests.integration.api_helpers import graph, ingest
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client, graph, ingest
 
 CRITICALITY = {"checkout": "critical", "payment": "high", "cart": "low", "search": "low"}
 SERVICES = list(CRITICALITY)
@@ -44,16 +44,18 @@ def small_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
 
 @pytest.fixture
 def container(falkordb_server: ServerProcess, redis_server: ServerProcess,
-              small_fleet: ServerProcess, tmp_path: Path) -> Iterator[Container]:
-    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, small_fleet),
-                      SettableClock())
+              small_fleet: ServerProcess, tmp_path: Path,
+              identity_provider: LocalIdentityProvider) -> Iterator[Container]:
+    built = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, small_fleet,
+                                   identity_provider), SettableClock())
     yield built
     built.close()
 
 
 @pytest.fixture
-def client(container: Container) -> Iterator[TestClient]:
-    with TestClient(create_app(container)) as test_client:
+def client(container: Container, identity_provider: LocalIdentityProvider
+           ) -> Iterator[TestClient]:
+    with admin_client(container, identity_provider) as test_client:
         ingest(test_client, TOPOLOGY)
         yield test_client
 
@@ -74,8 +76,7 @@ def tier(body: dict[str, Any], sli: str, name: str = "balanced") -> dict[str, An
 
 
 def decide(client: TestClient, service: str = "checkout", **body: Any) -> Any:
-    return client.post(f"/api/v1/services/{service}/slos", json={"actor": "jane@example.com",
-                                                                 **body})
+    return client.post(f"/api/v1/services/{service}/slos", json=body)
 
 
 def verify(client: TestClient) -> dict[str, Any]:
@@ -232,7 +233,7 @@ def test_an_event_altered_in_the_store_is_found_by_verification(
 
 def add_rule(client: TestClient, **body: Any) -> dict[str, Any]:
     response = client.post("/api/v1/auto-approval-rules", json={
-        "name": "low criticality", "created_by": "admin@example.com",
+        "name": "low criticality",
         "conditions": {"criticality": ["low"], "confidence_min": 0.5}, **body})
     assert response.status_code == 201, response.text
     rule: dict[str, Any] = response.json()
@@ -279,7 +280,7 @@ def test_rules_are_disabled_by_default_and_managed_through_the_api(client: TestC
 
 def test_a_rule_with_an_unknown_condition_is_refused_naming_it(client: TestClient) -> None:
     response = client.post("/api/v1/auto-approval-rules", json={
-        "name": "x", "created_by": "a", "conditions": {"criticalty": ["low"]}})
+        "name": "x", "conditions": {"criticalty": ["low"]}})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/conditions/criticalty"
 

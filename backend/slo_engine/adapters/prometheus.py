@@ -9,8 +9,9 @@ API turns into a stale answer or a 503, never a 500.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import numpy as np
@@ -24,6 +25,12 @@ RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
 COMPONENT = "metrics store (Prometheus)"
 DEFAULT_QUERIES = SliQueries()
 SERVICES_PER_QUERY = 250  # ~6 KB of names per regex matcher
+
+
+class QueryObserver(Protocol):
+    """Knows how to record one query's latency and failure (the engine's own metrics)."""
+
+    def __call__(self, query_type: str, seconds: float, error_type: str | None) -> None: ...
 
 
 class _Transient(Exception):
@@ -40,7 +47,9 @@ class PrometheusTelemetry:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         client: httpx.AsyncClient | None = None,
         queries_for: Callable[[str], SliQueries] = lambda _service: DEFAULT_QUERIES,
+        observe: QueryObserver | None = None,
     ) -> None:
+        self._observe = observe
         self._queries_for = queries_for
         self._client = client or httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
         self._retry_delays = tuple(retry_delays_s)
@@ -154,6 +163,23 @@ class PrometheusTelemetry:
             raise DependencyUnavailable(COMPONENT, str(error)) from error
 
     async def _get(self, path: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+        if self._observe is None:
+            return await self._get_with_retries(path, query, params)
+        query_type = "range" if path.endswith("query_range") else "instant"
+        started, error_type = time.perf_counter(), None
+        try:
+            return await self._get_with_retries(path, query, params)
+        except DependencyUnavailable:
+            error_type = "unavailable"
+            raise
+        except TelemetryQueryRejected:
+            error_type = "rejected"
+            raise
+        finally:
+            self._observe(query_type, time.perf_counter() - started, error_type)
+
+    async def _get_with_retries(self, path: str, query: str, params: dict[str, Any]
+                                ) -> dict[str, Any]:
         last_error = ""
         for delay in (*self._retry_delays, None):
             try:

@@ -17,17 +17,26 @@ from slo_engine.api import (
     dependencies,
     health,
     impact,
+    metrics,
     recommendations,
     services,
     slos,
 )
 from slo_engine.api.body_limit import BodySizeLimit
 from slo_engine.api.problems import install_problem_handlers
+from slo_engine.api.request_observation import RequestObservation
+from slo_engine.api.response_headers import ResponseHeaders
 from slo_engine.application.feature_attribution import warm_up
 from slo_engine.runtime.bootstrap import Container
 
 DESCRIPTION = """Recommends achievable, dependency-aware SLOs. Errors are RFC 7807 problem
-details (`application/problem+json`) naming the offending field and the fix."""
+details (`application/problem+json`) naming the offending field and the fix.
+
+Every endpoint except health and metrics needs a credential: `X-API-Key` (service keys,
+`slo-engine apikey create`) or `Authorization: Bearer` (an OIDC access token; required to
+accept, modify or reject). Roles: `sre_admin`, `service_owner` (decides for its teams'
+services), `viewer`. Responses carry `X-RateLimit-Limit/-Remaining/-Reset`; 429 answers
+carry `Retry-After`."""
 
 
 def create_app(container: Container) -> FastAPI:
@@ -45,8 +54,11 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
-    for module in (health, dependencies, services, recommendations, slos, impact, cycles,
+    for module in (health, metrics, dependencies, services, recommendations, slos, impact, cycles,
                    audit, auto_approval, dashboard):
         app.include_router(module.router)
+    # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(ResponseHeaders)
+    app.add_middleware(RequestObservation, metrics=container.metrics)
     return app

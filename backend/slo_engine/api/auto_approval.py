@@ -8,12 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.auto_approve import changed_rule, new_rule
+from slo_engine.domain.access import Action, Principal
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.errors import NotFound
 
+Administrator = Annotated[Principal, access(Action.ADMINISTER, "default")]
 router = APIRouter(prefix="/api/v1/auto-approval-rules", tags=["auto-approval"])
 
 RuleId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -43,7 +46,6 @@ class RuleCreate(BaseModel):
     name: Name
     conditions: Conditions
     enabled: bool = False
-    created_by: Name
 
 
 class RuleUpdate(BaseModel):
@@ -66,25 +68,29 @@ def _view(rule: AutoApprovalRule) -> dict[str, Any]:
             "updated_at": iso_from_ms(rule.updated_at_ms)}
 
 
-@router.get("", summary="Every auto-approval rule, oldest first (the oldest match wins)")
+@router.get("", dependencies=[access(Action.READ, "default")],
+            summary="Every auto-approval rule, oldest first (the oldest match wins)")
 def list_rules(container: ContainerDep) -> dict[str, Any]:
     return {"items": [_view(r) for r in container.approval_rules.list_rules()]}
 
 
 @router.post("", status_code=201, summary="Create a rule (disabled unless `enabled`)")
-def create_rule(body: RuleCreate, container: ContainerDep) -> dict[str, Any]:
+def create_rule(body: RuleCreate, container: ContainerDep, principal: Administrator
+                ) -> dict[str, Any]:
     rule = new_rule(container.clock, body.name, body.conditions.domain(), body.enabled,
-                    body.created_by)
+                    principal.subject)
     container.approval_rules.create_rule(rule)
     return _view(rule)
 
 
-@router.get("/{rule_id}", summary="One rule")
+@router.get("/{rule_id}", dependencies=[access(Action.READ, "default")],
+            summary="One rule")
 def get_rule(rule_id: RuleId, container: ContainerDep) -> dict[str, Any]:
     return _view(_existing(container, rule_id))
 
 
-@router.patch("/{rule_id}", summary="Rename, change conditions, enable or disable")
+@router.patch("/{rule_id}", dependencies=[access(Action.ADMINISTER, "default")],
+              summary="Rename, change conditions, enable or disable")
 def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> dict[str, Any]:
     rule = changed_rule(_existing(container, rule_id), container.clock, body.name,
                         body.conditions.domain() if body.conditions else None, body.enabled)
@@ -93,7 +99,8 @@ def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> d
     return _view(rule)
 
 
-@router.delete("/{rule_id}", status_code=204, summary="Delete a rule")
+@router.delete("/{rule_id}", dependencies=[access(Action.ADMINISTER, "default")],
+               status_code=204, summary="Delete a rule")
 def delete_rule(rule_id: RuleId, container: ContainerDep) -> Response:
     if not container.approval_rules.delete_rule(rule_id):
         raise RuleNotFound(rule_id)

@@ -7,9 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.manage_cycles import update_cycle_alert
+from slo_engine.domain.access import Action
 
 router = APIRouter(prefix="/api/v1/graph/cycles", tags=["cycles"])
 
@@ -45,12 +47,14 @@ def _view(row: dict[str, Any]) -> CycleAlertView:
     return CycleAlertView(**{**row, **times})
 
 
-@router.get("", response_model=CycleAlertList, summary="Detected dependency cycles")
+@router.get("", dependencies=[access(Action.READ, "default")],
+            response_model=CycleAlertList, summary="Detected dependency cycles")
 def list_cycles(container: ContainerDep, status: CycleStatus | None = None) -> CycleAlertList:
     return CycleAlertList(items=[_view(r) for r in container.graph.list_cycle_alerts(status)])
 
 
-@router.patch("/{cycle_id}", response_model=CycleAlertView,
+@router.patch("/{cycle_id}", dependencies=[access(Action.ADMINISTER, "default")],
+              response_model=CycleAlertView,
               summary="Acknowledge or resolve a cycle alert")
 def patch_cycle(
     cycle_id: Annotated[str, Path(max_length=64)], body: CycleAlertUpdate,

@@ -16,12 +16,14 @@ from slo_engine.api.ingestion_schemas import (
     IngestionAccepted,
     IngestionStatus,
 )
+from slo_engine.api.security import access
 from slo_engine.api.services import service_view
 from slo_engine.api.subgraph_schemas import Subgraph
 from slo_engine.api.timestamps import iso_from_ms, ms_from_datetime
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.dependency_subgraph import dependency_subgraph
 from slo_engine.application.ingest_graph import IngestDependencyGraph
+from slo_engine.domain.access import Action
 from slo_engine.domain.ingestion import GraphSubmission
 from slo_engine.domain.model import Direction, EdgeReport, ServiceRecord
 
@@ -68,7 +70,8 @@ def _process_in_background(ingest: IngestDependencyGraph, ingestion_id: str,
         log.exception("ingestion %s failed; its status records the error", ingestion_id)
 
 
-@router.post("/dependencies", status_code=202, response_model=IngestionAccepted,
+@router.post("/dependencies", dependencies=[access(Action.INGEST, "ingest")],
+             status_code=202, response_model=IngestionAccepted,
              summary="Bulk upsert of the dependency graph from one discovery source")
 def submit_dependency_graph(
     body: GraphSubmissionIn, container: ContainerDep, background: BackgroundTasks
@@ -86,7 +89,8 @@ def submit_dependency_graph(
     )
 
 
-@router.get("/dependencies/ingestions/{ingestion_id}", response_model=IngestionStatus,
+@router.get("/dependencies/ingestions/{ingestion_id}",
+            dependencies=[access(Action.READ, "default")], response_model=IngestionStatus,
             summary="Status and outcome of an ingestion")
 def get_ingestion(ingestion_id: str, container: ContainerDep) -> IngestionStatus:
     record = container.ingest.status(ingestion_id)
@@ -112,7 +116,8 @@ def _edge_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/{service_id}/dependencies", response_model=Subgraph,
+@router.get("/{service_id}/dependencies",
+            dependencies=[access(Action.READ, "dependencies")], response_model=Subgraph,
             summary="The dependency subgraph around a service")
 def get_dependency_subgraph(
     service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],

@@ -8,10 +8,12 @@ import orjson
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import percent
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.impact_analysis import ImpactAnalysis, ImpactedService
+from slo_engine.domain.access import Action
 from slo_engine.domain.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/slos", tags=["impact analysis"])
@@ -35,7 +37,7 @@ class ImpactRequest(BaseModel):
     proposed_change: ProposedChange
 
 
-@router.post("/impact-analysis",
+@router.post("/impact-analysis", dependencies=[access(Action.READ, "impact")],
              summary="What a changed target does to every upstream service")
 async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Response:
     change = body.proposed_change

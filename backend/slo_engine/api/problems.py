@@ -12,7 +12,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slo_engine.api.slo_views import slo_view
-from slo_engine.domain.errors import DependencyUnavailable, InvalidInput, NotFound, SloConflict
+from slo_engine.domain.errors import (
+    DependencyUnavailable,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    SloConflict,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +35,8 @@ class BodyTooLarge(Exception):
 
 
 def problem(
-    request: Request, status: int, slug: str, title: str, detail: str, **extra: Any
+    request: Request, status: int, slug: str, title: str, detail: str,
+    headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     body = {
         "type": PROBLEM_BASE + slug,
@@ -37,7 +46,8 @@ def problem(
         "instance": request.url.path,
         **extra,
     }
-    headers = {"Retry-After": "5"} if status == 503 else None
+    if status == 503:
+        headers = {"Retry-After": "5", **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -99,6 +109,24 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
                    f"The {error.component} is not answering; retry shortly.")
 
 
+async def _unauthenticated(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Unauthenticated)
+    return problem(request, 401, "unauthenticated", "Unauthenticated", str(error),
+                   headers={"WWW-Authenticate": 'Bearer realm="slo-engine"'})
+
+
+async def _forbidden(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Forbidden)
+    return problem(request, 403, "forbidden", "Forbidden", str(error))
+
+
+async def _rate_limited(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RateLimited)
+    log.warning("rate limit exceeded on %s %s", request.method, request.url.path)
+    return problem(request, 429, "rate-limited", "Too Many Requests", str(error),
+                   headers={"Retry-After": str(error.retry_after_s)})
+
+
 async def too_large(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, BodyTooLarge)
     return problem(request, 413, "payload-too-large", "Payload Too Large",
@@ -128,6 +156,9 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     NotFound: _not_found,
     SloConflict: _conflict,
     DependencyUnavailable: _unavailable,
+    Unauthenticated: _unauthenticated,
+    Forbidden: _forbidden,
+    RateLimited: _rate_limited,
     BodyTooLarge: too_large,
     StarletteHTTPException: _http_error,
     Exception: _unexpected,

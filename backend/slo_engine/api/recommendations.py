@@ -8,11 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
+from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import milliseconds_up, percent
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.dependency_bound import DependencyBound, budget_share_flags
 from slo_engine.application.recommend_slos import SloRecommendation
+from slo_engine.domain.access import Action
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.recommendation import AvailabilityRecommendation, LatencyRecommendation
 
@@ -23,6 +25,7 @@ LATENCY_NOTE = ("Latency SLO derived from the service's own end-to-end histogram
 
 
 @router.get("/{service_id}/slo-recommendations",
+            dependencies=[access(Action.READ, "recommendations")],
             summary="Tiered availability and latency SLO recommendations")
 async def get_slo_recommendations(
     service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],
@@ -39,6 +42,9 @@ async def get_slo_recommendations(
         raise DependencyUnavailable("metrics store", "no Prometheus is configured")
     served = await container.recommendations.get(service_id, sli_type, lookback_days,
                                                   force_regenerate, recommendation_view)
+    if served.source == "computed":
+        for recommendation in served.body["recommendations"]:
+            container.metrics.recommendation_generated(service_id, recommendation["sli_type"])
     body = {**served.body, "cached": served.source == "cache"}
     if desired_target is not None:
         _add_achievability(body, desired_target)

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
+from slo_engine.api.security import access
 from slo_engine.api.subgraph_schemas import ServiceDetail, ServicePage, ServiceView
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
+from slo_engine.domain.access import Action
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound
 from slo_engine.domain.model import ServiceCriticality
 
@@ -37,7 +39,8 @@ def decode_cursor(cursor: str) -> str:
                            ) from None
 
 
-@router.get("", response_model=ServicePage, summary="List registered services")
+@router.get("", dependencies=[access(Action.READ, "services")],
+            response_model=ServicePage, summary="List registered services")
 def list_services(
     container: ContainerDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -56,7 +59,8 @@ def list_services(
                        next_cursor=next_cursor, limit=limit)
 
 
-@router.get("/{service_id}", response_model=ServiceDetail, summary="One registered service")
+@router.get("/{service_id}", dependencies=[access(Action.READ, "services")],
+            response_model=ServiceDetail, summary="One registered service")
 def get_service(
     service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)], container: ContainerDep
 ) -> ServiceDetail:

@@ -7,15 +7,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.security import access
 from slo_engine.api.slo_views import audit_event_view, slo_view
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.decide_slo import SloDecision
+from slo_engine.domain.access import Action, Principal
 from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.slo import SloTargets
 
 router = APIRouter(prefix="/api/v1/services", tags=["slo lifecycle"])
 
 ServiceId = Annotated[str, Path(min_length=1, max_length=253)]
+Decider = Annotated[Principal, access(Action.DECIDE, "decide", service_scoped=True)]
 LatencyMs = Annotated[float, Field(gt=0, le=600_000)]
 
 
@@ -43,7 +46,6 @@ class SloDecisionRequest(BaseModel):
     selected_tier: Literal["conservative", "balanced", "aggressive"] = "balanced"
     modifications: Modifications | None = None
     rationale: Annotated[str, Field(max_length=4000)] | None = None
-    actor: Annotated[str, Field(min_length=1, max_length=255)]
     expected_version: Annotated[int, Field(ge=0, description=(
         "The SLO version you decided against (0: none yet); a different current version "
         "answers 409 instead of applying the decision."))] | None = None
@@ -53,11 +55,12 @@ class SloDecisionRequest(BaseModel):
              status_code=201, responses={200: {"description": "Rejected"},
                                          409: {"description": "Decided meanwhile"}})
 def decide(service_id: ServiceId, body: SloDecisionRequest, container: ContainerDep,
-           response: Response) -> dict[str, Any]:
+           response: Response, principal: Decider) -> dict[str, Any]:
+    """The decider is the caller's OIDC identity: the audit trail records its subject."""
     modifications = body.modifications.targets() if body.modifications else SloTargets()
     outcome = container.decisions.decide(service_id, SloDecision(
-        body.recommendation_id, body.action, body.actor, body.selected_tier, modifications,
-        body.rationale, body.expected_version))
+        body.recommendation_id, body.action, principal.subject, body.selected_tier,
+        modifications, body.rationale, body.expected_version))
     if outcome.slo is None:
         response.status_code = 200
         return {"service_id": service_id, "recommendation_id": body.recommendation_id,
@@ -67,7 +70,8 @@ def decide(service_id: ServiceId, body: SloDecisionRequest, container: Container
     return {**view, "status": "active", "audit_sequence": outcome.audit_sequence}
 
 
-@router.get("/{service_id}/slos", summary="The active SLO and every earlier version")
+@router.get("/{service_id}/slos", dependencies=[access(Action.READ, "slos")],
+            summary="The active SLO and every earlier version")
 def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
     _require_service(container, service_id)
     # Every decision activates a version numbered one above the last, and nothing
@@ -79,7 +83,8 @@ def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
                          for k, v in enumerate(versions)]}
 
 
-@router.get("/{service_id}/slo-history", summary="The audit trail of a service's SLOs")
+@router.get("/{service_id}/slo-history", dependencies=[access(Action.READ, "slo_history")],
+            summary="The audit trail of a service's SLOs")
 def slo_history(service_id: ServiceId, container: ContainerDep,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     _require_service(container, service_id)

@@ -54,11 +54,11 @@ class DecisionOutcome:
 
 class DecideSlo:
     def __init__(self, graph: GraphStore, ledger: SloLedger, clock: Clock,
-                 on_decided: Callable[[str], None] | None = None) -> None:
+                 on_decided: Callable[[DecisionOutcome], None] | None = None) -> None:
         self._graph = graph
         self._ledger = ledger
         self._clock = clock
-        self._on_decided = on_decided  # e.g. drop the service's cached recommendations
+        self._on_decided = on_decided  # e.g. drop the service's cached recommendations, count
 
     def decide(self, service_id: str, decision: SloDecision) -> DecisionOutcome:
         if self._graph.get_service(service_id) is None:
@@ -70,7 +70,7 @@ class DecideSlo:
             outcome = self._attempt(service_id, decision)
             if outcome is not None:
                 if self._on_decided is not None:
-                    self._on_decided(service_id)
+                    self._on_decided(outcome)
                 return outcome
         raise SloConflict("The audit chain kept moving; try the decision again.",
                           self._ledger.active_slo(service_id))

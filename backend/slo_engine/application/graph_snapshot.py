@@ -44,6 +44,11 @@ class SnapshotHolder:
         self._snapshot = GraphSnapshot(version=-1)
         self._reload = threading.Lock()
 
+    @property
+    def loaded_service_count(self) -> int:
+        """Services in the snapshot loaded last, without asking the store for news."""
+        return len(self._snapshot.services)
+
     def current(self) -> GraphSnapshot:
         version = self._graph.graph_version()
         if version == self._snapshot.version:

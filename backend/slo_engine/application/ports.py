@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
@@ -154,6 +155,20 @@ class ApprovalRuleStore(Protocol):
     def update_rule(self, rule: AutoApprovalRule) -> bool: ...
 
     def delete_rule(self, rule_id: str) -> bool: ...
+
+
+class ApiKeyStore(Protocol):
+    """Knows how to keep issued API keys (hashes only) and their revocation."""
+
+    def create_api_key(self, record: ApiKeyRecord) -> None: ...
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None: ...
+
+    def list_api_keys(self) -> list[ApiKeyRecord]: ...
+
+    def revoke_api_key(self, key_id: str, now_ms: int) -> bool:
+        """False when the key does not exist or was revoked already."""
+        ...
 
 
 class Clock(Protocol):

@@ -27,13 +27,13 @@ import orjson
 from slo_engine.api.dependencies import to_submission
 from slo_engine.api.ingestion_schemas import GraphSubmissionIn
 from slo_engine.application.recommend_slos import SloRecommendation
+from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
-from slo_engine.runtime.settings import Settings
 
 TIERS = ("conservative", "balanced", "aggressive")
 
@@ -66,7 +66,7 @@ def evaluate(train_days: int, test_days: int, services: int | None, seed: int,
         backfill_openmetrics(root / "fleet.om", root / "prometheus")
         (root / "fleet.om").unlink()
         prometheus = start_prometheus(root / "prometheus")
-        settings = Settings(state_dir=root, prometheus_url=prometheus.url,
+        settings = bench_settings(state_dir=root, prometheus_url=prometheus.url,
                             policy_file=policy_file)
         container = bootstrap(settings, FixedClock(split_s * 1000))
         try:

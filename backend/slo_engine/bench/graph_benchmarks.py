@@ -16,6 +16,7 @@ import orjson
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.runtime.bootstrap import bootstrap
@@ -29,7 +30,7 @@ from slo_engine.runtime.settings import Settings
 def embedded_api(state_dir: Path) -> Iterator[RunningApi]:
     """The API as `serve` runs it (same process tuning), on a loopback socket."""
     tune_garbage_collection()
-    container = bootstrap(Settings(state_dir=state_dir))
+    container = bootstrap(bench_settings(state_dir=state_dir))
     try:
         with api_on_thread(container) as api:
             yield api
@@ -59,7 +60,7 @@ def bench_ingest(services: int, edges: int, runs: int) -> dict[str, Any]:
     cycles = 0
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as state, embedded_api(Path(state)) as api, \
-                httpx.Client(base_url=api.base_url, timeout=300) as client:
+                httpx.Client(base_url=api.base_url, headers=api.headers, timeout=300) as client:
             for durations in (first, again):
                 started = time.perf_counter()
                 status = post_and_wait(client, payload)
@@ -97,7 +98,7 @@ def bench_traverse(services: int, edges: int, samples: int) -> dict[str, Any]:
     chosen = rng.sample([n["service_id"] for n in graph["nodes"]], samples)
     report: dict[str, Any] = {"benchmark": "traverse", "services": services, "edges": edges}
     with tempfile.TemporaryDirectory() as state, embedded_api(Path(state)) as api, \
-            httpx.Client(base_url=api.base_url, timeout=60) as client:
+            httpx.Client(base_url=api.base_url, headers=api.headers, timeout=60) as client:
         post_and_wait(client, orjson.dumps(graph))
         for direction in ("downstream", "upstream"):
             for depth in (3, 10):
@@ -120,8 +121,8 @@ def bench_restart(services: int, edges: int, runs: int) -> dict[str, Any]:
     catalog = QueryCatalog.load()
     timings = []
     with tempfile.TemporaryDirectory() as state:
-        with embedded_api(Path(state)) as api, httpx.Client(base_url=api.base_url,
-                                                               timeout=300) as client:
+        with embedded_api(Path(state)) as api, httpx.Client(
+                base_url=api.base_url, headers=api.headers, timeout=300) as client:
             post_and_wait(client, orjson.dumps(graph))
         for _ in range(runs):
             started = time.perf_counter()

@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from slo_engine.application.decide_slo import SloDecision
+from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.graph_benchmarks import post_and_wait
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.bench.synthetic import synthetic_graph
@@ -29,7 +30,6 @@ from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.prometheus_server import backfill_openmetrics
 from slo_engine.runtime.server import api_on_thread
-from slo_engine.runtime.settings import Settings
 
 SLO_SHARE = 0.2
 TARGET_P95_MS = 150.0
@@ -118,10 +118,10 @@ def bench_impact(services: int, edges: int, samples: int) -> dict[str, Any]:
         counters = Path(state) / "counters.om"
         write_request_counters(ids, int(time.time()) // 900 * 900, counters)
         backfill_openmetrics(counters, Path(state) / "prometheus")
-        container = bootstrap(Settings(state_dir=Path(state)))
+        container = bootstrap(bench_settings(state_dir=Path(state)))
         try:
             with api_on_thread(container) as api, \
-                    httpx.Client(base_url=api.base_url, timeout=120) as client:
+                    httpx.Client(base_url=api.base_url, headers=api.headers, timeout=120) as client:
                 post_and_wait(client, orjson.dumps(graph))
                 started = time.perf_counter()
                 report["slos_set"] = set_slos(container, random.Random(5).sample(

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
+from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.graph_benchmarks import post_and_wait
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.bench.synthetic import synthetic_graph
@@ -21,7 +22,6 @@ from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from slo_engine.runtime.server import api_on_thread
-from slo_engine.runtime.settings import Settings
 
 
 def _timed_gets(client: httpx.Client, paths: list[str]) -> list[float]:
@@ -50,10 +50,10 @@ def bench_recommend(services: int, days: int, samples: int, seed: int = 5) -> di
         report.update(samples=samples_written, generate_s=round(generated - started, 1),
                       backfill_s=round(time.perf_counter() - generated, 1))
         prometheus = start_prometheus(root / "prometheus")
-        container = bootstrap(Settings(state_dir=root, prometheus_url=prometheus.url))
+        container = bootstrap(bench_settings(state_dir=root, prometheus_url=prometheus.url))
         try:
             with api_on_thread(container) as api, \
-                    httpx.Client(base_url=api.base_url, timeout=60) as client:
+                    httpx.Client(base_url=api.base_url, headers=api.headers, timeout=60) as client:
                 post_and_wait(client, orjson.dumps(graph))
                 chosen = random.Random(seed).sample(history.services, samples)
                 fresh = [f"/api/v1/services/{s}/slo-recommendations?force_regenerate=true"

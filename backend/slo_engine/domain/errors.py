@@ -83,3 +83,36 @@ class TelemetryQueryRejected(SloEngineError):
 
     def __str__(self) -> str:
         return f"the metrics store rejected {self.query!r}: {self.reason}"
+
+
+@dataclass
+class Unauthenticated(SloEngineError):
+    """No credential, or one that does not verify (unknown, revoked, expired, forged)."""
+
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class Forbidden(SloEngineError):
+    """The caller is known but its role or teams do not allow this action."""
+
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class RateLimited(SloEngineError):
+    """The caller's token bucket for this endpoint is empty."""
+
+    limit_per_minute: int
+    retry_after_s: int
+    reset_s: int
+
+    def __str__(self) -> str:
+        return (f"Rate limit of {self.limit_per_minute} requests per minute exceeded; "
+                f"retry in {self.retry_after_s} s.")

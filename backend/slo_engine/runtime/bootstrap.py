@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import redis
 
+from slo_engine.adapters.engine_metrics import EngineMetrics
+from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES, GraphApiKeys
 from slo_engine.adapters.graph.approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
@@ -16,11 +19,14 @@ from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
+from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
+from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approve import AutoApprove
-from slo_engine.application.decide_slo import DecideSlo
+from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
@@ -31,7 +37,12 @@ from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.policy.loader import load_policy
-from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
+from slo_engine.runtime.processes import (
+    ServerProcess,
+    running_server_url,
+    start_falkordb,
+    start_redis,
+)
 from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import Settings
 
@@ -56,6 +67,10 @@ class Container:
     impact: AnalyseImpact
     approval_rules: GraphApprovalRules
     dashboard: OrgDashboard
+    api_keys: ApiKeys
+    rate_limits: RedisTokenBuckets
+    metrics: EngineMetrics
+    oidc: JwksTokenVerifier | None = None
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
     servers: list[ServerProcess] = field(default_factory=list)
@@ -67,18 +82,22 @@ class Container:
             self.graph.close()
         with contextlib.suppress(Exception):
             self.redis.close()
+        if self.oidc is not None:
+            self.oidc.close()
         for server in reversed(self.servers):
             server.stop()
 
 
-def _graph_runner(settings: Settings, catalog: QueryCatalog, servers: list[ServerProcess]
-                  ) -> CypherRunner:
+def _graph_runner(settings: Settings, catalog: QueryCatalog, servers: list[ServerProcess],
+                  share_running: bool = False) -> CypherRunner:
     if settings.graph_backend == "neo4j":
         if not settings.neo4j_uri:
             raise ValueError("SLO_ENGINE_GRAPH_BACKEND=neo4j needs NEO4J_URI")
         return Neo4jRunner(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
                            catalog, settings.neo4j_database, settings.query_timeout_ms)
     url = settings.falkordb_url
+    if url is None and share_running:
+        url = running_server_url(settings.state_dir / "falkordb")
     if url is None:
         server = start_falkordb(settings.state_dir / "falkordb", settings.query_timeout_ms)
         servers.append(server)
@@ -97,7 +116,8 @@ def _redis_client(settings: Settings, servers: list[ServerProcess]) -> redis.Red
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
 
 
-def _telemetry(settings: Settings, servers: list[ServerProcess]) -> PrometheusTelemetry | None:
+def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: EngineMetrics
+               ) -> PrometheusTelemetry | None:
     url = settings.prometheus_url
     if url is None:
         if not settings.embedded_prometheus:
@@ -107,13 +127,24 @@ def _telemetry(settings: Settings, servers: list[ServerProcess]) -> PrometheusTe
         log.info("embedded Prometheus pid %s on %s", server.pid, server.url)
         url = server.url
     return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_s,
-                               retry_delays_s=settings.prometheus_retry_delays_s)
+                               retry_delays_s=settings.prometheus_retry_delays_s,
+                               observe=metrics.observe_query)
+
+
+def _oidc(settings: Settings) -> JwksTokenVerifier | None:
+    if not (settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks_url):
+        return None
+    return JwksTokenVerifier(OidcConfig(
+        settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url,
+        settings.oidc_roles_claim, tuple(settings.oidc_teams_claims),
+        settings.oidc_subject_claim, settings.jwks_cache_seconds))
 
 
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
-    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES)
+    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES)
+    metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:
         runner = _graph_runner(settings, catalog, servers)
@@ -121,7 +152,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         graph.apply_schema()
         ledger.audit_head()  # creates the chain's genesis head on a new store
         client = _redis_client(settings, servers)
-        telemetry = _telemetry(settings, servers)
+        telemetry = _telemetry(settings, servers, metrics)
     except BaseException:
         for server in reversed(servers):
             server.stop()
@@ -137,7 +168,12 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     snapshots = SnapshotHolder(graph)
     ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
     cache = RedisRecommendationCache(client)
-    decisions = DecideSlo(graph, ledger, clock, on_decided=cache.invalidate)
+
+    def decided(outcome: DecisionOutcome) -> None:
+        cache.invalidate(outcome.service_id)
+        metrics.decided(outcome.service_id, outcome.action)
+
+    decisions = DecideSlo(graph, ledger, clock, on_decided=decided)
     rules = GraphApprovalRules(runner)
     recommendations = None
     if telemetry is not None:
@@ -149,6 +185,28 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     fleet = FleetAvailability(telemetry, clock)
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
+    metrics.count_graph_nodes_with(lambda: snapshots.loaded_service_count)
+    api_keys = ApiKeys(GraphApiKeys(runner), clock, settings.api_key_bcrypt_rounds,
+                       settings.api_key_cache_seconds)
+    rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
     return Container(settings, graph, client, clock, snapshots, ingest, ledger, decisions,
-                     impact, rules, OrgDashboard(ledger, snapshots, fleet), telemetry,
-                     recommendations, servers)
+                     impact, rules, OrgDashboard(ledger, snapshots, fleet), api_keys,
+                     rate_limits, metrics, _oidc(settings), telemetry, recommendations,
+                     servers)
+
+
+@contextlib.contextmanager
+def api_key_registry(settings: Settings) -> Iterator[ApiKeys]:
+    """API key administration for the command line. An embedded graph store that a running
+    API owns is shared; otherwise one is started for the command and stopped after it."""
+    catalog = QueryCatalog.load()
+    catalog.require(API_KEY_QUERIES)
+    servers: list[ServerProcess] = []
+    try:
+        runner = _graph_runner(settings, catalog, servers, share_running=True)
+        runner.apply_schema()
+        yield ApiKeys(GraphApiKeys(runner), SystemClock(), settings.api_key_bcrypt_rounds)
+        runner.close()
+    finally:
+        for server in reversed(servers):
+            server.stop()

@@ -87,12 +87,24 @@ def _start(name: str, data_dir: Path, extra: list[str]) -> ServerProcess:
                                stderr=subprocess.DEVNULL, start_new_session=True)
     server = ServerProcess(name, process, port, data_dir)
     (data_dir / "server.pid").write_text(str(process.pid))
+    (data_dir / "server.port").write_text(str(port))
     try:
         wait_until_answering(server)
     except Exception:
         server.stop()
         raise
     return server
+
+
+def running_server_url(data_dir: Path) -> str | None:
+    """The URL of the embedded server another process runs on this data directory."""
+    try:
+        pid = int((data_dir / "server.pid").read_text().strip() or 0)
+        port = int((data_dir / "server.port").read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    return f"redis://127.0.0.1:{port}" if b"redis-server" in cmdline else None
 
 
 def stop_leftover(data_dir: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from slo_engine.api.app import create_app
+from slo_engine.domain.access import Role
 from slo_engine.runtime.bootstrap import Container
 from slo_engine.runtime.processes import free_port
 
@@ -19,11 +20,17 @@ from slo_engine.runtime.processes import free_port
 class RunningApi:
     base_url: str
     container: Container
+    api_key: str  # an sre_admin key issued for this run
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.api_key}
 
 
 @contextlib.contextmanager
 def api_on_thread(container: Container, port: int | None = None) -> Iterator[RunningApi]:
     """uvicorn on a loopback socket in this process; stopped on exit."""
+    raw_key, _ = container.api_keys.issue("api-on-thread", Role.SRE_ADMIN, (), "runtime")
     port = port or free_port()
     config = uvicorn.Config(create_app(container), host="127.0.0.1", port=port,
                             log_level="warning", access_log=False)
@@ -36,7 +43,7 @@ def api_on_thread(container: Container, port: int | None = None) -> Iterator[Run
             raise RuntimeError("the API did not start")
         time.sleep(0.01)
     try:
-        yield RunningApi(f"http://127.0.0.1:{port}", container)
+        yield RunningApi(f"http://127.0.0.1:{port}", container, str(raw_key))
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SETTINGS_FILE_VARIABLE = "SLO_ENGINE_SETTINGS_FILE"
+
+# Requests per minute per client and endpoint group (TRD FR-8's table); "default" covers
+# the endpoints that table does not list.
+DEFAULT_RATE_LIMITS: dict[str, int] = {
+    "ingest": 10, "dependencies": 60, "recommendations": 60, "decide": 30, "slos": 120,
+    "slo_history": 30, "impact": 10, "services": 30, "default": 60,
+}
 
 
 class Settings(BaseSettings):
@@ -56,6 +63,48 @@ class Settings(BaseSettings):
     allow_self_loops: bool = False
     compact_after_edges: int = Field(default=10_000, ge=1)
     graph_write_lock_seconds: int = Field(default=300, ge=1)
+
+    api_key_bcrypt_rounds: int = Field(default=12, ge=4, le=16, description=(
+        "bcrypt cost of stored API key hashes (SEC-002: 12)"))
+    api_key_cache_seconds: float = Field(default=60.0, ge=0, description=(
+        "How long a verified API key skips bcrypt; also how long a revocation takes to "
+        "reach other API replicas"))
+    oidc_issuer: str | None = Field(default=None, description=(
+        "Expected `iss` of bearer tokens; with oidc_audience and oidc_jwks_url, enables "
+        "OIDC users (needed to accept, modify or reject SLOs)"))
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_roles_claim: str = "roles"
+    oidc_teams_claims: list[str] = Field(default=["groups", "team"])
+    oidc_subject_claim: str = "sub"
+    jwks_cache_seconds: float = Field(default=300.0, ge=0)
+    rate_limits_per_minute: dict[str, int] = Field(default_factory=lambda: dict(
+        DEFAULT_RATE_LIMITS), description="Overrides merge into DEFAULT_RATE_LIMITS")
+    rate_limit_fallback_seconds: float = Field(default=5.0, gt=0, description=(
+        "After Redis fails, buckets stay in process this long before Redis is retried"))
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    shutdown_grace_seconds: float = Field(default=30.0, gt=0, description=(
+        "In-flight requests get this long to finish after SIGTERM (REL-008)"))
+
+    @field_validator("rate_limits_per_minute")
+    @classmethod
+    def _merge_rate_limits(cls, limits: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(limits) - set(DEFAULT_RATE_LIMITS))
+        if unknown:
+            raise ValueError(f"unknown rate limit group(s) {unknown}; known: "
+                             f"{sorted(DEFAULT_RATE_LIMITS)}")
+        if any(value < 1 for value in limits.values()):
+            raise ValueError("rate limits are requests per minute and must be >= 1")
+        return {**DEFAULT_RATE_LIMITS, **limits}
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        given = [self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url]
+        if any(given) and not all(given):
+            raise ValueError("OIDC needs all of SLO_ENGINE_OIDC_ISSUER, "
+                             "SLO_ENGINE_OIDC_AUDIENCE and SLO_ENGINE_OIDC_JWKS_URL")
+        return self
 
     @property
     def staleness_window_ms(self) -> int:

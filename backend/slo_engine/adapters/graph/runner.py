@@ -20,6 +20,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("AuditEvent", "sequence"),  # a second event claiming a predecessor is refused
     ("AuditHead", "chain"),
     ("AutoApprovalRule", "rule_id"),
+    ("ApiKey", "key_id"),
 )
 
 

@@ -16,3 +16,4 @@ CREATE INDEX FOR (e:AuditEvent) ON (e.service_id);
 CREATE INDEX FOR (h:AuditHead) ON (h.chain);
 CREATE INDEX FOR (o:SLO) ON (o.service_id);
 CREATE INDEX FOR (r:AutoApprovalRule) ON (r.rule_id);
+CREATE INDEX FOR (k:ApiKey) ON (k.key_id);

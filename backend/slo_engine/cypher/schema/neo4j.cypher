@@ -15,3 +15,4 @@ CREATE INDEX audit_event_service IF NOT EXISTS FOR (e:AuditEvent) ON (e.service_
 CREATE CONSTRAINT audit_head_chain_unique IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.chain IS UNIQUE;
 CREATE INDEX slo_service IF NOT EXISTS FOR (o:SLO) ON (o.service_id);
 CREATE CONSTRAINT auto_approval_rule_id_unique IF NOT EXISTS FOR (r:AutoApprovalRule) REQUIRE r.rule_id IS UNIQUE;
+CREATE CONSTRAINT api_key_id_unique IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.key_id IS UNIQUE;

@@ -1,0 +1,93 @@
+"""Issuing, verifying and revoking API keys (TRD FR-8, SEC-002).
+
+bcrypt at cost 12 takes a quarter of a second by design, far too long to pay per request:
+a key that verified is remembered (by a SHA-256 of the raw key, never the key itself) for
+`cache_seconds`, so a revocation reaches other API replicas within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+
+import bcrypt
+
+from slo_engine.application.ports import ApiKeyStore, Clock
+from slo_engine.domain.access import CredentialKind, Principal, Role
+from slo_engine.domain.api_key import ApiKeyRecord, RawApiKey, new_raw_key, parse_raw_key
+from slo_engine.domain.errors import InvalidInput, Unauthenticated
+
+MAX_CACHED_KEYS = 10_000
+_REFUSED = "The API key is unknown or revoked; ask an sre_admin for a new one."
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ApiKeys:
+    def __init__(self, store: ApiKeyStore, clock: Clock, bcrypt_rounds: int = 12,
+                 cache_seconds: float = 60.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._clock = clock
+        self._rounds = bcrypt_rounds
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, name: str, role: Role, teams: tuple[str, ...], created_by: str
+              ) -> tuple[RawApiKey, ApiKeyRecord]:
+        if not name.strip():
+            raise InvalidInput("An API key needs a name saying who uses it.",
+                               [{"pointer": "/name", "message": "must not be blank"}])
+        raw = new_raw_key()
+        digest = bcrypt.hashpw(raw.secret.encode(), bcrypt.gensalt(self._rounds)).decode()
+        record = ApiKeyRecord(raw.key_id, name.strip(), role, tuple(sorted(set(teams))),
+                              digest, created_by, self._clock.now_ms())
+        self._store.create_api_key(record)
+        return raw, record
+
+    def is_remembered(self, text: str) -> bool:
+        """Whether verifying this key would skip bcrypt (it verified recently)."""
+        entry = self._verified.get(_fingerprint(text))
+        return entry is not None and entry[1] > self._monotonic()
+
+    def verify(self, text: str) -> Principal:
+        fingerprint = _fingerprint(text)
+        entry = self._verified.get(fingerprint)
+        if entry is not None and entry[1] > self._monotonic():
+            return entry[0]
+        raw = parse_raw_key(text)
+        if raw is None:
+            raise Unauthenticated("X-API-Key is not an SLO engine key (expected "
+                                  "sloe_<key id>_<secret>, as `slo-engine apikey create` "
+                                  "prints it).")
+        record = self._store.get_api_key(raw.key_id)
+        if record is None or record.revoked:
+            raise Unauthenticated(_REFUSED)
+        if not bcrypt.checkpw(raw.secret.encode(), record.secret_hash.encode()):
+            raise Unauthenticated(_REFUSED)
+        principal = Principal(f"api-key:{record.key_id}", record.role,
+                              frozenset(record.teams), CredentialKind.API_KEY)
+        self._remember(fingerprint, principal)
+        return principal
+
+    def revoke(self, key_id: str) -> bool:
+        revoked = self._store.revoke_api_key(key_id, self._clock.now_ms())
+        with self._lock:  # this replica forgets it at once; others within cache_seconds
+            self._verified = {k: v for k, v in self._verified.items()
+                              if v[0].subject != f"api-key:{key_id}"}
+        return revoked
+
+    def list_keys(self) -> list[ApiKeyRecord]:
+        return self._store.list_api_keys()
+
+    def _remember(self, fingerprint: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._verified) >= MAX_CACHED_KEYS:
+                self._verified.clear()
+            self._verified[fingerprint] = (principal, self._monotonic() + self._cache_seconds)
