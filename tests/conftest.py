@@ -113,6 +113,7 @@ def settings_for(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,
         "embedded_prometheus": prometheus is not None,
         "falkordb_graph": f"test-{uuid.uuid4().hex[:12]}",
         "rate_limits_per_minute": GENEROUS_RATE_LIMITS, "log_format": "text",
+        "api_key_bcrypt_rounds": 4,  # cost 12 is checked by the contract suite
         **oidc, **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

@@ -33,8 +33,8 @@ else
   tokens = math.min(capacity, tokens + math.max(0, now_ms - tonumber(state[2])) * per_ms)
 end
 local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= 1 - 1e-9 then
+  tokens = math.max(0, tokens - 1)
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now_ms)

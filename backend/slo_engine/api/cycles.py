@@ -11,7 +11,7 @@ from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.manage_cycles import update_cycle_alert
-from slo_engine.domain.access import Action
+from slo_engine.domain.access import Action, Principal
 
 router = APIRouter(prefix="/api/v1/graph/cycles", tags=["cycles"])
 
@@ -38,7 +38,6 @@ class CycleAlertUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["acknowledged", "resolved"]
-    acknowledged_by: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     resolution_notes: Annotated[str, Field(max_length=4000)] | None = None
 
 
@@ -53,13 +52,13 @@ def list_cycles(container: ContainerDep, status: CycleStatus | None = None) -> C
     return CycleAlertList(items=[_view(r) for r in container.graph.list_cycle_alerts(status)])
 
 
-@router.patch("/{cycle_id}", dependencies=[access(Action.ADMINISTER, "default")],
-              response_model=CycleAlertView,
-              summary="Acknowledge or resolve a cycle alert")
+@router.patch("/{cycle_id}", response_model=CycleAlertView,
+              summary="Acknowledge or resolve a cycle alert (as the caller)")
 def patch_cycle(
     cycle_id: Annotated[str, Path(max_length=64)], body: CycleAlertUpdate,
     container: ContainerDep,
+    principal: Annotated[Principal, access(Action.ADMINISTER, "default")],
 ) -> CycleAlertView:
     row = update_cycle_alert(container.graph, container.clock, cycle_id, body.status,
-                             body.acknowledged_by, body.resolution_notes)
+                             principal.subject, body.resolution_notes)
     return _view(row)

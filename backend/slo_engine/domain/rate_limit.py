@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+EPSILON = 1e-9
+
 
 @dataclass(frozen=True)
 class BucketState:
@@ -35,9 +37,9 @@ def take_token(state: BucketState | None, now_s: float, limit_per_minute: int
     else:
         elapsed = max(0.0, now_s - state.updated_at_s)
         tokens = min(capacity, state.tokens + elapsed * capacity / 60.0)
-    allowed = tokens >= 1.0
+    allowed = tokens >= 1.0 - EPSILON  # refills summed in steps must reach a whole token
     if allowed:
-        tokens -= 1.0
+        tokens = max(0.0, tokens - 1.0)
     return BucketState(tokens, now_s), decision_after(tokens, allowed, limit_per_minute)
 
 

@@ -1,0 +1,109 @@
+"""The ApiKeyStore contract on every backend, and API key verification over it."""
+
+from __future__ import annotations
+
+import pytest
+
+from slo_engine.adapters.graph.api_keys import GraphApiKeys
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.api_keys import ApiKeys
+from slo_engine.domain.access import CredentialKind, Role
+from slo_engine.domain.api_key import ApiKeyRecord
+from slo_engine.domain.errors import Unauthenticated
+
+
+class TickingClock:
+    def __init__(self) -> None:
+        self.now = 1_000
+
+    def now_ms(self) -> int:
+        self.now += 1
+        return self.now
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_stored_key_reads_back_whole_and_lists_oldest_first(graph_runner: CypherRunner
+                                                               ) -> None:
+    store = GraphApiKeys(graph_runner)
+    first = ApiKeyRecord("aaaaaaaaaaaa", "backstage", Role.VIEWER, ("payments", "search"),
+                         "$2b$12$hash", "admin", 10)
+    second = ApiKeyRecord("bbbbbbbbbbbb", "ci", Role.SRE_ADMIN, (), "$2b$12$other", "admin", 20)
+    store.create_api_key(second)
+    store.create_api_key(first)
+    assert store.get_api_key("aaaaaaaaaaaa") == first
+    assert store.get_api_key("cccccccccccc") is None
+    assert store.list_api_keys() == [first, second]
+
+
+def test_revoking_stamps_the_key_once(graph_runner: CypherRunner) -> None:
+    store = GraphApiKeys(graph_runner)
+    store.create_api_key(ApiKeyRecord("aaaaaaaaaaaa", "ci", Role.VIEWER, (), "h", "admin", 10))
+    assert store.revoke_api_key("aaaaaaaaaaaa", 50) is True
+    assert store.revoke_api_key("aaaaaaaaaaaa", 60) is False
+    assert store.revoke_api_key("missing00000", 60) is False
+    record = store.get_api_key("aaaaaaaaaaaa")
+    assert record is not None
+    assert (record.revoked, record.revoked_at_ms) == (True, 50)
+
+
+def test_an_issued_key_verifies_and_only_its_bcrypt_hash_is_stored(graph_runner: CypherRunner
+                                                                   ) -> None:
+    store = GraphApiKeys(graph_runner)
+    keys = ApiKeys(store, TickingClock(), bcrypt_rounds=12)
+    raw, record = keys.issue("backstage", Role.SERVICE_OWNER, ("payments",), "admin")
+    stored = store.get_api_key(raw.key_id)
+    assert stored == record
+    assert stored.secret_hash.startswith("$2b$12$")
+    assert raw.secret not in stored.secret_hash
+    principal = keys.verify(str(raw))
+    assert (principal.subject, principal.role, principal.teams, principal.kind) == (
+        f"api-key:{raw.key_id}", Role.SERVICE_OWNER, frozenset({"payments"}),
+        CredentialKind.API_KEY)
+
+
+def test_a_wrong_secret_an_unknown_id_and_a_malformed_key_are_refused(
+        graph_runner: CypherRunner) -> None:
+    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=4)
+    raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
+    forged = f"sloe_{raw.key_id}_{'x' * 43}"
+    unknown = f"sloe_0123456789ab_{raw.secret}"
+    for text, message in ((forged, "unknown or revoked"), (unknown, "unknown or revoked"),
+                          ("hunter2", "not an SLO engine key")):
+        with pytest.raises(Unauthenticated, match=message):
+            keys.verify(text)
+
+
+def test_a_verified_key_is_remembered_until_the_cache_period_ends(graph_runner: CypherRunner
+                                                                  ) -> None:
+    store, monotonic = GraphApiKeys(graph_runner), Monotonic()
+    keys = ApiKeys(store, TickingClock(), bcrypt_rounds=4, cache_seconds=60,
+                   monotonic=monotonic)
+    other = ApiKeys(store, TickingClock(), bcrypt_rounds=4, cache_seconds=60,
+                    monotonic=monotonic)  # a second API replica
+    raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
+    assert not keys.is_remembered(str(raw))
+    keys.verify(str(raw))
+    other.verify(str(raw))
+    assert keys.is_remembered(str(raw))
+    assert keys.revoke(raw.key_id) is True
+    with pytest.raises(Unauthenticated):  # this replica forgets at once
+        keys.verify(str(raw))
+    other.verify(str(raw))  # the other one trusts its memory for the cache period
+    monotonic.now = 61.0
+    with pytest.raises(Unauthenticated, match="unknown or revoked"):
+        other.verify(str(raw))
+
+
+def test_a_key_needs_a_name(graph_runner: CypherRunner) -> None:
+    from slo_engine.domain.errors import InvalidInput
+
+    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=4)
+    with pytest.raises(InvalidInput, match="needs a name"):
+        keys.issue("  ", Role.VIEWER, (), "admin")
