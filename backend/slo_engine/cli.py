@@ -273,6 +273,16 @@ def bench_recommend(services: int = 200, days: int = 30, samples: int = 40,
     _print(run(services, days, samples), as_json)
 
 
+@bench_app.command("load")
+def bench_load(users: int = 200, seconds: int = 60, services: int = 50, days: int = 30,
+               stop_prometheus_halfway: bool = False, seed: int = 11,
+               as_json: JsonFlag = False) -> None:
+    """Closed-loop users on a served API: requests/s, p50/p95/p99, errors, API RSS."""
+    from slo_engine.bench.load_benchmark import bench_load as run
+
+    _print(run(users, seconds, services, days, stop_prometheus_halfway, seed), as_json)
+
+
 @bench_app.command("impact")
 def bench_impact(services: int = 5000, edges: int = 50000, samples: int = 40,
                  as_json: JsonFlag = False) -> None:

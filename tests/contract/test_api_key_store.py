@@ -107,3 +107,34 @@ def test_a_key_needs_a_name(graph_runner: CypherRunner) -> None:
     keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=4)
     with pytest.raises(InvalidInput, match="needs a name"):
         keys.issue("  ", Role.VIEWER, (), "admin")
+
+
+def test_bcrypt_runs_once_per_key_even_for_concurrent_first_uses_and_expired_memories(
+        graph_runner: CypherRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import bcrypt
+
+    checks = []
+    real_checkpw = bcrypt.checkpw
+
+    def counted_checkpw(secret: bytes, hashed: bytes) -> bool:
+        checks.append(1)
+        return real_checkpw(secret, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", counted_checkpw)
+    monotonic = Monotonic()
+    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=10,
+                   cache_seconds=60, monotonic=monotonic)
+    raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
+    subjects: list[str] = []
+    threads = [threading.Thread(target=lambda: subjects.append(keys.verify(str(raw)).subject))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert subjects == [f"api-key:{raw.key_id}"] * 8
+    monotonic.now = 61.0  # past the cache period: the record is read again, bcrypt is not
+    assert keys.verify(str(raw)).subject == f"api-key:{raw.key_id}"
+    assert len(checks) == 1

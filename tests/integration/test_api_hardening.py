@@ -126,3 +126,20 @@ def test_metrics_count_requests_by_route_template_and_recommendation_decisions(
             'method="GET",status_code="404"} 1.0') in text
     assert "slo_engine_dependency_graph_nodes 2.0" in text
     assert 'slo_engine_http_request_duration_seconds_bucket{endpoint="/api/v1/services/' in text
+
+
+def test_text_no_graph_store_can_hold_is_refused_before_anything_is_written(
+        client: TestClient) -> None:
+    for text in ('"a\\u0000b"', '"\\ud800"'):
+        body = ('{"source": "manual", "nodes": [{"service_id": "svc-x", "metadata": '
+                '{"team": ' + text + '}}], "edges": []}')
+        response = client.post("/api/v1/services/dependencies", content=body,
+                               headers={"content-type": "application/json"})
+        assert response.status_code == 422, response.text
+        assert "NUL character" in response.json()["detail"]
+    assert client.get("/api/v1/services/svc-x").status_code == 404
+    emoji = client.post("/api/v1/auto-approval-rules", json={
+        "name": "rule \U0001F600", "conditions": {}})  # a surrogate pair is fine
+    assert emoji.status_code == 201
+    in_path = client.get("/api/v1/services/a%00b/slos")
+    assert in_path.status_code == 422

@@ -1,4 +1,6 @@
-"""Refuses request bodies over the configured size before anything parses them.
+"""Refuses request bodies over the configured size, or holding text no graph store can
+keep (NUL characters, unpaired UTF-16 surrogates), before anything parses or writes them:
+a multi-statement write must not fail half-way on its last value.
 
 The body is buffered here (at most the limit) and replayed to the app: an error raised
 from inside the app's own body reading would be turned into a generic 400 by FastAPI.
@@ -6,10 +8,18 @@ from inside the app's own body reading would be turned into a generic 400 by Fas
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from slo_engine.api.problems import BodyTooLarge, too_large
+from slo_engine.api.problems import BodyTooLarge, UnstorableText, too_large, unstorable_text
+
+# A raw NUL, an escaped one, a high surrogate escape not followed by a low one, or a low
+# surrogate escape not preceded by a high one.
+_HIGH, _LOW = rb"\\u[dD][89abAB][0-9a-fA-F]{2}", rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+UNSTORABLE_TEXT = re.compile(rb"\x00|\\u0000|" + _HIGH + rb"(?!" + _LOW + rb")|(?<!"
+                             + _HIGH + rb")" + _LOW)
 
 
 class BodySizeLimit:
@@ -38,7 +48,15 @@ class BodySizeLimit:
                 return
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        if UNSTORABLE_TEXT.search(body):
+            await self._refuse_text(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _refuse_text(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await unstorable_text(Request(scope, receive), UnstorableText())
+        await response(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await too_large(Request(scope, receive), BodyTooLarge(self.max_bytes))

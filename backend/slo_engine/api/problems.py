@@ -34,6 +34,10 @@ class BodyTooLarge(Exception):
         self.limit_bytes = limit_bytes
 
 
+class UnstorableText(Exception):
+    """A request body holds a NUL character or an unpaired surrogate."""
+
+
 def problem(
     request: Request, status: int, slug: str, title: str, detail: str,
     headers: dict[str, str] | None = None, **extra: Any
@@ -132,6 +136,12 @@ async def too_large(request: Request, error: Exception) -> JSONResponse:
     return problem(request, 413, "payload-too-large", "Payload Too Large",
                    f"The request body exceeds {error.limit_bytes} bytes; split it into "
                    "several requests.")
+
+
+async def unstorable_text(request: Request, _error: Exception) -> JSONResponse:
+    return problem(request, 422, "invalid-input", "Invalid Input",
+                   "The body holds a NUL character (\\u0000) or an unpaired UTF-16 surrogate "
+                   "escape, which no text field may contain; remove it. Nothing was written.")
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -32,7 +31,7 @@ def encode_cursor(service_id: str) -> str:
 def decode_cursor(cursor: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64, not ASCII, or not UTF-8 underneath
         raise InvalidInput("The cursor is not one this API issued; pass next_cursor from the "
                            "previous page unchanged.",
                            [{"pointer": "/query/cursor", "message": "is not a valid cursor"}]

@@ -1,8 +1,10 @@
 """Issuing, verifying and revoking API keys (TRD FR-8, SEC-002).
 
-bcrypt at cost 12 takes a quarter of a second by design, far too long to pay per request:
-a key that verified is remembered (by a SHA-256 of the raw key, never the key itself) for
-`cache_seconds`, so a revocation reaches other API replicas within that time.
+bcrypt at cost 12 takes a quarter of a second by design, far too long to pay per request.
+So bcrypt runs once per key and process: a key that verified is remembered by a SHA-256
+of the raw key (never the key itself). After `cache_seconds` the stored record is read
+again (one indexed lookup, no bcrypt) so a revocation reaches every API replica within
+that time. Concurrent first uses of one key wait for a single bcrypt check.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import bcrypt
 
@@ -21,6 +24,13 @@ from slo_engine.domain.errors import InvalidInput, Unauthenticated
 
 MAX_CACHED_KEYS = 10_000
 _REFUSED = "The API key is unknown or revoked; ask an sre_admin for a new one."
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    principal: Principal
+    key_id: str
+    fresh_until: float  # monotonic seconds; then the record is read again
 
 
 def _fingerprint(text: str) -> str:
@@ -36,8 +46,9 @@ class ApiKeys:
         self._rounds = bcrypt_rounds
         self._cache_seconds = cache_seconds
         self._monotonic = monotonic
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: dict[str, _Remembered] = {}
         self._lock = threading.Lock()
+        self._first_checks: dict[str, threading.Lock] = {}
 
     def issue(self, name: str, role: Role, teams: tuple[str, ...], created_by: str
               ) -> tuple[RawApiKey, ApiKeyRecord]:
@@ -52,15 +63,37 @@ class ApiKeys:
         return raw, record
 
     def is_remembered(self, text: str) -> bool:
-        """Whether verifying this key would skip bcrypt (it verified recently)."""
-        entry = self._verified.get(_fingerprint(text))
-        return entry is not None and entry[1] > self._monotonic()
+        """Whether verifying this key would skip bcrypt (it verified in this process)."""
+        return _fingerprint(text) in self._verified
 
     def verify(self, text: str) -> Principal:
         fingerprint = _fingerprint(text)
         entry = self._verified.get(fingerprint)
-        if entry is not None and entry[1] > self._monotonic():
-            return entry[0]
+        if entry is None:
+            with self._first_check_lock(fingerprint):
+                try:
+                    entry = self._verified.get(fingerprint)
+                    if entry is None:
+                        return self._verify_with_bcrypt(text, fingerprint)
+                finally:
+                    self._first_checks.pop(fingerprint, None)
+        if entry.fresh_until > self._monotonic():
+            return entry.principal
+        return self._recheck_revocation(fingerprint, entry)
+
+    def _first_check_lock(self, fingerprint: str) -> threading.Lock:
+        with self._lock:
+            return self._first_checks.setdefault(fingerprint, threading.Lock())
+
+    def _recheck_revocation(self, fingerprint: str, entry: _Remembered) -> Principal:
+        record = self._store.get_api_key(entry.key_id)
+        if record is None or record.revoked:
+            self._verified.pop(fingerprint, None)
+            raise Unauthenticated(_REFUSED)
+        self._remember(fingerprint, entry.key_id, entry.principal)
+        return entry.principal
+
+    def _verify_with_bcrypt(self, text: str, fingerprint: str) -> Principal:
         raw = parse_raw_key(text)
         if raw is None:
             raise Unauthenticated("X-API-Key is not an SLO engine key (expected "
@@ -73,21 +106,21 @@ class ApiKeys:
             raise Unauthenticated(_REFUSED)
         principal = Principal(f"api-key:{record.key_id}", record.role,
                               frozenset(record.teams), CredentialKind.API_KEY)
-        self._remember(fingerprint, principal)
+        self._remember(fingerprint, record.key_id, principal)
         return principal
 
     def revoke(self, key_id: str) -> bool:
         revoked = self._store.revoke_api_key(key_id, self._clock.now_ms())
         with self._lock:  # this replica forgets it at once; others within cache_seconds
-            self._verified = {k: v for k, v in self._verified.items()
-                              if v[0].subject != f"api-key:{key_id}"}
+            self._verified = {k: v for k, v in self._verified.items() if v.key_id != key_id}
         return revoked
 
     def list_keys(self) -> list[ApiKeyRecord]:
         return self._store.list_api_keys()
 
-    def _remember(self, fingerprint: str, principal: Principal) -> None:
+    def _remember(self, fingerprint: str, key_id: str, principal: Principal) -> None:
         with self._lock:
             if len(self._verified) >= MAX_CACHED_KEYS:
                 self._verified.clear()
-            self._verified[fingerprint] = (principal, self._monotonic() + self._cache_seconds)
+            self._verified[fingerprint] = _Remembered(
+                principal, key_id, self._monotonic() + self._cache_seconds)

@@ -13,15 +13,33 @@ from falkordb.helpers import stringify_param_value
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS, Row
-from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.errors import DependencyUnavailable, InvalidInput
 
 _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
+def _unstorable(value: Any) -> bool:
+    """Text FalkorDB's parameter header cannot carry: a NUL ends it early, and an unpaired
+    surrogate cannot be encoded at all."""
+    if isinstance(value, str):
+        return "\x00" in value or (not value.isascii() and not value.isprintable()
+                                    and any("\ud800" <= c <= "\udfff" for c in value))
+    if isinstance(value, dict):
+        return any(_unstorable(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_unstorable(v) for v in value)
+    return False
 
 
 def _with_parameters(text: str, params: dict[str, Any]) -> str:
     """The `CYPHER name=literal ...` prefix FalkorDB reads parameters from."""
     if not params:
         return text
+    refused = [name for name, value in params.items() if _unstorable(value)]
+    if refused:
+        raise InvalidInput(f"A text value ({', '.join(refused)}) holds a NUL character or an "
+                           "unpaired UTF-16 surrogate; remove it and send the request again.",
+                           [{"pointer": "", "message": "text with NUL or lone surrogate"}])
     header = " ".join(f"{name}={stringify_param_value(value)}" for name, value in params.items())
     return f"CYPHER {header} {text}"
 
