@@ -65,6 +65,8 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if demo and settings.prometheus_url is None and settings.embedded_prometheus:
         _prepare_demo_history(settings.state_dir, demo_days)
+    if demo and settings.oidc_issuer is None:
+        settings = _with_demo_identity(settings)
     container = bootstrap(settings)
     try:
         if demo:
@@ -77,6 +79,19 @@ def serve(
                     timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
     finally:
         container.close()
+
+
+def _with_demo_identity(settings: Any) -> Any:
+    """Trust the demo's own signing key, so people's actions can be tried locally."""
+    from slo_engine.runtime.demo_identity import DEMO_AUDIENCE, DEMO_ISSUER, demo_identity
+
+    identity = demo_identity(settings.state_dir)
+    identity.signing_key()
+    typer.echo("Demo identity provider: act as a person with\n  Authorization: Bearer "
+               "$(.venv/bin/slo-engine demo-token --subject jane --role sre_admin)", err=True)
+    return settings.model_copy(update={"oidc_issuer": DEMO_ISSUER,
+                                       "oidc_audience": DEMO_AUDIENCE,
+                                       "oidc_jwks_url": identity.jwks_url})
 
 
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
@@ -156,6 +171,22 @@ def ingest(
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="One line of JSON")]
 RoleOption = Annotated[str, typer.Option(help="sre_admin, service_owner or viewer")]
+
+
+@app.command("demo-token")
+def demo_token(
+    subject: Annotated[str, typer.Option(help="Who the token names (the audit actor)")],
+    role: RoleOption = "sre_admin",
+    team: Annotated[list[str] | None, typer.Option(help="Teams (repeatable)")] = None,
+    hours: Annotated[float, typer.Option(min=0.1, max=24)] = 8,
+    settings_file: SettingsFile = None,
+) -> None:
+    """A bearer token from the demo identity of `serve --demo` (demo mode only)."""
+    from slo_engine.runtime.demo_identity import demo_identity
+    from slo_engine.runtime.settings import load_settings
+
+    identity = demo_identity(load_settings(settings_file).state_dir)
+    typer.echo(identity.token(subject, [role], list(team or ()), hours))
 
 
 @apikey_app.command("create")

@@ -116,6 +116,18 @@ def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigter
         assert "stripe-api" in {n["service_id"] for n in checkout["nodes"]}
         cycles = api.get("/api/v1/graph/cycles").json()["items"]
         assert [c["members"] for c in cycles] == [["inventory-service", "pricing-service"]]
+        token = subprocess.run([*SLO_ENGINE, "demo-token", "--subject", "jane@example.com",
+                                "--role", "sre_admin"], env=env, check=True,
+                               capture_output=True, text=True).stdout.strip()
+        person = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                              timeout=60)
+        recommendation = person.get("/api/v1/services/checkout-service/slo-recommendations",
+                                    params={"sli_type": "availability"}).json()
+        accepted = person.post("/api/v1/services/checkout-service/slos", json={
+            "recommendation_id": recommendation["recommendation_id"], "action": "accept"})
+        assert accepted.status_code == 201, accepted.text
+        history = api.get("/api/v1/services/checkout-service/slo-history").json()["events"]
+        assert history[0]["actor"] == "jane@example.com"
         ready = api.get("/api/v1/health/ready").json()
         assert ready["checks"]["prometheus"]["status"] == "ok"
         assert (tmp_path / "demo-history.json").exists()
