@@ -86,23 +86,21 @@ class TelemetryQueryRejected(SloEngineError):
 
 
 @dataclass
-class Unauthenticated(SloEngineError):
+class AccessRefused(SloEngineError):
+    """Base for refusals of the caller; `detail` says what to send or whom to ask."""
+
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class Unauthenticated(AccessRefused):
     """No credential, or one that does not verify (unknown, revoked, expired, forged)."""
 
-    detail: str
 
-    def __str__(self) -> str:
-        return self.detail
-
-
-@dataclass
-class Forbidden(SloEngineError):
+class Forbidden(AccessRefused):
     """The caller is known but its role or teams do not allow this action."""
-
-    detail: str
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 @dataclass
