@@ -14,7 +14,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from slo_engine.api.wiring import ContainerDep
-from slo_engine.domain.access import Action, Principal, authorize
+from slo_engine.domain.access import Action, Principal, Role, authorize
 from slo_engine.domain.api_key import parse_raw_key
 from slo_engine.domain.errors import RateLimited, Unauthenticated
 from slo_engine.runtime.bootstrap import Container
@@ -40,8 +40,8 @@ def access(action: Action, rate_group: str, service_scoped: bool = False) -> Any
         principal = authenticate(container, api_key, credentials)
         request.state.principal = principal
         limit_rate(request, container, principal.bucket, rate_group)
-        team = None
-        if service_scoped and action is Action.DECIDE:
+        team = None  # only a service owner's decision depends on whose service it is
+        if service_scoped and principal.role is Role.SERVICE_OWNER:
             team = _service_team(container, request.path_params.get("service_id", ""))
         authorize(principal, action, team)
         return principal

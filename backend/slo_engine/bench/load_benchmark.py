@@ -26,14 +26,13 @@ import orjson
 from slo_engine.bench.bench_settings import OUT_OF_REACH, bench_settings
 from slo_engine.bench.graph_benchmarks import post_and_wait
 from slo_engine.bench.load_client import THINK_TIME_S, Sample
+from slo_engine.bench.simulated_history import backfill_simulated_history
 from slo_engine.bench.stats import latency_summary_ms, percentile
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.access import Role
-from slo_engine.fleet.openmetrics import write_openmetrics
-from slo_engine.fleet.simulation import simulate_fleet
 from slo_engine.runtime.bootstrap import api_key_registry
 from slo_engine.runtime.processes import ServerProcess, free_port, start_falkordb, start_redis
-from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
+from slo_engine.runtime.prometheus_server import start_prometheus
 
 TARGETS = {"cached_recommendation_p95_ms": 50, "error_rate": 0, "api_rss_mb": 400}
 # bcrypt cost 12 makes each issue ~0.25 s, so the virtual users share keys round-robin.
@@ -73,7 +72,8 @@ def bench_load(users: int, seconds: int, services: int, days: int,
                               "think_time_s": list(THINK_TIME_S)}
     with tempfile.TemporaryDirectory() as state, contextlib.ExitStack() as cleanup:
         root = Path(state)
-        report.update(_backfill_history(graph, days, root, seed))
+        _history, timings = backfill_simulated_history(graph, days, root, seed)
+        report.update(timings)
         backends = _start_backends(root, cleanup)
         api, base_url = _start_api(root, backends, cleanup)
         admin, viewers = _issue_keys(root, backends.falkordb.url)
@@ -84,19 +84,6 @@ def bench_load(users: int, seconds: int, services: int, days: int,
         run = _run_load(root, base_url, users, seconds, targets, api.pid, halfway, seed)
     report.update(_summarise(run, seconds))
     return report
-
-
-def _backfill_history(graph: dict[str, Any], days: int, root: Path, seed: int
-                      ) -> dict[str, float]:
-    end = int(time.time()) // 300 * 300
-    started = time.perf_counter()
-    history = simulate_fleet(graph, days, end, seed=seed)
-    write_openmetrics(history, root / "fleet.om")
-    generated = time.perf_counter()
-    backfill_openmetrics(root / "fleet.om", root / "prometheus")
-    (root / "fleet.om").unlink()
-    return {"generate_s": round(generated - started, 1),
-            "backfill_s": round(time.perf_counter() - generated, 1)}
 
 
 def _start_backends(root: Path, cleanup: contextlib.ExitStack) -> Backends:

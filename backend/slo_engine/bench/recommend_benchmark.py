@@ -14,13 +14,12 @@ import orjson
 
 from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.graph_benchmarks import post_and_wait
+from slo_engine.bench.simulated_history import backfill_simulated_history
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.bench.synthetic import synthetic_graph
-from slo_engine.fleet.openmetrics import write_openmetrics
-from slo_engine.fleet.simulation import simulate_fleet
 from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
-from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
+from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.server import api_on_thread
 
 
@@ -40,15 +39,8 @@ def bench_recommend(services: int, days: int, samples: int, seed: int = 5) -> di
     report: dict[str, Any] = {"benchmark": "recommend", "services": services, "days": days}
     with tempfile.TemporaryDirectory() as state:
         root = Path(state)
-        end = int(time.time()) // 300 * 300
-        started = time.perf_counter()
-        history = simulate_fleet(graph, days, end, seed=seed)
-        samples_written = write_openmetrics(history, root / "fleet.om")
-        generated = time.perf_counter()
-        backfill_openmetrics(root / "fleet.om", root / "prometheus")
-        (root / "fleet.om").unlink()
-        report.update(samples=samples_written, generate_s=round(generated - started, 1),
-                      backfill_s=round(time.perf_counter() - generated, 1))
+        history, timings = backfill_simulated_history(graph, days, root, seed)
+        report.update(timings)
         prometheus = start_prometheus(root / "prometheus")
         container = bootstrap(bench_settings(state_dir=root, prometheus_url=prometheus.url))
         try:

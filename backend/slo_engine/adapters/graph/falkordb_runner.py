@@ -22,7 +22,7 @@ def _unstorable(value: Any) -> bool:
     """Text FalkorDB's parameter header cannot carry: a NUL ends it early, and an unpaired
     surrogate cannot be encoded at all."""
     if isinstance(value, str):
-        return "\x00" in value or (not value.isascii() and not value.isprintable()
+        return "\x00" in value or (not value.isascii()
                                     and any("\ud800" <= c <= "\udfff" for c in value))
     if isinstance(value, dict):
         return any(_unstorable(v) for v in value.values())
