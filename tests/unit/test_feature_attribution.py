@@ -28,3 +28,10 @@ def test_latency_effects_split_between_history_and_margin() -> None:
     assert rows["p99_latency_historical"].effect + rows["noisy_neighbor_margin"].effect == \
         pytest.approx(total)
     assert rows["p99_latency_historical"].effect > rows["noisy_neighbor_margin"].effect > 0
+
+
+def test_a_service_exactly_at_the_reference_has_no_effects_to_attribute() -> None:
+    rows = availability_attribution(0.999, 1.0, 1.0, 0.999)
+    assert {(a.feature, a.contribution, a.effect) for a in rows} == {
+        ("historical_availability", 0.0, 0.0), ("downstream_dependency_risk", 0.0, 0.0),
+        ("external_api_reliability", 0.0, 0.0)}

@@ -29,6 +29,8 @@ class Attribution:
 
 def _exact_shapley(function: Callable[[np.ndarray], np.ndarray], values: list[float],
                    reference: list[float]) -> np.ndarray:
+    if values == reference:  # nothing moved the target: every Shapley value is zero, and
+        return np.zeros(len(values))  # shap would index an empty coefficient array
     # Three features make shap's loops tiny: interpreted, they cost 0.1 ms more per call,
     # while numba's compiler would hold ~110 MB of the API's memory and take 5 s to warm.
     os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
