@@ -40,12 +40,12 @@ class ServeRecommendation:
 
     async def get(self, service_id: str, sli_type: SliType, lookback_days: int,
                   force_regenerate: bool, render: Render) -> ServedRecommendation:
-        version = await asyncio.to_thread(self._graph.graph_version)
-        key = await asyncio.to_thread(self._key, service_id, sli_type, lookback_days, version)
-        if not force_regenerate:
-            cached = await asyncio.to_thread(self._cache.get, key)
-            if cached is not None:
-                return ServedRecommendation(cached, "cache", stale=False)
+        # One thread hop for the three blocking reads: the default executor has only a few
+        # threads, and a hop each tripled the queueing of cached reads under load.
+        version, key, cached = await asyncio.to_thread(
+            self._lookup, service_id, sli_type, lookback_days, not force_regenerate)
+        if cached is not None:
+            return ServedRecommendation(cached, "cache", stale=False)
         try:
             result = await self._recommend.recommend(service_id, sli_type, lookback_days)
         except DependencyUnavailable as error:
@@ -54,6 +54,12 @@ class ServeRecommendation:
         await asyncio.to_thread(self._store, result, sli_type, lookback_days, version, body,
                                 key)
         return ServedRecommendation(body, "computed", stale=False)
+
+    def _lookup(self, service_id: str, sli_type: str, lookback_days: int, read_cache: bool
+                ) -> tuple[int, str, dict[str, Any] | None]:
+        version = self._graph.graph_version()
+        key = self._key(service_id, sli_type, lookback_days, version)
+        return version, key, self._cache.get(key) if read_cache else None
 
     def _key(self, service_id: str, sli_type: str, lookback_days: int, version: int) -> str:
         generation = self._cache.generation(service_id)

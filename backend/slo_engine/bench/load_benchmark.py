@@ -272,6 +272,15 @@ def _halfway_split(samples: list[Sample], stopped_at: float) -> dict[str, Any]:
                 [s for s in reads if s.start_s >= stopped_at])}
 
 
+def _timeline(samples: list[Sample], seconds: int, bucket_s: int = 10) -> list[float | None]:
+    """p95 of every request per 10 s of the run: shows whether slowness is a phase (a
+    dependency stopping, a collection pause) or spread evenly."""
+    buckets: list[list[float]] = [[] for _ in range(-(-seconds // bucket_s))]
+    for sample in samples:
+        buckets[min(int(sample.start_s // bucket_s), len(buckets) - 1)].append(sample.latency_s)
+    return [_latency_ms(b).get("p95_ms") if b else None for b in buckets]
+
+
 def _summarise(run: LoadRun, seconds: int) -> dict[str, Any]:
     samples = run.samples
     kinds = sorted({s.kind for s in samples})
@@ -291,6 +300,7 @@ def _summarise(run: LoadRun, seconds: int) -> dict[str, Any]:
     }
     if run.prometheus_stopped_at_s is not None:
         summary.update(_halfway_split(samples, run.prometheus_stopped_at_s))
+    summary["p95_ms_per_10s"] = _timeline(samples, seconds)
     summary.update(targets=TARGETS, meets_target=_meets_target(summary, run.peak_hwm_mb))
     return summary
 
