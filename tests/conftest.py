@@ -114,6 +114,9 @@ def settings_for(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,
         "falkordb_graph": f"test-{uuid.uuid4().hex[:12]}",
         "rate_limits_per_minute": GENEROUS_RATE_LIMITS, "log_format": "text",
         "api_key_bcrypt_rounds": 4,  # cost 12 is checked by the contract suite
+        # Jobs run in the enqueuing thread; tests/integration/test_workers.py runs them in
+        # real worker processes.
+        "job_mode": "inline",
         **oidc, **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

@@ -47,6 +47,10 @@ def serve(
         help="Load the demo topology, and on first start its simulated history")] = False,
     demo_days: Annotated[int, typer.Option(min=1, max=400,
                                            help="Days of demo history to simulate")] = 30,
+    workers: Annotated[int, typer.Option(min=0, max=16, help=(
+        "Background workers to run as child processes (make run: 1)"))] = 0,
+    scheduler: Annotated[bool, typer.Option(help=(
+        "Run the job scheduler as a child process (one per deployment)"))] = False,
 ) -> None:
     """Run the API; graph store and Redis start embedded unless their URLs are set."""
     import uvicorn
@@ -56,6 +60,7 @@ def serve(
     from slo_engine.runtime.log_format import configure_logging
     from slo_engine.runtime.process_tuning import tune_garbage_collection
     from slo_engine.runtime.settings import load_settings
+    from slo_engine.runtime.worker_processes import start_children, stop_children
 
     tune_garbage_collection()
     settings = load_settings(settings_file)
@@ -68,7 +73,9 @@ def serve(
     if demo and settings.oidc_issuer is None:
         settings = _with_demo_identity(settings)
     container = bootstrap(settings)
+    children: list[Any] = []
     try:
+        children = start_children(workers, scheduler, container.servers, settings_file)
         if demo:
             _load_demo(container)
             _issue_first_demo_key(container)
@@ -78,6 +85,7 @@ def serve(
                     port=port or settings.api_port, log_config=None, access_log=False,
                     timeout_graceful_shutdown=int(settings.shutdown_grace_seconds))
     finally:
+        stop_children(children)
         container.close()
 
 
@@ -116,7 +124,9 @@ def _load_demo(container: Any) -> None:
     body = GraphSubmissionIn.model_validate_json(demo_topology())
     submission = to_submission(body, container.clock.now_ms())
     ingestion_id = container.ingest.accept(submission)
-    result = container.ingest.process(ingestion_id, submission)
+    container.ingest.process(ingestion_id, submission)
+    # At once rather than by a worker: the demo's cycles should be there on the first read.
+    result = container.analyse.run(ingestion_id)
     logging.getLogger("slo_engine.demo").info(
         "demo topology loaded: %s services, %s edges, %s cycles",
         result["nodes_upserted"], result["edges_upserted"], result["cycles"]["total"])
@@ -135,6 +145,26 @@ def _issue_first_demo_key(container: Any) -> None:
 
 ApiKeyOption = Annotated[str | None, typer.Option(
     "--api-key", envvar="SLO_ENGINE_API_KEY", help="A key with the sre_admin role")]
+
+
+@app.command()
+def worker(
+    settings_file: SettingsFile = None,
+    burst: Annotated[bool, typer.Option(help="Stop once the queues are empty")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name (default: host and pid)")
+                    ] = None,
+) -> None:
+    """Run a background worker: graph analysis, aggregation, drift, regeneration."""
+    from workers.worker_process import run_worker
+
+    from slo_engine.runtime.log_format import configure_logging
+    from slo_engine.runtime.process_tuning import tune_garbage_collection
+    from slo_engine.runtime.settings import load_settings
+
+    tune_garbage_collection()
+    settings = load_settings(settings_file)
+    configure_logging(settings.log_format, settings.log_level)
+    run_worker(settings, burst=burst, name=name)
 
 
 @app.command()

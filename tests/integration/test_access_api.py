@@ -59,6 +59,10 @@ ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
      None, READ),
     ("GET", "/api/v1/dashboard/recommendation-quality",
      "/api/v1/dashboard/recommendation-quality", None, READ),
+    ("POST", "/api/v1/jobs", "/api/v1/jobs",
+     {"kind": "regenerate_recommendations", "service_ids": ["checkout"]}, ADMINISTER),
+    ("GET", "/api/v1/jobs/failed", "/api/v1/jobs/failed", None, READ),
+    ("GET", "/api/v1/jobs/{job_id}", "/api/v1/jobs/unknown", None, READ),
 ]
 
 # caller -> the actions it may take (checkout belongs to team payments)

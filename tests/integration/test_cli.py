@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 from typer.testing import CliRunner
@@ -91,22 +92,13 @@ def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigter
     for name in ("FALKORDB_URL", "REDIS_URL", "NEO4J_URI"):
         env.pop(name, None)
     server = subprocess.Popen([*SLO_ENGINE, "serve", "--demo", "--demo-days", "2",
-                               "--port", str(port)], env=env,
+                               "--port", str(port), "--workers", "1"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     release, answers = threading.Event(), []  # type: ignore[var-annotated]
     try:
         key = _demo_key(server)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "serve exited at start-up"
-            try:
-                if httpx.get(f"{base}/api/v1/health/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "serve did not become ready"
-            time.sleep(0.1)
+        _wait_until_ready(server, base)
         api = httpx.Client(base_url=base, headers={"X-API-Key": key})
         assert httpx.get(f"{base}/api/v1/services").status_code == 401
         services = api.get("/api/v1/services", params={"limit": 1000}).json()["items"]
@@ -131,8 +123,11 @@ def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigter
         ready = api.get("/api/v1/health/ready").json()
         assert ready["checks"]["prometheus"]["status"] == "ok"
         assert (tmp_path / "demo-history.json").exists()
+        _regenerate_two_services_in_the_worker(api)
+        assert api.get("/api/v1/health/ready").json()["background_workers"] == 1
         pids = [int((tmp_path / d / "server.pid").read_text())
-                for d in ("falkordb", "redis", "prometheus")]
+                for d in ("falkordb", "redis", "prometheus")] + _worker_pids(server.pid)
+        assert len(pids) == 4
         sender = threading.Thread(target=_slow_ingestion, args=(base, key, release, answers))
         sender.start()
         time.sleep(0.5)  # the request's headers are in: it is in flight
@@ -145,3 +140,42 @@ def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigter
     assert [a.status_code for a in answers] == [202]  # drained, not cut off
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+
+
+def _finished_job(api: httpx.Client, status_url: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while True:
+        state: dict[str, Any] = api.get(status_url).json()
+        if state["status"] in ("finished", "failed"):
+            assert state["status"] == "finished", state
+            return state
+        assert time.monotonic() < deadline, f"the job did not finish: {state}"
+        time.sleep(1)
+
+
+def _worker_pids(parent: int) -> list[int]:
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in children
+            if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, "serve exited at start-up"
+        try:
+            if httpx.get(f"{base}/api/v1/health/ready").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "serve did not become ready"
+        time.sleep(0.1)
+
+
+def _regenerate_two_services_in_the_worker(api: httpx.Client) -> None:
+    job = api.post("/api/v1/jobs", json={"kind": "regenerate_recommendations",
+                                         "service_ids": ["cart-service", "search-service"]})
+    assert job.status_code == 202, job.text
+    state = _finished_job(api, job.json()["status_url"])
+    assert state["progress"] == {"done": 2, "total": 2, "failed": 0}
+    assert state["parts"] == {"finished": 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from slo_engine.api import (
     dependencies,
     health,
     impact,
+    jobs,
     metrics,
     recommendations,
     services,
@@ -42,6 +44,7 @@ carry `Retry-After`."""
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        container.event_loop = asyncio.get_running_loop()
         if container.recommendations is not None:
             threading.Thread(target=warm_up, name="shap-warm-up", daemon=True).start()
         yield
@@ -55,7 +58,7 @@ def create_app(container: Container) -> FastAPI:
     install_problem_handlers(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependencies, services, recommendations, slos, impact, cycles,
-                   audit, auto_approval, dashboard):
+                   audit, auto_approval, dashboard, jobs):
         app.include_router(module.router)
     # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)

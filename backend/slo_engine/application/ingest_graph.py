@@ -1,4 +1,5 @@
-"""FR-1: accept a dependency-graph submission, then merge it into the stored graph."""
+"""FR-1: accept a dependency-graph submission, merge it into the stored graph, then hand
+the analysis (staleness, cycles) to a background job."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from slo_engine.application.detect_cycles import detect_cycles
+from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.graph_snapshot import SnapshotHolder
-from slo_engine.application.ports import Clock, GraphStore, GraphWriteLock
-from slo_engine.domain.errors import IngestionNotFound
+from slo_engine.application.jobs import JobKind
+from slo_engine.application.ports import Clock, GraphStore, GraphWriteLock, JobQueue
+from slo_engine.domain.errors import DependencyUnavailable, IngestionNotFound
 from slo_engine.domain.ingestion import (
     GraphSubmission,
     IngestionLimits,
@@ -34,9 +36,11 @@ class IngestionPolicy:
 class IngestDependencyGraph:
     def __init__(
         self, graph: GraphStore, lock: GraphWriteLock, clock: Clock, policy: IngestionPolicy,
-        snapshots: SnapshotHolder,
+        snapshots: SnapshotHolder, jobs: JobQueue, analyse: AnalyseGraph,
     ) -> None:
+        self._analyse = analyse
         self._graph = graph
+        self._jobs = jobs
         self._snapshots = snapshots
         self._lock = lock
         self._clock = clock
@@ -52,21 +56,31 @@ class IngestDependencyGraph:
         return ingestion_id
 
     def process(self, ingestion_id: str, submission: GraphSubmission) -> dict[str, Any]:
-        """Merge an accepted submission and record its outcome (a failure too, then raise it)."""
+        """Merge an accepted submission, then enqueue its analysis; the ingestion stays
+        `processing` (stage `analysing`) until that job completes it. A failed merge is
+        recorded, then raised."""
         try:
-            result = self._merge(ingestion_id, submission)
+            result = self._merge(submission)
         except Exception as error:
             log.exception("ingestion %s failed", ingestion_id)
             self._graph.finish_ingestion(ingestion_id, "failed", {"error": str(error)},
                                          self._clock.now_ms())
             raise
-        self._graph.finish_ingestion(ingestion_id, "completed", result, self._clock.now_ms())
-        # After the status: a caller polling for completion need not wait for this process's
-        # reads to catch up (other replicas catch up on their next read anyway).
+        job_id = analysis_job_id(ingestion_id)
+        self._graph.finish_ingestion(ingestion_id, "processing", {
+            **result, "stage": "analysing", "analysis_job_id": job_id}, self._clock.now_ms())
+        # Readers in this process see the merged graph at once; others on their next read.
         self._snapshots.refresh()
+        try:
+            self._jobs.enqueue(JobKind.ANALYSE_GRAPH, {"ingestion_id": ingestion_id},
+                               job_id=job_id)
+        except DependencyUnavailable as error:
+            # Like the write lock, ingestion outlives a Redis outage: analyse right here.
+            log.warning("ingestion %s: %s; analysing in this process", ingestion_id, error)
+            self._analyse.run(ingestion_id)
         return result
 
-    def _merge(self, ingestion_id: str, submission: GraphSubmission) -> dict[str, Any]:
+    def _merge(self, submission: GraphSubmission) -> dict[str, Any]:
         started = time.perf_counter()
         with self._lock.hold():
             now = self._clock.now_ms()
@@ -76,12 +90,7 @@ class IngestDependencyGraph:
             stored = self._graph.edge_provenance([e.pair for e in submission.edges])
             merged = merge_submission(submission, stored, now, window)
             self._graph.upsert_dependencies(merged.edges, now)
-            stale = self._graph.mark_stale_dependencies(now - window, now)
             version = self._graph.bump_graph_version(now)
-            written = time.perf_counter()
-            cycles = detect_cycles(self._graph, ingestion_id, now)
-        if len(submission.edges) >= self._policy.compact_after_edges:
-            self._graph.compact()
         return {
             "nodes_upserted": upserted,
             "edges_upserted": len(merged.edges),
@@ -89,15 +98,9 @@ class IngestDependencyGraph:
             "services_discovered_count": len(discovered),
             "conflicts": [c.as_dict() for c in merged.conflicts[:MAX_LISTED]],
             "conflicts_count": len(merged.conflicts),
-            "edges_marked_stale": stale,
             "edges_stale_on_arrival": sum(1 for e in merged.edges if e.is_stale),
             "graph_version": version,
-            "cycles": cycles.as_dict(),
-            "timings": {
-                "write_s": round(written - started, 4),
-                "scc_s": round(cycles.scc_seconds, 4),
-                **{k: round(v, 4) for k, v in cycles.timings.items()},
-            },
+            "timings": {"write_s": round(time.perf_counter() - started, 4)},
         }
 
     def _create_placeholders(self, submission: GraphSubmission, now_ms: int) -> list[str]:
@@ -112,3 +115,8 @@ class IngestDependencyGraph:
         if record is None:
             raise IngestionNotFound(ingestion_id)
         return record
+
+
+def analysis_job_id(ingestion_id: str) -> str:
+    """One analysis per ingestion: enqueuing it again replaces, never duplicates, it."""
+    return f"{JobKind.ANALYSE_GRAPH.value}-{ingestion_id}"

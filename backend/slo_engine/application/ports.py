@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slo_engine.application.jobs import JobKind, JobState
 from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
@@ -227,3 +228,23 @@ class RecommendationCache(Protocol):
         ...
 
     def invalidate(self, service_id: str) -> None: ...
+
+
+class JobQueue(Protocol):
+    """Knows how to hand work to background workers and tell how it is going."""
+
+    def enqueue(self, kind: JobKind, arguments: Mapping[str, Any], job_id: str | None = None
+                ) -> str:
+        """The job's id; it runs once a worker takes it (at once in inline mode). Enqueuing
+        a job id again replaces the earlier job of that id."""
+        ...
+
+    def enqueue_chunks(self, kind: JobKind, chunks: list[Mapping[str, Any]]) -> str:
+        """Many jobs of one kind tracked under one id, shared among the workers."""
+        ...
+
+    def state(self, job_id: str) -> JobState | None: ...
+
+    def failed(self, limit: int) -> list[JobState]: ...
+
+    def workers_alive(self) -> int: ...

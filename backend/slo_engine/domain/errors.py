@@ -47,6 +47,11 @@ class CycleAlertNotFound(NotFound):
         super().__init__("Cycle alert", cycle_id)
 
 
+class JobNotFound(NotFound):
+    def __init__(self, job_id: str) -> None:
+        super().__init__("Job", job_id)
+
+
 class RecommendationNotFound(NotFound):
     def __init__(self, recommendation_id: str) -> None:
         super().__init__("Recommendation", recommendation_id)

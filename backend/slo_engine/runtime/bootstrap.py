@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -24,6 +25,9 @@ from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
+from slo_engine.adapters.rq_jobs import RqJobQueue
+from slo_engine.api.recommendation_document import recommendation_view
+from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approve import AutoApprove
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
@@ -34,9 +38,11 @@ from slo_engine.application.ingest_graph import IngestDependencyGraph, Ingestion
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
+from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.policy.loader import load_policy
+from slo_engine.runtime.job_context import inline_jobs
 from slo_engine.runtime.processes import (
     ServerProcess,
     running_server_url,
@@ -70,10 +76,15 @@ class Container:
     api_keys: ApiKeys
     rate_limits: RedisTokenBuckets
     metrics: EngineMetrics
+    jobs: RqJobQueue
+    analyse: AnalyseGraph
     oidc: JwksTokenVerifier | None = None
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
+    regenerate: RegenerateRecommendations | None = None
     servers: list[ServerProcess] = field(default_factory=list)
+    # The API's loop, attached at start-up: inline jobs run their async work on it.
+    event_loop: asyncio.AbstractEventLoop | None = None
 
     def close(self) -> None:
         """Stops what bootstrap started. The telemetry client is async: the API closes it
@@ -166,7 +177,14 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     )
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
     snapshots = SnapshotHolder(graph)
-    ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots)
+    built: list[Container] = []  # inline jobs borrow the container once it exists
+    jobs = RqJobQueue(client, inline=settings.job_mode == "inline",
+                      retries=settings.job_retries,
+                      result_ttl_seconds=settings.job_result_ttl_seconds,
+                      inline_context=lambda: inline_jobs(built[0]))
+    analyse = AnalyseGraph(graph, lock, clock, snapshots, settings.staleness_window_ms,
+                           settings.compact_after_edges)
+    ingest = IngestDependencyGraph(graph, lock, clock, policy, snapshots, jobs, analyse)
     cache = RedisRecommendationCache(client)
 
     def decided(outcome: DecisionOutcome) -> None:
@@ -175,13 +193,15 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
 
     decisions = DecideSlo(graph, ledger, clock, on_decided=decided)
     rules = GraphApprovalRules(runner)
-    recommendations = None
+    recommendations = regenerate = None
     if telemetry is not None:
         recommend = RecommendSlos(graph, snapshots, telemetry, clock,
                                   load_policy(settings.policy_file),
                                   settings.external_sla_pessimism_ratio)
         recommendations = ServeRecommendation(
             recommend, graph, cache, clock, AutoApprove(rules, graph, ledger, decisions))
+        regenerate = RegenerateRecommendations(recommendations, recommendation_view,
+                                               settings.regeneration_concurrency)
     fleet = FleetAvailability(telemetry, clock)
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
@@ -189,10 +209,12 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     api_keys = ApiKeys(GraphApiKeys(runner), clock, settings.api_key_bcrypt_rounds,
                        settings.api_key_cache_seconds)
     rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
-    return Container(settings, graph, client, clock, snapshots, ingest, ledger, decisions,
-                     impact, rules, OrgDashboard(ledger, snapshots, fleet), api_keys,
-                     rate_limits, metrics, _oidc(settings), telemetry, recommendations,
-                     servers)
+    container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
+                          decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
+                          api_keys, rate_limits, metrics, jobs, analyse, _oidc(settings),
+                          telemetry, recommendations, regenerate, servers)
+    built.append(container)
+    return container
 
 
 @contextlib.contextmanager

@@ -54,3 +54,6 @@ def configure_logging(log_format: str = "json", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # A line per Prometheus query drowns a worker's log (thousands per regeneration); the
+    # engine's own metrics count queries, and failures are logged where they matter.
+    logging.getLogger("httpx").setLevel(max(root.level, logging.WARNING))

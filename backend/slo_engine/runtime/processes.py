@@ -107,7 +107,9 @@ def running_server_url(data_dir: Path) -> str | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return None
-    return f"redis://127.0.0.1:{port}" if b"redis-server" in cmdline else None
+    if b"redis-server" in cmdline:
+        return f"redis://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{port}" if b"prometheus" in cmdline else None
 
 
 def stop_leftover(data_dir: Path) -> None:

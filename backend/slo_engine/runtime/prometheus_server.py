@@ -57,6 +57,7 @@ def start_prometheus(data_dir: Path, timeout_s: float = 120.0) -> ServerProcess:
     )
     server = ServerProcess("prometheus", process, port, data_dir, scheme="http")
     (data_dir / "server.pid").write_text(str(process.pid))
+    (data_dir / "server.port").write_text(str(port))
     try:
         _wait_until_ready(server, timeout_s)
     except Exception:

@@ -87,6 +87,21 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=30.0, gt=0, description=(
         "In-flight requests get this long to finish after SIGTERM (REL-008)"))
 
+    job_mode: Literal["workers", "inline"] = Field(default="workers", description=(
+        "workers: background jobs go to RQ queues that `slo-engine worker` processes "
+        "serve; inline: the enqueuing process runs them at once (tests, one-process "
+        "installs)"))
+    job_retries: int = Field(default=3, ge=0, le=10)
+    job_result_ttl_seconds: int = Field(default=86_400, ge=60, description=(
+        "How long finished jobs (and their progress) stay visible at /api/v1/jobs"))
+    regeneration_chunk_services: int = Field(default=100, ge=1, le=5_000, description=(
+        "Services per regeneration job; a fleet regeneration is split into such chunks "
+        "so every worker takes a share"))
+    regeneration_concurrency: int = Field(default=4, ge=1, le=64, description=(
+        "Recommendations a worker computes at once (they mostly wait on Prometheus)"))
+    aggregation_interval_seconds: int = Field(default=3600, ge=60)
+    drift_interval_seconds: int = Field(default=900, ge=60)
+
     @field_validator("rate_limits_per_minute")
     @classmethod
     def _merge_rate_limits(cls, limits: dict[str, int]) -> dict[str, int]:

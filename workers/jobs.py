@@ -1,0 +1,39 @@
+"""The functions RQ workers run, one per job kind (named `workers.jobs.<kind>`).
+
+Thin on purpose: each takes ids, finds the process's container, calls one use case, and
+lets failures fail the job (RQ retries it, then keeps it in the failed-job registry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rq import get_current_job
+
+from slo_engine.runtime.job_context import current
+
+
+def analyse_graph(ingestion_id: str) -> dict[str, Any]:
+    result = current().container.analyse.run(ingestion_id)
+    return {"ingestion_id": ingestion_id, "cycles": result.get("cycles"),
+            "edges_marked_stale": result.get("edges_marked_stale")}
+
+
+def regenerate_recommendations(service_ids: list[str]) -> dict[str, Any]:
+    context = current()
+    regenerate = context.container.regenerate
+    if regenerate is None:
+        raise RuntimeError("no metrics store is configured: nothing to regenerate from")
+    total = len(service_ids)
+    outcome = context.run(regenerate.regenerate(
+        service_ids, lambda done, failed: _report_progress(done, total, failed)))
+    _report_progress(total - len(outcome.failed), total, len(outcome.failed))
+    return outcome.as_dict()
+
+
+def _report_progress(done: int, total: int, failed: int) -> None:
+    """Visible at GET /api/v1/jobs/{id} while the job runs."""
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = {"done": done, "total": total, "failed": failed}
+        job.save_meta()  # type: ignore[no-untyped-call]

@@ -1,0 +1,42 @@
+"""`slo-engine scheduler`: enqueues the periodic jobs (run exactly one per deployment).
+
+Hourly SLI aggregation and drift detection every 15 minutes (TRD FR-6, FR-9), both
+configurable. RQ's cron scheduler enqueues each job at start and then every interval.
+"""
+
+from __future__ import annotations
+
+import redis
+from rq.cron import CronScheduler
+
+from slo_engine.adapters.rq_jobs import QUEUE_OF, TIMEOUT_SECONDS
+from slo_engine.application.jobs import JobKind
+from slo_engine.runtime.running_servers import joining_running_servers
+from slo_engine.runtime.settings import Settings
+from workers import jobs
+
+
+def periodic_jobs(settings: Settings) -> dict[JobKind, int]:
+    """Each periodic kind and its interval in seconds."""
+    return {JobKind.AGGREGATE_SLIS: settings.aggregation_interval_seconds,
+            JobKind.DETECT_DRIFT: settings.drift_interval_seconds}
+
+
+def build_scheduler(settings: Settings, connection: redis.Redis) -> CronScheduler:
+    scheduler = CronScheduler(connection=connection, logging_level=settings.log_level)
+    for kind, interval in periodic_jobs(settings).items():
+        scheduler.register(getattr(jobs, kind.value), QUEUE_OF[kind], interval=interval,
+                           job_timeout=TIMEOUT_SECONDS[kind], meta={"kind": kind.value},
+                           result_ttl=settings.job_result_ttl_seconds,
+                           failure_ttl=settings.job_result_ttl_seconds)
+    return scheduler
+
+
+def run_scheduler(settings: Settings) -> None:
+    settings = joining_running_servers(settings)
+    assert settings.redis_url is not None  # filled in by joining_running_servers
+    connection = redis.Redis.from_url(settings.redis_url)
+    try:
+        build_scheduler(settings, connection).start()  # type: ignore[no-untyped-call]
+    finally:
+        connection.close()
