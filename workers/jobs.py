@@ -31,6 +31,16 @@ def regenerate_recommendations(service_ids: list[str]) -> dict[str, Any]:
     return outcome.as_dict()
 
 
+def aggregate_slis() -> dict[str, Any]:
+    context = current()
+    aggregate = context.container.aggregate
+    if aggregate is None:
+        raise RuntimeError("no metrics store is configured: nothing to aggregate")
+    result = context.run(aggregate.run())
+    context.container.metrics.aggregation_finished(result["timings"]["total_s"])
+    return result
+
+
 def _report_progress(done: int, total: int, failed: int) -> None:
     """Visible at GET /api/v1/jobs/{id} while the job runs."""
     job = get_current_job()

@@ -1,7 +1,7 @@
 """`slo-engine scheduler`: enqueues the periodic jobs (run exactly one per deployment).
 
-Hourly SLI aggregation and drift detection every 15 minutes (TRD FR-6, FR-9), both
-configurable. RQ's cron scheduler enqueues each job at start and then every interval.
+Hourly SLI aggregation (TRD FR-6), configurable. RQ's cron scheduler enqueues each job
+at start and then every interval.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from workers import jobs
 
 def periodic_jobs(settings: Settings) -> dict[JobKind, int]:
     """Each periodic kind and its interval in seconds."""
-    return {JobKind.AGGREGATE_SLIS: settings.aggregation_interval_seconds,
-            JobKind.DETECT_DRIFT: settings.drift_interval_seconds}
+    return {JobKind.AGGREGATE_SLIS: settings.aggregation_interval_seconds}
 
 
 def build_scheduler(settings: Settings, connection: redis.Redis) -> CronScheduler:

@@ -168,6 +168,19 @@ def worker(
 
 
 @app.command()
+def scheduler(settings_file: SettingsFile = None) -> None:
+    """Enqueue the periodic jobs (hourly aggregation); run one per deployment."""
+    from workers.schedule import run_scheduler
+
+    from slo_engine.runtime.log_format import configure_logging
+    from slo_engine.runtime.settings import load_settings
+
+    settings = load_settings(settings_file)
+    configure_logging(settings.log_format, settings.log_level)
+    run_scheduler(settings)
+
+
+@app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(
         exists=True, dir_okay=False, readable=True,

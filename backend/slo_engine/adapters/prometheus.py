@@ -20,6 +20,7 @@ import orjson
 from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
 from slo_engine.adapters.promql import SliQueries, step_for
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
+from slo_engine.domain.sli_aggregates import WindowCounts
 
 RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
 COMPONENT = "metrics store (Prometheus)"
@@ -121,13 +122,9 @@ class PrometheusTelemetry:
                              ) -> dict[str, float | None]:
         """Two queries per query configuration and per chunk of services (a chunk keeps
         the URL of its regex matcher short), all chunks at once."""
-        groups: dict[str, tuple[SliQueries, list[str]]] = {}
-        for service_id in service_ids:
-            queries = self._queries_for(service_id)
-            groups.setdefault(repr(queries), (queries, []))[1].append(service_id)
         found: dict[str, float | None] = dict.fromkeys(service_ids)
         chunks = [(queries, members[k:k + SERVICES_PER_QUERY])
-                  for queries, members in groups.values()
+                  for queries, members in self._by_configuration(service_ids)
                   for k in range(0, len(members), SERVICES_PER_QUERY)]
         for ratios in await asyncio.gather(*(
                 self._chunk_availabilities(queries, members, end_s - start_s, end_s)
@@ -148,6 +145,36 @@ class PrometheusTelemetry:
         data = await self._get("/api/v1/query", query, {"time": at_s})
         return {series["metric"].get(label, ""): float(series["value"][1])
                 for series in data["result"]}
+
+    async def window_counts(self, service_ids: list[str], window_s: int, end_s: int
+                            ) -> dict[str, WindowCounts]:
+        """Requests, failures and latency buckets over one window for many services: three
+        queries per query configuration, each over every service of the fleet at once
+        (grouped by service), whatever the fleet's size."""
+        found: dict[str, WindowCounts] = {}
+        for queries, members in self._by_configuration(service_ids):
+            total, failed, buckets = await asyncio.gather(
+                self.instant_vector(queries.requests_of_every_service(window_s),
+                                    queries.service_label, end_s),
+                self.instant_vector(queries.failed_requests_of_every_service(window_s),
+                                    queries.service_label, end_s),
+                self._get("/api/v1/query", queries.latency_buckets_of_every_service(window_s),
+                          {"time": end_s}))
+            histograms = _histograms_by_service(buckets["result"], queries.service_label)
+            for service_id in members:
+                if service_id not in total and service_id not in histograms:
+                    continue
+                bounds, counts = histograms.get(service_id, (np.empty(0), np.empty(0)))
+                found[service_id] = WindowCounts(total.get(service_id, 0.0),
+                                                 failed.get(service_id, 0.0), bounds, counts)
+        return found
+
+    def _by_configuration(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:
+        groups: dict[str, tuple[SliQueries, list[str]]] = {}
+        for service_id in service_ids:
+            queries = self._queries_for(service_id)
+            groups.setdefault(repr(queries), (queries, []))[1].append(service_id)
+        return list(groups.values())
 
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
         query = self._queries_for(service_id).throttled_seconds(service_id, end_s - start_s)
@@ -212,3 +239,19 @@ class PrometheusTelemetry:
             raise TelemetryQueryRejected(query, str(body.get("error", response.status_code)))
         data: dict[str, Any] = body["data"]
         return data
+
+
+def _histograms_by_service(result: list[dict[str, Any]], service_label: str
+                           ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Instant-vector rows {service, le} -> per service (ascending bounds, cumulative counts)."""
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for series in result:
+        labels = series["metric"]
+        rows.setdefault(labels.get(service_label, ""), []).append(
+            (float(labels.get("le", "inf")), float(series["value"][1])))
+    histograms = {}
+    for service_id, points in rows.items():
+        points.sort()
+        histograms[service_id] = (np.array([b for b, _ in points]),
+                                  np.array([c for _, c in points]))
+    return histograms

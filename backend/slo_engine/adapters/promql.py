@@ -140,3 +140,23 @@ class SliQueries:
     def failed_requests_by_service(self, service_ids: list[str], window_seconds: int) -> str:
         failed = f',{self.code_label}=~"{self.error_code_regex}"'
         return self._by_service(service_ids, failed, window_seconds)
+
+    def _every_service(self, metric: str, extra: str, window_seconds: int, by: str) -> str:
+        body = selector(self.extra_matchers)[1:-1]
+        matchers = ",".join(part for part in (body, extra) if part)
+        return (f"sum by ({by}) (increase({metric}{{{matchers}}}"
+                f"[{duration(window_seconds)}]))")
+
+    def requests_of_every_service(self, window_seconds: int) -> str:
+        """One query for the whole fleet: requests per service over the window."""
+        return self._every_service(self.requests_metric, "", window_seconds,
+                                   self.service_label)
+
+    def failed_requests_of_every_service(self, window_seconds: int) -> str:
+        failed = f'{self.code_label}=~"{self.error_code_regex}"'
+        return self._every_service(self.requests_metric, failed, window_seconds,
+                                   self.service_label)
+
+    def latency_buckets_of_every_service(self, window_seconds: int) -> str:
+        return self._every_service(self.duration_bucket_metric, "", window_seconds,
+                                   f"{self.service_label}, le")

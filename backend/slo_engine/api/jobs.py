@@ -14,7 +14,7 @@ from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.jobs import JobKind, JobState
 from slo_engine.application.regenerate_recommendations import enqueue_regeneration
 from slo_engine.domain.access import Action
-from slo_engine.domain.errors import JobNotFound
+from slo_engine.domain.errors import InvalidInput, JobNotFound
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -24,9 +24,10 @@ ServiceId = Annotated[str, Field(pattern=SERVICE_ID_PATTERN, max_length=256)]
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["regenerate_recommendations"]
+    kind: Literal["regenerate_recommendations", "aggregate_slis"]
     service_ids: Annotated[list[ServiceId], Field(min_length=1, max_length=50_000)] | None = (
-        Field(default=None, description="Only these services; omit for the whole fleet"))
+        Field(default=None, description="Regeneration only: these services; omit for the "
+                                        "whole fleet"))
 
 
 class JobProgressView(BaseModel):
@@ -73,11 +74,16 @@ def job_view(state: JobState) -> JobView:
 
 @router.post("", status_code=202, response_model=JobAccepted,
              dependencies=[access(Action.ADMINISTER, "default")],
-             summary="Start a background job (regenerate the fleet's recommendations)")
+             summary="Start a background job: regenerate recommendations, or aggregate SLIs")
 def start_job(body: JobRequest, container: ContainerDep, response: Response) -> JobAccepted:
-    settings = container.settings
-    job_id = enqueue_regeneration(container.jobs, container.snapshots, body.service_ids,
-                                  settings.regeneration_chunk_services)
+    if body.kind == JobKind.AGGREGATE_SLIS.value:
+        if body.service_ids is not None:
+            raise InvalidInput("Aggregation always covers the whole fleet.", [{
+                "pointer": "/service_ids", "message": "omit service_ids for aggregate_slis"}])
+        job_id = container.jobs.enqueue(JobKind.AGGREGATE_SLIS, {})
+    else:
+        job_id = enqueue_regeneration(container.jobs, container.snapshots, body.service_ids,
+                                      container.settings.regeneration_chunk_services)
     status_url = f"/api/v1/jobs/{job_id}"
     response.headers["Location"] = status_url
     return JobAccepted(job_id=job_id, kind=JobKind(body.kind).value, status_url=status_url)

@@ -9,8 +9,14 @@ from fastapi import APIRouter, Path, Query
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
 from slo_engine.api.security import access
-from slo_engine.api.subgraph_schemas import ServiceDetail, ServicePage, ServiceView
+from slo_engine.api.subgraph_schemas import (
+    ServiceDetail,
+    ServicePage,
+    ServiceView,
+    SliAggregateView,
+)
 from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.units import milliseconds, percent
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound
@@ -66,4 +72,17 @@ def get_service(
     row = container.graph.get_service(service_id)
     if row is None:
         raise ServiceNotFound(service_id)
-    return ServiceDetail(**service_view(row))
+    aggregates = {a["window"]: _aggregate_view(a)
+                  for a in container.sli_aggregates.service_aggregates(service_id)}
+    return ServiceDetail(**service_view(row), sli_aggregates=aggregates)
+
+
+def _aggregate_view(row: dict[str, Any]) -> SliAggregateView:
+    return SliAggregateView(
+        requests=row["requests"], availability=percent(row["availability_ratio"]),
+        error_rate=percent(row["error_ratio"]),
+        request_rate_per_second=round(row["request_rate_per_second"], 4),
+        latency_p50_ms=milliseconds(row["latency_p50_seconds"]),
+        latency_p95_ms=milliseconds(row["latency_p95_seconds"]),
+        latency_p99_ms=milliseconds(row["latency_p99_seconds"]),
+        computed_at=iso_from_ms(row["computed_at"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from slo_engine.domain.model import Direction
 
@@ -21,10 +21,24 @@ class ServiceView(BaseModel):
     updated_at: str | None
 
 
+class SliAggregateView(BaseModel):
+    requests: float
+    availability: float | None = Field(description="Percent of requests that succeeded")
+    error_rate: float | None = Field(description="Percent of requests that failed")
+    request_rate_per_second: float
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    latency_p99_ms: float | None
+    computed_at: str | None
+
+
 class ServiceDetail(ServiceView):
     downstream_count: int
     upstream_count: int
     scc_id: str | None
+    sli_aggregates: dict[str, SliAggregateView] = Field(
+        default_factory=dict, description="Latest hourly aggregation, by window (1h, 1d, 7d, "
+                                          "28d); empty until the first run")
 
 
 class SubgraphNode(BaseModel):

@@ -14,6 +14,7 @@ from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
+from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
 Row = dict[str, Any]
 StoredProvenance = dict[tuple[str, str], dict[DiscoverySource, Observation]]
@@ -172,6 +173,28 @@ class ApiKeyStore(Protocol):
         ...
 
 
+class SliAggregateStore(Protocol):
+    """Knows how to keep each service's latest SLI aggregates, and the baseline each active
+    recommendation is judged against."""
+
+    def store_aggregates(self, aggregates: list[SliAggregate], now_ms: int) -> int: ...
+
+    def service_aggregates(self, service_id: str) -> list[Row]: ...
+
+    def active_recommendation_baselines(self) -> list[Row]:
+        """recommendation_id, service_id, lookback_days, baseline (a mapping, or None)."""
+        ...
+
+    def set_recommendation_baselines(self, baselines: Mapping[str, Mapping[str, Any]]
+                                     ) -> None: ...
+
+    def mark_recommendations_stale(self, reasons: Mapping[str, str], now_ms: int
+                                   ) -> list[str]:
+        """Marks every active recommendation of each service (service -> why); returns the
+        services that had one."""
+        ...
+
+
 class Clock(Protocol):
     """Knows the current time in epoch milliseconds."""
 
@@ -207,6 +230,12 @@ class Telemetry(Protocol):
     async def availabilities(self, service_ids: list[str], start_s: int, end_s: int
                              ) -> dict[str, float | None]:
         """Good requests over all requests in the range, per service; None without traffic."""
+        ...
+
+    async def window_counts(self, service_ids: list[str], window_s: int, end_s: int
+                            ) -> dict[str, WindowCounts]:
+        """Requests, failures and latency buckets over the window ending at end_s, for
+        every service that has any (a few fleet-wide queries, not one per service)."""
         ...
 
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:

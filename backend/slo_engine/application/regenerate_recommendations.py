@@ -59,10 +59,14 @@ def enqueue_regeneration(jobs: JobQueue, snapshots: SnapshotHolder,
         raise InvalidInput("There is nothing to regenerate: the graph has no internal "
                            "services yet.", [{"pointer": "/service_ids",
                                               "message": "ingest a dependency graph first"}])
-    chunks: list[Mapping[str, Any]] = [
-        {"service_ids": service_ids[k:k + chunk_services]}
-        for k in range(0, len(service_ids), chunk_services)]
-    return jobs.enqueue_chunks(JobKind.REGENERATE_RECOMMENDATIONS, chunks)
+    return jobs.enqueue_chunks(JobKind.REGENERATE_RECOMMENDATIONS,
+                               regeneration_chunks(service_ids, chunk_services))
+
+
+def regeneration_chunks(service_ids: list[str], chunk_services: int
+                        ) -> list[Mapping[str, Any]]:
+    return [{"service_ids": service_ids[k:k + chunk_services]}
+            for k in range(0, len(service_ids), chunk_services)]
 
 
 class RegenerateRecommendations:

@@ -22,11 +22,14 @@ class RecommendationPolicy:
     cold_start_min_days: int
     cold_start_lookback_days: int
     archetypes: dict[str, dict[str, float]]
+    staleness_relative_change: float = 0.05
+    staleness_error_ratio_floor: float = 0.0001
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> RecommendationPolicy:
         availability, latency = data["availability"], data["latency"]
         margin, cold = latency["noise_margin"], data["cold_start"]
+        staleness = data.get("staleness", {})
         return cls(
             availability_window_days=int(availability["window_days"]),
             availability_quantiles=dict(availability["tier_quantiles"]),
@@ -38,6 +41,8 @@ class RecommendationPolicy:
             cold_start_min_days=int(cold["min_days"]),
             cold_start_lookback_days=int(cold["extended_lookback_days"]),
             archetypes={k: dict(v) for k, v in data["archetypes"].items()},
+            staleness_relative_change=float(staleness.get("relative_change", 0.05)),
+            staleness_error_ratio_floor=float(staleness.get("error_ratio_floor", 0.0001)),
         )
 
 

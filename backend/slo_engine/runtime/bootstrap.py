@@ -20,6 +20,7 @@ from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
@@ -27,6 +28,7 @@ from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
 from slo_engine.adapters.rq_jobs import RqJobQueue
 from slo_engine.api.recommendation_document import recommendation_view
+from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approve import AutoApprove
@@ -78,10 +80,12 @@ class Container:
     metrics: EngineMetrics
     jobs: RqJobQueue
     analyse: AnalyseGraph
+    sli_aggregates: GraphSliAggregates
     oidc: JwksTokenVerifier | None = None
     telemetry: PrometheusTelemetry | None = None
     recommendations: ServeRecommendation | None = None
     regenerate: RegenerateRecommendations | None = None
+    aggregate: AggregateSlis | None = None
     servers: list[ServerProcess] = field(default_factory=list)
     # The API's loop, attached at start-up: inline jobs run their async work on it.
     event_loop: asyncio.AbstractEventLoop | None = None
@@ -154,7 +158,8 @@ def _oidc(settings: Settings) -> JwksTokenVerifier | None:
 def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
-    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES)
+    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
+                    + AGGREGATE_QUERIES)
     metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:
@@ -193,15 +198,21 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
 
     decisions = DecideSlo(graph, ledger, clock, on_decided=decided)
     rules = GraphApprovalRules(runner)
-    recommendations = regenerate = None
+    sli_aggregates = GraphSliAggregates(runner)
+    recommendations = regenerate = aggregate = None
     if telemetry is not None:
-        recommend = RecommendSlos(graph, snapshots, telemetry, clock,
-                                  load_policy(settings.policy_file),
+        policy_data = load_policy(settings.policy_file)
+        recommend = RecommendSlos(graph, snapshots, telemetry, clock, policy_data,
                                   settings.external_sla_pessimism_ratio)
         recommendations = ServeRecommendation(
             recommend, graph, cache, clock, AutoApprove(rules, graph, ledger, decisions))
         regenerate = RegenerateRecommendations(recommendations, recommendation_view,
                                                settings.regeneration_concurrency)
+        aggregate = AggregateSlis(
+            telemetry, sli_aggregates, snapshots, cache, jobs, clock,
+            StalenessPolicy(policy_data.staleness_relative_change,
+                            policy_data.staleness_error_ratio_floor),
+            settings.regeneration_chunk_services)
     fleet = FleetAvailability(telemetry, clock)
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
@@ -211,8 +222,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
-                          api_keys, rate_limits, metrics, jobs, analyse, _oidc(settings),
-                          telemetry, recommendations, regenerate, servers)
+                          api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
+                          _oidc(settings), telemetry, recommendations, regenerate, aggregate,
+                          servers)
     built.append(container)
     return container
 

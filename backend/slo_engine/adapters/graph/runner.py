@@ -21,6 +21,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("AuditHead", "chain"),
     ("AutoApprovalRule", "rule_id"),
     ("ApiKey", "key_id"),
+    ("SliAggregate", "aggregate_key"),
 )
 
 
