@@ -76,6 +76,10 @@ class RqJobQueue:
         return str(job.id)
 
     def enqueue_chunks(self, kind: JobKind, chunks: list[Mapping[str, Any]]) -> str:
+        if self._inline:
+            # One thread runs them all anyway; and RQ's synchronous mode loses the outcome
+            # of jobs enqueued through a group's pipeline (the pipeline runs after them).
+            return self.enqueue(kind, _merged(chunks))
         group = Group(self._connection, f"{FLEET_PREFIX}{kind.value}-{uuid.uuid4().hex[:16]}")
         queue = self.queue(kind)
         prepared = [Queue.prepare_data(
@@ -141,6 +145,11 @@ class RqJobQueue:
 
     def workers_alive(self) -> int:
         return int(Worker.count(connection=self._connection))
+
+
+def _merged(chunks: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Chunks of service ids as one job's arguments."""
+    return {"service_ids": [s for chunk in chunks for s in chunk["service_ids"]]}
 
 
 @contextlib.contextmanager
