@@ -21,7 +21,7 @@ install: $(STAMP) prometheus
 
 ## The API with the embedded FalkorDB and Redis, loaded with the demo topology.
 run: install
-	$(BIN)/slo-engine serve --demo --workers 1
+	$(BIN)/slo-engine serve --demo --workers 1 --scheduler
 
 ## Lint, type-check, then the whole suite against real servers the tests start.
 test: install lint typecheck

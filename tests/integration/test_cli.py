@@ -92,7 +92,8 @@ def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigter
     for name in ("FALKORDB_URL", "REDIS_URL", "NEO4J_URI"):
         env.pop(name, None)
     server = subprocess.Popen([*SLO_ENGINE, "serve", "--demo", "--demo-days", "2",
-                               "--port", str(port), "--workers", "1"], env=env,
+                               "--port", str(port), "--workers", "1", "--scheduler"],
+                              env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     release, answers = threading.Event(), []  # type: ignore[var-annotated]
     try:
@@ -124,10 +125,11 @@ def test_serve_with_the_demo_answers_then_drains_and_stops_its_servers_on_sigter
         assert ready["checks"]["prometheus"]["status"] == "ok"
         assert (tmp_path / "demo-history.json").exists()
         _regenerate_two_services_in_the_worker(api)
+        _aggregates_from_the_scheduled_run(api)
         assert api.get("/api/v1/health/ready").json()["background_workers"] == 1
         pids = [int((tmp_path / d / "server.pid").read_text())
                 for d in ("falkordb", "redis", "prometheus")] + _worker_pids(server.pid)
-        assert len(pids) == 4
+        assert len(pids) == 5  # three servers, the worker and the scheduler
         sender = threading.Thread(target=_slow_ingestion, args=(base, key, release, answers))
         sender.start()
         time.sleep(0.5)  # the request's headers are in: it is in flight
@@ -156,7 +158,19 @@ def _finished_job(api: httpx.Client, status_url: str) -> dict[str, Any]:
 def _worker_pids(parent: int) -> list[int]:
     children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
     return [int(pid) for pid in children
-            if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            if {b"worker", b"scheduler"} & set(Path(f"/proc/{pid}/cmdline").read_bytes()
+                                               .split(b"\0"))]
+
+
+def _aggregates_from_the_scheduled_run(api: httpx.Client) -> None:
+    """The scheduler enqueues the hourly aggregation once at start."""
+    deadline = time.monotonic() + 60
+    while not (aggregates := api.get("/api/v1/services/checkout-service").json()
+               ["sli_aggregates"]):
+        assert time.monotonic() < deadline, "no aggregation ran"
+        time.sleep(1)
+    assert sorted(aggregates) == ["1d", "1h", "28d", "7d"]
+    assert 90 < aggregates["1d"]["availability"] <= 100
 
 
 def _wait_until_ready(server: subprocess.Popen[bytes], base: str) -> None:
