@@ -12,6 +12,7 @@ import contextlib
 import logging
 
 import redis
+from prometheus_client import start_http_server
 from rq import Queue, SimpleWorker
 
 from slo_engine.adapters.rq_jobs import QUEUE_NAMES
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> None:
     settings = joining_running_servers(settings)
     container = bootstrap(settings)
+    if settings.worker_metrics_port is not None:
+        start_http_server(settings.worker_metrics_port, settings.worker_metrics_host,
+                          registry=container.metrics.registry)
     loop = asyncio.new_event_loop()
     install_for_process(JobContext(container, loop.run_until_complete))
     # No socket timeout: the worker blocks on the queues for minutes at a time.

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -23,13 +24,14 @@ from rq.worker import Worker
 
 from slo_engine.application.jobs import JobKind
 from slo_engine.runtime.bootstrap import Container, bootstrap
-from slo_engine.runtime.processes import ServerProcess
+from slo_engine.runtime.processes import ServerProcess, free_port
 from slo_engine.runtime.settings import Settings
 from tests.conftest import settings_for
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import INGEST, admin_client, graph
 
 QUEUE_DATABASE = 7
+METRICS_PORTS = (free_port(), free_port())
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,9 @@ def workers(worker_settings: Settings) -> Iterator[list[subprocess.Popen[bytes]]
     log = (worker_settings.state_dir / "workers.log").open("wb")
     processes = [subprocess.Popen([sys.executable, "-m", "slo_engine.cli", "worker", "--name",
                                    f"test-worker-{k}-{uuid.uuid4().hex[:6]}"],
-                                  env=environment, stdin=subprocess.DEVNULL, stdout=log,
+                                  env={**environment, "SLO_ENGINE_WORKER_METRICS_PORT":
+                                       str(METRICS_PORTS[k])},
+                                  stdin=subprocess.DEVNULL, stdout=log,
                                   stderr=subprocess.STDOUT) for k in range(2)]
     connection = redis.Redis.from_url(str(worker_settings.redis_url))
     deadline = time.monotonic() + 60
@@ -165,3 +169,10 @@ def test_regenerating_unknown_services_is_refused_before_anything_is_enqueued(
                                                  "service_ids": ["not-in-the-graph"]})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/service_ids"
+
+
+def test_each_worker_serves_its_own_metrics(workers: list[subprocess.Popen[bytes]]) -> None:
+    for port in METRICS_PORTS:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        assert "slo_engine_batch_aggregation_duration_seconds_count 0.0" in text
+        assert "# TYPE slo_engine_prometheus_query_duration_seconds histogram" in text

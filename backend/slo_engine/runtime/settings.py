@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     regeneration_concurrency: int = Field(default=4, ge=1, le=64, description=(
         "Recommendations a worker computes at once (they mostly wait on Prometheus)"))
     aggregation_interval_seconds: int = Field(default=3600, ge=60)
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535, description=(
+        "Where a worker serves its own /metrics (aggregation duration, drift detections, "
+        "its PromQL queries); unset: not served"))
+    worker_metrics_host: str = "127.0.0.1"
     drift_interval_seconds: int = Field(default=900, ge=60)
 
     @field_validator("rate_limits_per_minute")
