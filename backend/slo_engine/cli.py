@@ -60,7 +60,11 @@ def serve(
     from slo_engine.runtime.log_format import configure_logging
     from slo_engine.runtime.process_tuning import tune_garbage_collection
     from slo_engine.runtime.settings import load_settings
-    from slo_engine.runtime.worker_processes import start_children, stop_children
+    from slo_engine.runtime.worker_processes import (
+        ChildProcess,
+        start_children,
+        stop_children,
+    )
 
     tune_garbage_collection()
     settings = load_settings(settings_file)
@@ -73,7 +77,7 @@ def serve(
     if demo and settings.oidc_issuer is None:
         settings = _with_demo_identity(settings)
     container = bootstrap(settings)
-    children: list[Any] = []
+    children: list[ChildProcess] = []
     try:
         children = start_children(workers, scheduler, container.servers, settings_file)
         if demo:

@@ -15,8 +15,8 @@ from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.promql import SliQueries
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.runtime.processes import ServerProcess, free_port
-from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.integration.test_prometheus_runtime import STEP_S, write_history
+from tests.prometheus_history import prometheus_holding
 
 END = int(time.time()) // 3600 * 3600
 
@@ -25,10 +25,8 @@ END = int(time.time()) // 3600 * 3600
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("prometheus")
     write_history(directory / "history.om", END, days=2)
-    backfill_openmetrics(directory / "history.om", directory / "data")
-    server = start_prometheus(directory / "data")
-    yield server
-    server.stop()
+    with prometheus_holding([directory / "history.om"], directory / "data") as server:
+        yield server
 
 
 async def no_wait(_seconds: float) -> None:

@@ -20,6 +20,7 @@ from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_pro
 from tests.conftest import SettableClock, settings_for
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, ingest
+from tests.prometheus_history import prometheus_holding
 
 
 def edge(source: str, target: str, **attributes: Any) -> dict[str, Any]:
@@ -52,11 +53,9 @@ def fleet_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     newbie = simulate_fleet({"nodes": [{"service_id": "newbie"}], "edges": []}, days=10,
                             end_s=end, seed=22)
     write_openmetrics(newbie, directory / "newbie.om")
-    for name in ("fleet.om", "newbie.om"):
-        backfill_openmetrics(directory / name, directory / "prometheus")
-    server = start_prometheus(directory / "prometheus")
-    yield server
-    server.stop()
+    with prometheus_holding([directory / "fleet.om", directory / "newbie.om"],
+                            directory / "prometheus") as server:
+        yield server
 
 
 @pytest.fixture

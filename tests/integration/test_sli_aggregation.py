@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
-from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.conftest import SettableClock, settings_for
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, graph, ingest
+from tests.prometheus_history import prometheus_holding
 
 STEP_S = 300
 DAYS = 10
@@ -55,10 +55,8 @@ def write_history(path: Path) -> None:
 def history_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("aggregation")
     write_history(directory / "history.om")
-    backfill_openmetrics(directory / "history.om", directory / "data")
-    server = start_prometheus(directory / "data")
-    yield server
-    server.stop()
+    with prometheus_holding([directory / "history.om"], directory / "data") as server:
+        yield server
 
 
 @pytest.fixture

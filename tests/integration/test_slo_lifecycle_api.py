@@ -18,10 +18,10 @@ from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
-from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.conftest import SettableClock, settings_for
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, graph, ingest
+from tests.prometheus_history import prometheus_holding
 
 CRITICALITY = {"checkout": "critical", "payment": "high", "cart": "low", "search": "low"}
 SERVICES = list(CRITICALITY)
@@ -36,10 +36,8 @@ def small_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProc
     directory = tmp_path_factory.mktemp("lifecycle-fleet")
     history = simulate_fleet(TOPOLOGY, days=8, end_s=int(time.time()) // 300 * 300, seed=5)
     write_openmetrics(history, directory / "fleet.om")
-    backfill_openmetrics(directory / "fleet.om", directory / "prometheus")
-    server = start_prometheus(directory / "prometheus")
-    yield server
-    server.stop()
+    with prometheus_holding([directory / "fleet.om"], directory / "prometheus") as server:
+        yield server
 
 
 @pytest.fixture

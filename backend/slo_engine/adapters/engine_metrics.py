@@ -48,9 +48,6 @@ class EngineMetrics:
             "slo_engine_batch_aggregation_duration_seconds",
             "Wall time of one fleet-wide SLI aggregation", registry=self.registry,
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600))
-        self.drift_detections = Counter(
-            "slo_engine_drift_detections", "Drift alarms, by detector (confirmed: the vote)",
-            ["service_id", "detector"], registry=self.registry)
 
     def observe_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, endpoint, str(status)).inc()
@@ -65,10 +62,6 @@ class EngineMetrics:
 
     def aggregation_finished(self, seconds: float) -> None:
         self.aggregation_duration.observe(seconds)
-
-    def drift_detected(self, service_id: str, detectors: list[str]) -> None:
-        for detector in detectors:
-            self.drift_detections.labels(service_id, detector).inc()
 
     def observe_query(self, query_type: str, seconds: float, error_type: str | None) -> None:
         self.prometheus_duration.labels(query_type).observe(seconds)

@@ -54,7 +54,8 @@ class AggregateSlis:
 
     async def run(self) -> dict[str, Any]:
         started = time.perf_counter()
-        services = sorted(self._snapshots.current().services)
+        snapshot = await asyncio.to_thread(self._snapshots.current)
+        services = sorted(snapshot.services)
         end_s = self._clock.now_ms() // 1000
         found = await asyncio.gather(*(
             self._telemetry.window_counts(services, seconds, end_s)

@@ -30,7 +30,6 @@ MAX_LISTED = 100
 class IngestionPolicy:
     limits: IngestionLimits
     staleness_window_ms: int
-    compact_after_edges: int
 
 
 class IngestDependencyGraph:

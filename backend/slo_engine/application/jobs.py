@@ -19,10 +19,6 @@ class JobKind(StrEnum):
     DELIVER_NOTIFICATION = "deliver_notification"
 
 
-# What an operator may start by hand (the others follow from ingestions and drift).
-STARTABLE_KINDS = (JobKind.REGENERATE_RECOMMENDATIONS, JobKind.AGGREGATE_SLIS,
-                   JobKind.DETECT_DRIFT)
-
 
 @dataclass(frozen=True)
 class JobProgress:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,13 @@ from slo_engine.bench.stats import latency_summary_ms, percentile
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.access import Role
 from slo_engine.runtime.bootstrap import api_key_registry
-from slo_engine.runtime.processes import ServerProcess, free_port, start_falkordb, start_redis
+from slo_engine.runtime.processes import (
+    ServerProcess,
+    free_port,
+    start_falkordb,
+    start_redis,
+    stop_process,
+)
 from slo_engine.runtime.prometheus_server import start_prometheus
 
 TARGETS = {"cached_recommendation_p95_ms": 50, "error_rate": 0, "api_rss_mb": 400}
@@ -130,14 +135,7 @@ def _tail(log: Path) -> str:
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM lets uvicorn drain and the API close its clients; SIGKILL if it hangs."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process, STOP_GRACE_S)
 
 
 def _issue_keys(root: Path, falkordb_url: str) -> tuple[str, list[str]]:

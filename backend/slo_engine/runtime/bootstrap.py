@@ -178,7 +178,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         IngestionLimits(settings.max_ingestion_nodes, settings.max_ingestion_edges,
                         settings.allow_self_loops),
         settings.staleness_window_ms,
-        settings.compact_after_edges,
     )
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
     snapshots = SnapshotHolder(graph)

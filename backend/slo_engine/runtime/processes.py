@@ -25,6 +25,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[bytes], grace_s: float) -> bool:
+    """SIGTERM, then SIGKILL after grace_s. False when it had to be killed."""
+    if process.poll() is not None:
+        return True
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
+    return True
+
+
 @dataclass
 class ServerProcess:
     name: str
@@ -44,12 +58,7 @@ class ServerProcess:
     def stop(self, grace_s: float = 10.0) -> None:
         if self.process.poll() is not None:
             return
-        os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            os.kill(self.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_process(self.process, grace_s)
         with contextlib.suppress(FileNotFoundError):
             (self.data_dir / "server.pid").unlink()
 

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from slo_engine.runtime.processes import ServerProcess
+from slo_engine.runtime.processes import ServerProcess, stop_process
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,9 @@ class ChildProcess:
     process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
+        if not stop_process(self.process, STOP_GRACE_S):
             log.warning("%s pid %s did not stop in %.0f s: killed", self.role,
                         self.process.pid, STOP_GRACE_S)
-            self.process.kill()
-            self.process.wait()
 
 
 def server_environment(servers: list[ServerProcess]) -> dict[str, str]:
