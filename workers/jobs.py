@@ -41,6 +41,28 @@ def aggregate_slis() -> dict[str, Any]:
     return result
 
 
+def detect_drift(service_ids: list[str] | None = None) -> dict[str, Any]:
+    """Without services (the scheduler's sweep): splits the fleet into chunk jobs."""
+    context = current()
+    detect = context.container.detect_drift
+    if detect is None:
+        raise RuntimeError("no metrics store is configured: no series to judge")
+    if service_ids is None:
+        return {"sweep_job_id": detect.plan_sweep()}
+    return context.run(detect.sweep(service_ids))
+
+
+def deliver_notification(notification: dict[str, Any]) -> dict[str, Any]:
+    container = current().container
+    assert container.notifications is not None  # every container has one
+    job = get_current_job()
+    # RQ counts retries_left down before each retry; None: no retries (inline jobs).
+    retries_left = job.retries_left if job is not None else None
+    attempt = 1 if retries_left is None else container.settings.job_retries - retries_left + 1
+    return container.notifications.deliver(notification, attempt,
+                                           last_attempt=not retries_left)
+
+
 def _report_progress(done: int, total: int, failed: int) -> None:
     """Visible at GET /api/v1/jobs/{id} while the job runs."""
     job = get_current_job()

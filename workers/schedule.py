@@ -1,6 +1,7 @@
 """`slo-engine scheduler`: enqueues the periodic jobs (run exactly one per deployment).
 
-Hourly SLI aggregation (TRD FR-6), configurable. RQ's cron scheduler enqueues each job
+Hourly SLI aggregation (TRD FR-6) and the drift sweep every 15 minutes (FR-9), both
+configurable. RQ's cron scheduler enqueues each job
 at start and then every interval.
 """
 
@@ -18,7 +19,8 @@ from workers import jobs
 
 def periodic_jobs(settings: Settings) -> dict[JobKind, int]:
     """Each periodic kind and its interval in seconds."""
-    return {JobKind.AGGREGATE_SLIS: settings.aggregation_interval_seconds}
+    return {JobKind.AGGREGATE_SLIS: settings.aggregation_interval_seconds,
+            JobKind.DETECT_DRIFT: settings.drift_interval_seconds}
 
 
 def build_scheduler(settings: Settings, connection: redis.Redis) -> CronScheduler:

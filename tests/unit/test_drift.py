@@ -5,9 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slo_engine.domain.drift import detect_drift, seasonal_deviation, standardised
+from slo_engine.domain.drift import (
+    DriftSettings,
+    detect_drift,
+    judge_deviation,
+    seasonal_deviation,
+    standardised,
+)
+from slo_engine.domain.webhook_signature import signature, verify
 
-DAY = 288  # five-minute points
+DAY = 1440  # one-minute points
+SWEEP = 15
 
 
 def diurnal_p99(days: int, seed: int, noise: float = 0.03) -> np.ndarray:
@@ -28,27 +36,61 @@ def test_the_deviation_compares_each_point_with_the_same_time_a_day_earlier() ->
 def test_scores_are_in_units_of_the_reference_noise() -> None:
     reference = np.tile([-1.0, 0.0, 1.0], 10)
     scores = standardised(np.array([0.0, 1.4826, 100.0]), reference)
-    assert scores == pytest.approx([0.0, 1.0, 6.0])  # the last one clipped
+    assert scores == pytest.approx([0.0, 1.0, 4.0])  # the last one clipped
+
+
+def test_a_quiet_series_is_measured_against_the_scale_floor() -> None:
+    reference = np.zeros(30)
+    scores = standardised(np.array([0.01, 0.1]), reference, scale_floor=0.05)
+    assert scores == pytest.approx([0.2, 2.0])
 
 
 def test_a_daily_rhythm_with_noise_is_not_drift() -> None:
-    values = diurnal_p99(3, seed=5)
-    verdicts = [detect_drift(values[end - 2 * DAY:end], DAY, 3)
-                for end in range(2 * DAY, 3 * DAY + 1, 3)]
+    values = diurnal_p99(2, seed=5)
+    verdicts = [detect_drift(values[:end], DAY, SWEEP)
+                for end in range(DAY + SWEEP, 2 * DAY + 1, SWEEP)]
     assert not any(v.confirmed for v in verdicts)
+    assert all(v.points_judged == DriftSettings().detector_points for v in verdicts[8:])
 
 
 def test_a_twenty_percent_step_is_confirmed_after_it_happens() -> None:
     # How fast is `slo-engine bench drift`'s question; here: after it, never before.
-    values = diurnal_p99(4, seed=11)
-    shift = 3 * DAY + 120
+    values = diurnal_p99(2, seed=11)
+    shift = DAY + 600
     values[shift:] *= 1.2
-    confirmed_at = [end for end in range(shift - 30, shift + 60, 3)
-                    if detect_drift(values[end - 2 * DAY:end], DAY, 3).confirmed]
+    verdicts = {end: detect_drift(values[:end], DAY, SWEEP)
+                for end in range(shift - 60, shift + 61, SWEEP)}
+    confirmed_at = [end for end, verdict in verdicts.items() if verdict.confirmed]
     assert confirmed_at
-    assert min(confirmed_at) > shift
+    assert shift < min(confirmed_at) <= shift + 30
+    assert len(verdicts[min(confirmed_at)].detectors) >= 2
 
 
 def test_a_series_without_a_previous_day_cannot_be_judged() -> None:
-    verdict = detect_drift(diurnal_p99(1, seed=3), DAY, 3)
+    verdict = detect_drift(diurnal_p99(1, seed=3), DAY, SWEEP)
     assert (verdict.confirmed, verdict.points_judged) == (False, 0)
+
+
+def test_a_single_wild_minute_is_not_drift() -> None:
+    rng = np.random.default_rng(4)
+    deviation = rng.normal(0, 0.05, 200)
+    deviation[-3] = 2.0  # a tripled p99 for one minute
+    assert not judge_deviation(deviation, SWEEP).confirmed
+
+
+def test_the_vote_is_not_confirmed_again_once_it_lies_before_the_new_points() -> None:
+    rng = np.random.default_rng(6)
+    deviation = rng.normal(0, 0.05, 200)
+    deviation[-40:] += np.log(1.3)
+    assert judge_deviation(deviation[:-25], SWEEP).confirmed
+    assert not judge_deviation(deviation, SWEEP).confirmed  # reached 25+ points ago
+
+
+def test_webhook_signatures_cover_the_timestamp_and_the_exact_body() -> None:
+    header = signature("key", 1_700_000_000, b'{"a":1}')
+    assert header.startswith("sha256=")
+    assert len(header) == len("sha256=") + 64
+    assert verify("key", 1_700_000_000, b'{"a":1}', header)
+    assert not verify("key", 1_700_000_001, b'{"a":1}', header)
+    assert not verify("key", 1_700_000_000, b'{"a": 1}', header)
+    assert not verify("other", 1_700_000_000, b'{"a":1}', header)

@@ -49,6 +49,11 @@ class EngineMetrics:
             "Wall time of one fleet-wide SLI aggregation", registry=self.registry,
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600))
 
+        self.drift_detections = Counter(
+            "slo_engine_drift_detections_total",
+            "Confirmed drifts, one per service and detector that voted for it",
+            ["service_id", "detector"], registry=self.registry)
+
     def observe_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, endpoint, str(status)).inc()
         self.http_duration.labels(method, endpoint).observe(seconds)
@@ -62,6 +67,9 @@ class EngineMetrics:
 
     def aggregation_finished(self, seconds: float) -> None:
         self.aggregation_duration.observe(seconds)
+
+    def drift_detected(self, service_id: str, detector: str) -> None:
+        self.drift_detections.labels(service_id, detector).inc()
 
     def observe_query(self, query_type: str, seconds: float, error_type: str | None) -> None:
         self.prometheus_duration.labels(query_type).observe(seconds)

@@ -19,6 +19,7 @@ import orjson
 
 from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
 from slo_engine.adapters.promql import SliQueries, step_for
+from slo_engine.domain.drift import SliDeviation
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.sli_aggregates import WindowCounts
 
@@ -80,6 +81,22 @@ class PrometheusTelemetry:
             positions = np.rint((stamps - start_s) / step_s).astype(np.int64)
             values[positions] = np.array([p[1] for p in points], dtype=float)
         return values
+
+    async def range_vectors(self, query: str, label: str, start_s: int, end_s: int,
+                            step_s: int) -> dict[str, np.ndarray]:
+        """Like range_series for a query returning one series per value of `label`."""
+        data = await self._get("/api/v1/query_range", query, {
+            "start": start_s, "end": end_s, "step": step_s})
+        steps = (end_s - start_s) // step_s + 1
+        found = {}
+        for series in data["result"]:
+            values = np.full(steps, np.nan)
+            points = series["values"]
+            stamps = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
+            positions = np.rint((stamps - start_s) / step_s).astype(np.int64)
+            values[positions] = np.array([p[1] for p in points], dtype=float)
+            found[series["metric"].get(label, "")] = values
+        return found
 
     async def instant_value(self, query: str, at_s: int) -> float | None:
         data = await self._get("/api/v1/query", query, {"time": at_s})
@@ -169,6 +186,31 @@ class PrometheusTelemetry:
                                                  failed.get(service_id, 0.0), bounds, counts)
         return found
 
+    async def day_on_day_deviation(self, service_ids: list[str], start_s: int, end_s: int,
+                                   step_s: int, period_s: int) -> dict[str, SliDeviation]:
+        """p99 and error-ratio deviations from one period earlier, per step, for many
+        services: two range queries per query configuration and chunk of services."""
+        chunks = [(queries, members[k:k + SERVICES_PER_QUERY])
+                  for queries, members in self._by_configuration(service_ids)
+                  for k in range(0, len(members), SERVICES_PER_QUERY)]
+        steps = (end_s - start_s) // step_s + 1
+        unknown = np.full(steps, np.nan)
+        found: dict[str, SliDeviation] = {}
+        for (_queries, members), (latency, errors) in zip(chunks, await asyncio.gather(*(
+                asyncio.gather(
+                    self.range_vectors(queries.p99_day_on_day(members, step_s, period_s),
+                                       queries.service_label, start_s, end_s, step_s),
+                    self.range_vectors(queries.error_ratio_day_on_day(members, step_s,
+                                                                      period_s),
+                                       queries.service_label, start_s, end_s, step_s))
+                for queries, members in chunks)), strict=True):
+            for service_id in members:
+                if service_id in latency or service_id in errors:
+                    found[service_id] = SliDeviation(
+                        _finite(latency.get(service_id, unknown)),
+                        _finite(errors.get(service_id, unknown)))
+        return found
+
     def _by_configuration(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:
         groups: dict[str, tuple[SliQueries, list[str]]] = {}
         for service_id in service_ids:
@@ -239,6 +281,11 @@ class PrometheusTelemetry:
             raise TelemetryQueryRejected(query, str(body.get("error", response.status_code)))
         data: dict[str, Any] = body["data"]
         return data
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """NaN for the +-Inf and NaN a ratio or logarithm of zero gives."""
+    return np.where(np.isfinite(values), values, np.nan)
 
 
 def _histograms_by_service(result: list[dict[str, Any]], service_label: str

@@ -127,9 +127,7 @@ class SliQueries:
                 f"[{duration(window_seconds)}]))")
 
     def _by_service(self, service_ids: list[str], inner: str, window_seconds: int) -> str:
-        body = selector(self.extra_matchers)[1:-1]
-        matchers = f'{self.service_label}=~"{regex_alternation(service_ids)}"'
-        matchers += ("," + body if body else "") + inner
+        matchers = self._many_services(service_ids, inner)
         return (f"sum by ({self.service_label}) (increase({self.requests_metric}"
                 f"{{{matchers}}}[{duration(window_seconds)}]))")
 
@@ -160,3 +158,34 @@ class SliQueries:
     def latency_buckets_of_every_service(self, window_seconds: int) -> str:
         return self._every_service(self.duration_bucket_metric, "", window_seconds,
                                    f"{self.service_label}, le")
+
+    def p99_day_on_day(self, service_ids: list[str], step_seconds: int,
+                       period_seconds: int) -> str:
+        """Per service and step: ln(p99 now) - ln(p99 one period earlier), p99 from the
+        requests of the step alone; computed by Prometheus, so only the deviation travels."""
+        def p99(offset: str) -> str:
+            matchers = self._many_services(service_ids, "")
+            return (f"histogram_quantile(0.99, sum by ({self.service_label}, le) "
+                    f"(increase({self.duration_bucket_metric}{{{matchers}}}"
+                    f"[{duration(step_seconds)}]{offset})))")
+        return f"ln({p99('')}) - ln({p99(' offset ' + duration(period_seconds))})"
+
+    def error_ratio_day_on_day(self, service_ids: list[str], step_seconds: int,
+                               period_seconds: int) -> str:
+        """Per service and step: the error ratio now minus one period earlier (a step with
+        requests and no failures has ratio 0, not none)."""
+        failed_matchers = f',{self.code_label}=~"{self.error_code_regex}"'
+
+        def ratio(offset: str) -> str:
+            def requests(extra: str) -> str:
+                matchers = self._many_services(service_ids, extra)
+                return (f"sum by ({self.service_label}) (increase({self.requests_metric}"
+                        f"{{{matchers}}}[{duration(step_seconds)}]{offset}))")
+            total = requests("")
+            return f"(({requests(failed_matchers)} or 0 * {total}) / {total})"
+        return f"{ratio('')} - {ratio(' offset ' + duration(period_seconds))}"
+
+    def _many_services(self, service_ids: list[str], extra: str) -> str:
+        body = selector(self.extra_matchers)[1:-1]
+        matchers = f'{self.service_label}=~"{regex_alternation(service_ids)}"'
+        return matchers + ("," + body if body else "") + extra

@@ -24,7 +24,7 @@ ServiceId = Annotated[str, Field(pattern=SERVICE_ID_PATTERN, max_length=256)]
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["regenerate_recommendations", "aggregate_slis"]
+    kind: Literal["regenerate_recommendations", "aggregate_slis", "detect_drift"]
     service_ids: Annotated[list[ServiceId], Field(min_length=1, max_length=50_000)] | None = (
         Field(default=None, description="Regeneration only: these services; omit for the "
                                         "whole fleet"))
@@ -74,13 +74,14 @@ def job_view(state: JobState) -> JobView:
 
 @router.post("", status_code=202, response_model=JobAccepted,
              dependencies=[access(Action.ADMINISTER, "default")],
-             summary="Start a background job: regenerate recommendations, or aggregate SLIs")
+             summary="Start a background job: regenerate recommendations, aggregate SLIs, or "
+                     "sweep the fleet for drift")
 def start_job(body: JobRequest, container: ContainerDep, response: Response) -> JobAccepted:
-    if body.kind == JobKind.AGGREGATE_SLIS.value:
+    if body.kind in (JobKind.AGGREGATE_SLIS.value, JobKind.DETECT_DRIFT.value):
         if body.service_ids is not None:
-            raise InvalidInput("Aggregation always covers the whole fleet.", [{
-                "pointer": "/service_ids", "message": "omit service_ids for aggregate_slis"}])
-        job_id = container.jobs.enqueue(JobKind.AGGREGATE_SLIS, {})
+            raise InvalidInput("Aggregation and drift sweeps always cover the whole fleet.", [{
+                "pointer": "/service_ids", "message": f"omit service_ids for {body.kind}"}])
+        job_id = container.jobs.enqueue(JobKind(body.kind), {})
     else:
         job_id = enqueue_regeneration(container.jobs, container.snapshots, body.service_ids,
                                       container.settings.regeneration_chunk_services)

@@ -13,6 +13,7 @@ from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
+from slo_engine.domain.drift import SliDeviation
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
@@ -238,11 +239,33 @@ class Telemetry(Protocol):
         every service that has any (a few fleet-wide queries, not one per service)."""
         ...
 
+    async def day_on_day_deviation(self, service_ids: list[str], start_s: int, end_s: int,
+                                   step_s: int, period_s: int) -> dict[str, SliDeviation]:
+        """Per step from start to end: each service's p99 (log) and error ratio minus their
+        values one period earlier, for every service that has any (batched queries)."""
+        ...
+
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
         """CPU seconds throttled per second over the range: the noisy-neighbour signal."""
         ...
 
     async def ready(self) -> None: ...
+
+
+class DriftCooldown(Protocol):
+    """Remembers which services had drift confirmed lately, across workers."""
+
+    def claim(self, service_id: str, seconds: int) -> bool:
+        """True for the first caller to claim this service; False while a claim lasts."""
+        ...
+
+
+class WebhookSender(Protocol):
+    """Knows how to POST a signed notification and say how it went."""
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        """The HTTP status; raises DeliveryFailed when no answer came."""
+        ...
 
 
 class RecommendationCache(Protocol):

@@ -1,8 +1,9 @@
 """Drift in a service's SLI series (TRD FR-9): three detectors from `river` vote.
 
-The series (p99 latency, error ratio) is compared with itself one day earlier, on a log
-scale: a service that is slow every afternoon is not drifting, one that became 20%
-slower than yesterday at the same hour is. The deviations are standardised with a
+The series (p99 latency, error ratio) is compared with itself one day earlier (p99 on a
+log scale, the error ratio in percentage points): a service that is slow every afternoon
+is not drifting, one that became 20% slower than yesterday at the same hour is. The
+deviations are standardised with a
 robust scale (median absolute deviation) taken from the part of the window before the
 points under judgement, so every service is judged in units of its own noise.
 
@@ -21,25 +22,41 @@ import numpy as np
 from river import drift
 
 DETECTORS = ("page_hinkley", "adwin", "kswin")
-# A standardised deviation beyond this is treated as this: one wild point must not
-# dominate Page-Hinkley's cumulative sum.
-CLIP = 6.0
 MAD_TO_SIGMA = 1.4826
 
 
 @dataclass(frozen=True)
 class DriftSettings:
+    """Tuned with `slo-engine bench drift` for one-minute points judged every 15 minutes."""
+
     page_hinkley_delta: float = 0.5
-    page_hinkley_threshold: float = 5.0
+    # Above `clip`: a single wild point never alarms Page-Hinkley on its own.
+    page_hinkley_threshold: float = 8.0
     adwin_delta: float = 0.01
-    kswin_alpha: float = 0.01
-    kswin_window: int = 48
-    kswin_stat: int = 6
+    kswin_alpha: float = 0.001
+    kswin_window: int = 60
+    kswin_stat: int = 10
     votes: int = 2
-    agreement_points: int = 12
-    # Detectors see only this many newest points (8 h at 5 minutes): KSWIN runs a test
-    # per point, and a fleet is judged every 15 minutes.
-    detector_points: int = 96
+    agreement_points: int = 15
+    # A standardised deviation beyond this is treated as this: one wild point must not
+    # dominate Page-Hinkley's cumulative sum.
+    clip: float = 4.0
+    # The smallest scale (one standardised unit) a deviation is measured in, in the
+    # series' units (log for p99, ratio for errors): below it a service's noise is so low
+    # that changes too small to matter would be drift.
+    scale_floor: float = 0.02
+    # Page-Hinkley and ADWIN see this many newest points (2 h); KSWIN, a Kolmogorov-
+    # Smirnov test per point and a thousand times slower, only its window and the
+    # agreement window.
+    detector_points: int = 120
+
+
+@dataclass(frozen=True)
+class SliDeviation:
+    """A service's SLIs against one period (a day) earlier, per step, oldest first."""
+
+    latency_p99_log: np.ndarray  # ln(p99) - ln(p99 a period earlier)
+    error_ratio: np.ndarray  # error ratio - error ratio a period earlier
 
 
 @dataclass(frozen=True)
@@ -58,34 +75,43 @@ def seasonal_deviation(values: np.ndarray, period_points: int) -> np.ndarray:
     return deviation
 
 
-def standardised(deviation: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def standardised(deviation: np.ndarray, reference: np.ndarray, clip: float = 4.0,
+                 scale_floor: float = 1e-3) -> np.ndarray:
     """(x - median) / (1.4826 MAD) of the reference, clipped; NaN without a reference."""
     known = reference[~np.isnan(reference)]
     if len(known) < 12:
         return np.full(len(deviation), np.nan)
     centre = float(np.median(known))
     scale = MAD_TO_SIGMA * float(np.median(np.abs(known - centre)))
-    scale = max(scale, 1e-3)  # a flat series: a 0.1% move is one unit
-    return np.clip((deviation - centre) / scale, -CLIP, CLIP)
+    scale = max(scale, scale_floor)
+    return np.clip((deviation - centre) / scale, -clip, clip)
 
 
 def detect_drift(values: np.ndarray, period_points: int, new_points: int,
                  settings: DriftSettings | None = None) -> DriftVerdict:
     """Judge the newest `new_points` of a regularly spaced series (oldest first)."""
+    return judge_deviation(seasonal_deviation(np.asarray(values, dtype=float), period_points),
+                           new_points, settings)
+
+
+def judge_deviation(deviation: np.ndarray, new_points: int,
+                    settings: DriftSettings | None = None) -> DriftVerdict:
+    """Judge the newest `new_points` of a day-on-day deviation series (oldest first; NaN
+    where unknown), scored against the points before them."""
     settings = settings or DriftSettings()
-    deviation = seasonal_deviation(np.asarray(values, dtype=float), period_points)
+    deviation = np.asarray(deviation, dtype=float)
     judged_from = len(deviation) - max(new_points, settings.agreement_points)
-    scores = standardised(deviation, deviation[:judged_from])
+    scores = standardised(deviation, deviation[:judged_from], settings.clip,
+                          settings.scale_floor)
     scores[:len(scores) - settings.detector_points] = np.nan
     present = np.flatnonzero(~np.isnan(scores))
     if len(present) == 0:
         return DriftVerdict(False, (), 0)
     alarms = _alarm_positions(scores[present], settings)
+    alarms = {name: [int(present[k]) for k in positions] for name, positions in alarms.items()}
     agreement_start = len(deviation) - settings.agreement_points
-    first_alarm = {name: min(int(present[k]) for k in positions
-                             if present[k] >= agreement_start)
-                   for name, positions in alarms.items()
-                   if any(present[k] >= agreement_start for k in positions)}
+    first_alarm = {name: int(min(recent)) for name, positions in alarms.items()
+                   if (recent := [p for p in positions if p >= agreement_start])}
     agreeing = tuple(name for name in DETECTORS if name in first_alarm)
     # Confirmed when the vote is reached among the newest points: a drift whose vote was
     # reached before was confirmed by an earlier sweep. Re-running the detectors over a
@@ -98,19 +124,26 @@ def detect_drift(values: np.ndarray, period_points: int, new_points: int,
 
 
 def _alarm_positions(scores: np.ndarray, settings: DriftSettings) -> dict[str, list[int]]:
-    detectors = {
+    """Positions (into scores) where each detector alarmed."""
+    streaming = {
         "page_hinkley": drift.PageHinkley(min_instances=12, delta=settings.page_hinkley_delta,
                                           threshold=settings.page_hinkley_threshold,
                                           mode="both"),
         "adwin": drift.ADWIN(  # type: ignore[no-untyped-call]
             delta=settings.adwin_delta, clock=1, grace_period=12),
-        "kswin": drift.KSWIN(alpha=settings.kswin_alpha, window_size=settings.kswin_window,
-                             stat_size=settings.kswin_stat, seed=7),
     }
-    alarms: dict[str, list[int]] = {name: [] for name in detectors}
-    for position, score in enumerate(scores.tolist()):
-        for name, detector in detectors.items():
+    values = scores.tolist()
+    alarms: dict[str, list[int]] = {name: [] for name in DETECTORS}
+    for name, detector in streaming.items():
+        for position, score in enumerate(values):
             detector.update(score)
             if detector.drift_detected:
                 alarms[name].append(position)
+    kswin = drift.KSWIN(alpha=settings.kswin_alpha, window_size=settings.kswin_window,
+                        stat_size=settings.kswin_stat, seed=7)
+    first = max(0, len(values) - settings.kswin_window - settings.agreement_points)
+    for position in range(first, len(values)):
+        kswin.update(values[position])  # type: ignore[no-untyped-call]
+        if kswin.drift_detected:
+            alarms["kswin"].append(position)
     return alarms

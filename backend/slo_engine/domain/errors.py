@@ -91,6 +91,16 @@ class TelemetryQueryRejected(SloEngineError):
 
 
 @dataclass
+class DeliveryFailed(SloEngineError):
+    """A webhook receiver did not take a notification (no answer, or a retryable status)."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return f"webhook delivery failed: {self.reason}"
+
+
+@dataclass
 class AccessRefused(SloEngineError):
     """Base for refusals of the caller; `detail` says what to send or whom to ask."""
 

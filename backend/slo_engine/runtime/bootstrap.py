@@ -24,15 +24,19 @@ from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSli
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
+from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
 from slo_engine.adapters.rq_jobs import RqJobQueue
+from slo_engine.adapters.webhook_sender import HttpWebhookSender
 from slo_engine.api.recommendation_document import recommendation_view
 from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approve import AutoApprove
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
+from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
+from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
@@ -86,6 +90,8 @@ class Container:
     recommendations: ServeRecommendation | None = None
     regenerate: RegenerateRecommendations | None = None
     aggregate: AggregateSlis | None = None
+    detect_drift: DetectDrift | None = None
+    notifications: DeliverNotification | None = None
     servers: list[ServerProcess] = field(default_factory=list)
     # The API's loop, attached at start-up: inline jobs run their async work on it.
     event_loop: asyncio.AbstractEventLoop | None = None
@@ -198,7 +204,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     decisions = DecideSlo(graph, ledger, clock, on_decided=decided)
     rules = GraphApprovalRules(runner)
     sli_aggregates = GraphSliAggregates(runner)
-    recommendations = regenerate = aggregate = None
+    recommendations = regenerate = aggregate = detect_drift = None
     if telemetry is not None:
         policy_data = load_policy(settings.policy_file)
         recommend = RecommendSlos(graph, snapshots, telemetry, clock, policy_data,
@@ -212,6 +218,14 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
             StalenessPolicy(policy_data.staleness_relative_change,
                             policy_data.staleness_error_ratio_floor),
             settings.regeneration_chunk_services)
+        detect_drift = DetectDrift(
+            telemetry, snapshots, sli_aggregates, ledger, cache, jobs,
+            RedisDriftCooldown(client), clock, _drift_schedule(settings),
+            observe=metrics.drift_detected)
+    notifications = DeliverNotification(
+        WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
+                       settings.notification_team_webhook_urls),
+        HttpWebhookSender(), ledger, clock)
     fleet = FleetAvailability(telemetry, clock)
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
@@ -223,9 +237,17 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
                           _oidc(settings), telemetry, recommendations, regenerate, aggregate,
-                          servers)
+                          detect_drift, notifications, servers)
     built.append(container)
     return container
+
+
+def _drift_schedule(settings: Settings) -> DriftSchedule:
+    return DriftSchedule(step_s=settings.drift_step_seconds,
+                         period_s=settings.drift_period_seconds,
+                         interval_s=settings.drift_interval_seconds,
+                         cooldown_s=settings.drift_cooldown_seconds,
+                         regeneration_chunk_services=settings.regeneration_chunk_services)
 
 
 @contextlib.contextmanager

@@ -104,7 +104,21 @@ class Settings(BaseSettings):
         "Where a worker serves its own /metrics (aggregation duration, drift detections, "
         "its PromQL queries); unset: not served"))
     worker_metrics_host: str = "127.0.0.1"
-    drift_interval_seconds: int = Field(default=900, ge=60)
+    drift_interval_seconds: int = Field(default=900, ge=60, description=(
+        "How often every service is judged for drift (the scheduler's sweep)"))
+    drift_step_seconds: int = Field(default=60, ge=15, le=3600, description=(
+        "Drift compares one point per step; keep it at least twice the scrape interval"))
+    drift_period_seconds: int = Field(default=86_400, ge=3600, description=(
+        "Each point is compared with the same time this long before (a day; a week for "
+        "fleets whose weekends differ)"))
+    drift_cooldown_seconds: int = Field(default=21_600, ge=0, description=(
+        "After a confirmed drift, the service is not confirmed again for this long"))
+    notification_webhook_url: str | None = Field(default=None, description=(
+        "Where drift notifications are POSTed; unset: none are sent"))
+    notification_team_webhook_urls: dict[str, str] = Field(default_factory=dict, description=(
+        "Per-team webhook URLs (JSON object team -> URL), over the default one"))
+    notification_webhook_secret: str | None = Field(default=None, description=(
+        "HMAC-SHA256 key of the X-SLO-Engine-Signature header; unset: bodies are unsigned"))
 
     @field_validator("rate_limits_per_minute")
     @classmethod
