@@ -137,6 +137,31 @@ def test_a_fleet_regeneration_is_shared_by_the_workers_and_reports_progress(
     assert len(workers_used) == 2
 
 
+def test_a_drift_sweep_is_planned_by_one_worker_and_judged_in_chunks(
+        api: tuple[TestClient, Container]) -> None:
+    # What the sweep decides is AC-009's test (test_drift_detection); here: the path
+    # through the scheduler's job, the chunk jobs and their combined state.
+    client, container = api
+    client.post(INGEST, json=graph("manual", [("edge-a", "edge-b")]))
+    started = client.post("/api/v1/jobs", json={"kind": "detect_drift"})
+    assert started.status_code == 202, started.text
+    planned = _until(lambda: client.get(started.json()["status_url"]).json(),
+                     lambda s: s["status"] in ("finished", "failed"))
+    assert planned["status"] == "finished", planned
+    sweep = _until(lambda: client.get(
+        f"/api/v1/jobs/{planned['result']['sweep_job_id']}").json(),
+                   lambda s: s["status"] in ("finished", "failed"))
+    assert sweep["status"] == "finished", sweep
+    assert sweep["kind"] == "detect_drift"
+    assert sweep["parts"] == {"finished": 1}  # up to 250 services per chunk
+    from rq.group import Group
+    [chunk] = Group.fetch(sweep["job_id"], container.redis).get_jobs()
+    internal = [s for s, row in container.snapshots.current().services.items()
+                if row.get("service_type") != "external"]
+    assert chunk.return_value()["services"] == len(internal)
+    assert chunk.return_value()["drifts"] == {}
+
+
 def _chunk_workers(container: Container, group_id: str) -> list[dict[str, Any]]:
     from rq.group import Group
     return [{"worker_name": job.worker_name}

@@ -30,9 +30,9 @@ class DriftSettings:
     """Tuned with `slo-engine bench drift` for one-minute points judged every 15 minutes."""
 
     page_hinkley_delta: float = 0.5
-    # Above `clip`: a single wild point never alarms Page-Hinkley on its own.
-    page_hinkley_threshold: float = 8.0
-    adwin_delta: float = 0.01
+    # Three times `clip`: a single wild point never alarms Page-Hinkley on its own.
+    page_hinkley_threshold: float = 12.0
+    adwin_delta: float = 0.002
     kswin_alpha: float = 0.001
     kswin_window: int = 60
     kswin_stat: int = 10
@@ -44,7 +44,7 @@ class DriftSettings:
     # The smallest scale (one standardised unit) a deviation is measured in, in the
     # series' units (log for p99, ratio for errors): below it a service's noise is so low
     # that changes too small to matter would be drift.
-    scale_floor: float = 0.02
+    scale_floor: float = 0.05
     # Page-Hinkley and ADWIN see this many newest points (2 h); KSWIN, a Kolmogorov-
     # Smirnov test per point and a thousand times slower, only its window and the
     # agreement window.
