@@ -71,16 +71,12 @@ class PrometheusTelemetry:
         data = await self._get("/api/v1/query_range", query, {
             "start": start_s, "end": end_s, "step": step_s})
         steps = (end_s - start_s) // step_s + 1
-        values = np.full(steps, np.nan)
         series = data["result"]
         if len(series) > 1:
             raise TelemetryQueryRejected(query, f"returned {len(series)} series, expected one")
-        if series:
-            points = series[0]["values"]
-            stamps = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
-            positions = np.rint((stamps - start_s) / step_s).astype(np.int64)
-            values[positions] = np.array([p[1] for p in points], dtype=float)
-        return values
+        if not series:
+            return np.full(steps, np.nan)
+        return _on_steps(series[0]["values"], start_s, step_s, steps)
 
     async def range_vectors(self, query: str, label: str, start_s: int, end_s: int,
                             step_s: int) -> dict[str, np.ndarray]:
@@ -88,15 +84,9 @@ class PrometheusTelemetry:
         data = await self._get("/api/v1/query_range", query, {
             "start": start_s, "end": end_s, "step": step_s})
         steps = (end_s - start_s) // step_s + 1
-        found = {}
-        for series in data["result"]:
-            values = np.full(steps, np.nan)
-            points = series["values"]
-            stamps = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
-            positions = np.rint((stamps - start_s) / step_s).astype(np.int64)
-            values[positions] = np.array([p[1] for p in points], dtype=float)
-            found[series["metric"].get(label, "")] = values
-        return found
+        return {series["metric"].get(label, ""): _on_steps(series["values"], start_s, step_s,
+                                                          steps)
+                for series in data["result"]}
 
     async def instant_value(self, query: str, at_s: int) -> float | None:
         data = await self._get("/api/v1/query", query, {"time": at_s})
@@ -281,6 +271,15 @@ class PrometheusTelemetry:
             raise TelemetryQueryRejected(query, str(body.get("error", response.status_code)))
         data: dict[str, Any] = body["data"]
         return data
+
+
+def _on_steps(points: list[list[Any]], start_s: int, step_s: int, steps: int) -> np.ndarray:
+    """[[timestamp, "value"], ...] of a range query placed on its steps; NaN elsewhere."""
+    values = np.full(steps, np.nan)
+    stamps = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
+    positions = np.rint((stamps - start_s) / step_s).astype(np.int64)
+    values[positions] = np.array([p[1] for p in points], dtype=float)
+    return values
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
