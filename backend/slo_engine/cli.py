@@ -370,6 +370,30 @@ def bench_impact(services: int = 5000, edges: int = 50000, samples: int = 40,
     _print(run(services, edges, samples), as_json)
 
 
+@bench_app.command("fleet")
+def bench_fleet(
+    services: int = 5000,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes")] = 2,
+    days: Annotated[int, typer.Option(min=1, max=60, help="Days of 5-minute history")] = 2,
+    seed: int = 17,
+    as_json: JsonFlag = False,
+) -> None:
+    """Aggregation and a full regeneration by worker processes, timed through the API."""
+    from slo_engine.bench.fleet_benchmark import bench_fleet as run
+
+    _print(run(services, workers, days, seed), as_json)
+
+
+@bench_app.command("drift")
+def bench_drift(shifted_services: int = 300, service_days: int = 600, seed: int = 1,
+                as_json: JsonFlag = False) -> None:
+    """The drift vote on simulated one-minute p99 series: delay to confirm a +20% shift,
+    false alarms per service-day on unchanged series."""
+    from slo_engine.bench.drift_benchmark import bench_drift as run
+
+    _print(run(shifted_services, service_days, seed), as_json)
+
+
 @app.command()
 def evaluate(
     train_days: Annotated[int, typer.Option(min=7, max=365)] = 60,

@@ -79,8 +79,8 @@ def bench_load(users: int, seconds: int, services: int, days: int,
         root = Path(state)
         _history, timings = backfill_simulated_history(graph, days, root, seed)
         report.update(timings)
-        backends = _start_backends(root, cleanup)
-        api, base_url = _start_api(root, backends, cleanup)
+        backends = start_backends(root, cleanup)
+        api, base_url = start_api(root, backends, cleanup)
         admin, viewers = _issue_keys(root, backends.falkordb.url)
         report.update(_ingest_and_warm(base_url, admin, graph, service_ids))
         report["keys_verify_s"] = _verify_keys_once(base_url, viewers)
@@ -91,7 +91,7 @@ def bench_load(users: int, seconds: int, services: int, days: int,
     return report
 
 
-def _start_backends(root: Path, cleanup: contextlib.ExitStack) -> Backends:
+def start_backends(root: Path, cleanup: contextlib.ExitStack) -> Backends:
     # Stopping twice is harmless, so Prometheus stopped halfway is stopped again here.
     prometheus = start_prometheus(root / "prometheus")
     cleanup.callback(prometheus.stop)
@@ -102,7 +102,7 @@ def _start_backends(root: Path, cleanup: contextlib.ExitStack) -> Backends:
     return Backends(falkordb, redis, prometheus)
 
 
-def _start_api(root: Path, backends: Backends, cleanup: contextlib.ExitStack
+def start_api(root: Path, backends: Backends, cleanup: contextlib.ExitStack
                ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log = root / "api.log"
@@ -111,7 +111,7 @@ def _start_api(root: Path, backends: Backends, cleanup: contextlib.ExitStack
             [sys.executable, "-m", "slo_engine.cli", "serve", "--port", str(port)],
             env=backends.api_environment(root), stdin=subprocess.DEVNULL,
             stdout=output, stderr=subprocess.STDOUT)
-    cleanup.callback(_terminate, process)
+    cleanup.callback(terminate, process)
     base_url = f"http://127.0.0.1:{port}"
     _wait_until_ready(process, base_url, log)
     return process, base_url
@@ -133,7 +133,7 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else ""
 
 
-def _terminate(process: subprocess.Popen[bytes]) -> None:
+def terminate(process: subprocess.Popen[bytes]) -> None:
     """SIGTERM lets uvicorn drain and the API close its clients; SIGKILL if it hangs."""
     stop_process(process, STOP_GRACE_S)
 
@@ -189,7 +189,7 @@ def _run_load(root: Path, base_url: str, users: int, seconds: int, targets: dict
         rss_mb, stopped_at = _watch(client, api_pid, started_at, stop_at, prometheus)
         peak_hwm_mb = _status_mb(api_pid, "VmHWM")
     finally:
-        _terminate(client)
+        terminate(client)
     if client.returncode != 0:
         raise RuntimeError(f"the load client failed:\n{_tail(log)}")
     rows = json.loads(out.read_text())["samples"]

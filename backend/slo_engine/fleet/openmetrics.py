@@ -5,6 +5,8 @@ Metric families (the defaults the engine queries):
 - http_request_duration_seconds{service, le}: histogram from a lognormal per step
 - container_cpu_cfs_throttled_seconds_total{service}: counter
 Each family is contiguous and each series is written in time order, as promtool needs.
+A window of steps writes one stretch of time (counters keep counting from the start), so a
+long history can be written and backfilled in pieces; fewer buckets make smaller files.
 """
 
 from __future__ import annotations
@@ -36,16 +38,19 @@ def _erf(z: np.ndarray) -> np.ndarray:
     return np.asarray(sign * (1 - poly * np.exp(-z * z)))
 
 
-def write_openmetrics(history: FleetHistory, path: Path) -> int:
-    """Write the whole history; returns the number of samples written."""
+def write_openmetrics(history: FleetHistory, path: Path,
+                      buckets: tuple[float, ...] = BUCKETS_SECONDS,
+                      steps: slice = slice(None)) -> int:
+    """Write the history (or the steps of it given); returns the number of samples written."""
     with path.open("w", encoding="utf-8") as out:
-        written = _requests(history, out) + _durations(history, out) + _throttling(history, out)
+        written = (_requests(history, out, steps) + _durations(history, out, buckets, steps)
+                   + _throttling(history, out, steps))
         out.write("# EOF\n")
     return written
 
 
-def _timestamps(history: FleetHistory) -> list[str]:
-    return [str(history.start_s + k * history.step_s) for k in range(history.steps)]
+def _timestamps(history: FleetHistory, steps: slice) -> list[str]:
+    return [str(history.start_s + k * history.step_s) for k in range(history.steps)][steps]
 
 
 def _series(out: TextIO, name: str, values: np.ndarray, stamps: list[str],
@@ -55,12 +60,12 @@ def _series(out: TextIO, name: str, values: np.ndarray, stamps: list[str],
     return len(stamps)
 
 
-def _requests(history: FleetHistory, out: TextIO) -> int:
+def _requests(history: FleetHistory, out: TextIO, steps: slice) -> int:
     out.write("# TYPE http_requests counter\n")
-    stamps, written = _timestamps(history), 0
+    stamps, written = _timestamps(history, steps), 0
     for i, service in enumerate(history.services):
-        ok = np.cumsum(history.requests[i] - history.failures[i])
-        failed = np.cumsum(history.failures[i])
+        ok = np.cumsum(history.requests[i] - history.failures[i])[steps]
+        failed = np.cumsum(history.failures[i])[steps]
         written += _series(out, f'http_requests_total{{service="{service}",code="200"}}', ok,
                            stamps)
         written += _series(out, f'http_requests_total{{service="{service}",code="500"}}',
@@ -68,27 +73,30 @@ def _requests(history: FleetHistory, out: TextIO) -> int:
     return written
 
 
-def _durations(history: FleetHistory, out: TextIO) -> int:
+def _durations(history: FleetHistory, out: TextIO, buckets: tuple[float, ...],
+               steps: slice) -> int:
     out.write("# TYPE http_request_duration_seconds histogram\n")
-    stamps, written = _timestamps(history), 0
+    stamps, written = _timestamps(history, steps), 0
     for i, service in enumerate(history.services):
         median, sigma = history.latency_median_s[i], float(history.latency_sigma[i])
         requests = history.requests[i]
         # Whole requests per bucket: rounding cumulative counts keeps them non-decreasing in
         # time and in `le`, as counters and histogram buckets must be.
-        cumulative = [np.rint(np.cumsum(requests * lognormal_cdf(le, median, sigma))).tolist()
-                      for le in BUCKETS_SECONDS]
-        count = np.cumsum(requests).tolist()
-        total = np.cumsum(requests * median * math.exp(sigma * sigma / 2)).tolist()
-        out.write("".join(_histogram_points(service, stamps, cumulative, count, total)))
-        written += len(stamps) * (len(BUCKETS_SECONDS) + 3)
+        cumulative = [np.rint(np.cumsum(requests * lognormal_cdf(le, median, sigma)))[steps]
+                      .tolist() for le in buckets]
+        count = np.cumsum(requests)[steps].tolist()
+        total = np.cumsum(requests * median * math.exp(sigma * sigma / 2))[steps].tolist()
+        out.write("".join(_histogram_points(service, stamps, buckets, cumulative, count,
+                                            total)))
+        written += len(stamps) * (len(buckets) + 3)
     return written
 
 
-def _histogram_points(service: str, stamps: list[str], cumulative: list[list[float]],
-                      count: list[float], total: list[float]) -> Iterator[str]:
+def _histogram_points(service: str, stamps: list[str], buckets: tuple[float, ...],
+                      cumulative: list[list[float]], count: list[float], total: list[float]
+                      ) -> Iterator[str]:
     prefix = f'http_request_duration_seconds_bucket{{service="{service}",le='
-    labels = [f'"{le}"}}' for le in BUCKETS_SECONDS]
+    labels = [f'"{le}"}}' for le in buckets]
     for k, stamp in enumerate(stamps):
         for label, values in zip(labels, cumulative, strict=True):
             yield f"{prefix}{label} {values[k]:.15g} {stamp}\n"
@@ -99,11 +107,11 @@ def _histogram_points(service: str, stamps: list[str], cumulative: list[list[flo
                f"{total[k]:.10g} {stamp}\n")
 
 
-def _throttling(history: FleetHistory, out: TextIO) -> int:
+def _throttling(history: FleetHistory, out: TextIO, steps: slice) -> int:
     out.write("# TYPE container_cpu_cfs_throttled_seconds counter\n")
-    stamps, written = _timestamps(history), 0
+    stamps, written = _timestamps(history, steps), 0
     for i, service in enumerate(history.services):
         written += _series(out,
                            f'container_cpu_cfs_throttled_seconds_total{{service="{service}"}}',
-                           np.cumsum(history.throttled_s[i]), stamps, digits=8)
+                           np.cumsum(history.throttled_s[i])[steps], stamps, digits=8)
     return written

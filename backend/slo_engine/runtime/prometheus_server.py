@@ -31,13 +31,25 @@ def backfill_openmetrics(openmetrics_file: Path, data_dir: Path) -> None:
     """Write TSDB blocks into `data_dir/tsdb` (before the server starts). One block per
     31 days: without --max-block-duration every 2 hours becomes a block and a month of
     history takes minutes instead of about a second."""
+    subprocess.run(_backfill_command(openmetrics_file, data_dir), check=True,
+                   capture_output=True, timeout=3600)
+
+
+def start_backfill(openmetrics_file: Path, data_dir: Path) -> subprocess.Popen[bytes]:
+    """The same backfill, running while the caller writes the next file; wait for it
+    (and check its return code) before the server starts. Errors go to
+    `data_dir/backfill.log`."""
+    command = _backfill_command(openmetrics_file, data_dir)
+    with (data_dir / "backfill.log").open("ab") as log:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=log)
+
+
+def _backfill_command(openmetrics_file: Path, data_dir: Path) -> list[str]:
     tsdb = data_dir / "tsdb"
     tsdb.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [binary("promtool"), "tsdb", "create-blocks-from", "openmetrics",
-         "--max-block-duration=744h", "--quiet", str(openmetrics_file), str(tsdb)],
-        check=True, capture_output=True, timeout=3600,
-    )
+    return [binary("promtool"), "tsdb", "create-blocks-from", "openmetrics",
+            "--max-block-duration=744h", "--quiet", str(openmetrics_file), str(tsdb)]
 
 
 def start_prometheus(data_dir: Path, timeout_s: float = 120.0) -> ServerProcess:
