@@ -130,9 +130,7 @@ class PrometheusTelemetry:
         """Two queries per query configuration and per chunk of services (a chunk keeps
         the URL of its regex matcher short), all chunks at once."""
         found: dict[str, float | None] = dict.fromkeys(service_ids)
-        chunks = [(queries, members[k:k + SERVICES_PER_QUERY])
-                  for queries, members in self._by_configuration(service_ids)
-                  for k in range(0, len(members), SERVICES_PER_QUERY)]
+        chunks = self._query_chunks(service_ids)
         for ratios in await asyncio.gather(*(
                 self._chunk_availabilities(queries, members, end_s - start_s, end_s)
                 for queries, members in chunks)):
@@ -180,9 +178,7 @@ class PrometheusTelemetry:
                                    step_s: int, period_s: int) -> dict[str, SliDeviation]:
         """p99 and error-ratio deviations from one period earlier, per step, for many
         services: two range queries per query configuration and chunk of services."""
-        chunks = [(queries, members[k:k + SERVICES_PER_QUERY])
-                  for queries, members in self._by_configuration(service_ids)
-                  for k in range(0, len(members), SERVICES_PER_QUERY)]
+        chunks = self._query_chunks(service_ids)
         steps = (end_s - start_s) // step_s + 1
         unknown = np.full(steps, np.nan)
         found: dict[str, SliDeviation] = {}
@@ -200,6 +196,12 @@ class PrometheusTelemetry:
                         _finite(latency.get(service_id, unknown)),
                         _finite(errors.get(service_id, unknown)))
         return found
+
+    def _query_chunks(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:
+        """Services grouped by query configuration, in chunks a regex matcher can name."""
+        return [(queries, members[k:k + SERVICES_PER_QUERY])
+                for queries, members in self._by_configuration(service_ids)
+                for k in range(0, len(members), SERVICES_PER_QUERY)]
 
     def _by_configuration(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:
         groups: dict[str, tuple[SliQueries, list[str]]] = {}

@@ -96,10 +96,8 @@ class DetectDrift:
         service_ids = regeneration_targets(self._snapshots)
         if not service_ids:
             return None
-        chunk = self._schedule.chunk_services
-        return self._jobs.enqueue_chunks(JobKind.DETECT_DRIFT, [
-            {"service_ids": service_ids[k:k + chunk]}
-            for k in range(0, len(service_ids), chunk)])
+        return self._jobs.enqueue_chunks(
+            JobKind.DETECT_DRIFT, regeneration_chunks(service_ids, self._schedule.chunk_services))
 
     async def sweep(self, service_ids: list[str]) -> dict[str, Any]:
         started = time.perf_counter()

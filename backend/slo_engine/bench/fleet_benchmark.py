@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
 from slo_engine.runtime.bootstrap import api_key_registry
 from slo_engine.runtime.processes import stop_process
 from slo_engine.runtime.prometheus_server import start_backfill
-from slo_engine.runtime.worker_processes import ChildProcess, stop_children
+from slo_engine.runtime.worker_processes import start_children, stop_children
 
 TARGETS = {"aggregation_s": 60, "regeneration_s": 300}
 # A few buckets over the simulated fleet's latencies (medians from 2 ms to about 3 s).
@@ -135,14 +134,8 @@ def _finish_backfill(process: subprocess.Popen[bytes], path: Path, prometheus_di
 def _start_workers(count: int, root: Path, backends: Backends,
                    cleanup: contextlib.ExitStack) -> None:
     """`slo-engine worker` processes joined to the same servers; each logs to a file."""
-    environment = {**backends.api_environment(root), "SLO_ENGINE_LOG_LEVEL": "INFO"}
-    children = []
-    for k in range(1, count + 1):
-        with (root / f"worker-{k}.log").open("wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "slo_engine.cli", "worker"], env=environment,
-                stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
-        children.append(ChildProcess(f"worker-{k}", process))
+    children = start_children(count, False, [backends.falkordb, backends.redis,
+                                             backends.prometheus], None, log_dir=root)
     cleanup.callback(stop_children, children)
 
 

@@ -3,6 +3,7 @@ they join the servers the API started, and stop when it stops."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -38,16 +39,22 @@ def server_environment(servers: list[ServerProcess]) -> dict[str, str]:
 
 
 def start_children(workers: int, scheduler: bool, servers: list[ServerProcess],
-                   settings_file: Path | None) -> list[ChildProcess]:
+                   settings_file: Path | None, log_dir: Path | None = None
+                   ) -> list[ChildProcess]:
+    """Children share this process's output, or each writes `<role>.log` into log_dir."""
     environment = {**os.environ, **server_environment(servers)}
     extra = ["--settings-file", str(settings_file)] if settings_file else []
     roles = [f"worker-{k + 1}" for k in range(workers)] + (["scheduler"] if scheduler else [])
     children = []
     for role in roles:
         command = "scheduler" if role == "scheduler" else "worker"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "slo_engine.cli", command, *extra],
-            env=environment, stdin=subprocess.DEVNULL)
+        with contextlib.ExitStack() as files:
+            output = (files.enter_context((log_dir / f"{role}.log").open("wb"))
+                      if log_dir else None)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "slo_engine.cli", command, *extra],
+                env=environment, stdin=subprocess.DEVNULL, stdout=output,
+                stderr=subprocess.STDOUT if output else None)
         log.info("%s started, pid %s", role, process.pid)
         children.append(ChildProcess(role, process))
     return children
