@@ -3,7 +3,7 @@
 recommendation stale, append `drift_triggered` to the audit chain, regenerate, and POST a
 signed webhook to a real receiver. `web`, just as noisy but unchanged, never drifts.
 
-History: 28 hours scraped every 30 s. Each minute, both services serve 10 requests/s with
+History: 29 hours scraped every 30 s. Each minute, both services serve 10 requests/s with
 0.1% failing, and their latencies are lognormal with a median that wobbles from minute to
 minute (and a daily rhythm); the histogram has fine buckets so p99 follows the median.
 """
@@ -32,7 +32,7 @@ from tests.prometheus_history import prometheus_holding
 
 SCRAPE_S = 30
 SHIFT = int(time.time()) // 3600 * 3600 - 2 * 3600  # the deployment, on a minute
-START = SHIFT - 26 * 3600
+START = SHIFT - 27 * 3600  # a day and the two and a half hours a sweep looks back
 END = SHIFT + 2 * 3600
 RATE = 10.0
 BOUNDS = [round(0.05 * 1.08 ** k, 4) for k in range(60)]  # 50 ms .. ~4.7 s

@@ -8,6 +8,7 @@ import pytest
 from slo_engine.domain.drift import (
     DriftSettings,
     detect_drift,
+    deviation_from_earlier,
     judge_deviation,
     seasonal_deviation,
     standardised,
@@ -27,10 +28,31 @@ def diurnal_p99(days: int, seed: int, noise: float = 0.03) -> np.ndarray:
 
 def test_the_deviation_compares_each_point_with_the_same_time_a_day_earlier() -> None:
     values = np.array([1.0, 2.0, 4.0, 2.0, 2.0, np.nan])
-    deviation = seasonal_deviation(values, 2)
+    deviation = seasonal_deviation(values, 2, half_width=0)
     assert np.isnan(deviation[:2]).all()
     assert deviation[2:5] == pytest.approx(np.log([4.0, 1.0, 0.5]))
     assert np.isnan(deviation[5])
+
+
+def test_the_baseline_is_the_median_around_the_same_time_a_period_earlier() -> None:
+    # Period 5, half width 1: point 6 is compared with the median of points 0, 1 and 2.
+    values = np.array([1.0, 8.0, 2.0, 1.0, 1.0, 1.0, 4.0, 4.0])
+    deviation = seasonal_deviation(values, 5, half_width=1)
+    assert np.isnan(deviation[:6]).all()
+    assert deviation[6] == pytest.approx(np.log(4.0 / 2.0))  # the 8 of a spike is ignored
+    assert deviation[7] == pytest.approx(np.log(4.0 / 2.0))  # median of 8, 2, 1
+
+
+def test_a_baseline_with_fewer_than_half_its_points_known_is_unknown() -> None:
+    current = np.zeros(2)
+    earlier = np.array([np.nan, np.nan, 0.5, np.nan])  # windows of three points
+    deviation = deviation_from_earlier(current, earlier, half_width=1)
+    assert np.isnan(deviation[0])
+    assert np.isnan(deviation[1])
+    known = deviation_from_earlier(current, np.array([np.nan, 0.5, 0.7, np.nan]), 1)
+    assert known == pytest.approx([-0.6, -0.6])
+    with pytest.raises(ValueError, match="needs 4 points"):
+        deviation_from_earlier(current, earlier[:3], half_width=1)
 
 
 def test_scores_are_in_units_of_the_reference_noise() -> None:
@@ -50,7 +72,7 @@ def test_a_daily_rhythm_with_noise_is_not_drift() -> None:
     verdicts = [detect_drift(values[:end], DAY, SWEEP)
                 for end in range(DAY + SWEEP, 2 * DAY + 1, SWEEP)]
     assert not any(v.confirmed for v in verdicts)
-    assert all(v.points_judged == DriftSettings().detector_points for v in verdicts[8:])
+    assert all(v.points_judged == DriftSettings().detector_points for v in verdicts[10:])
 
 
 def test_a_twenty_percent_step_is_confirmed_after_it_happens() -> None:

@@ -19,7 +19,7 @@ import orjson
 
 from slo_engine.adapters.circuit_breaker import CircuitBreaker, CircuitOpen
 from slo_engine.adapters.promql import SliQueries, step_for
-from slo_engine.domain.drift import SliDeviation
+from slo_engine.domain.drift import SliDeviation, deviation_from_earlier
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.sli_aggregates import WindowCounts
 
@@ -175,26 +175,37 @@ class PrometheusTelemetry:
         return found
 
     async def day_on_day_deviation(self, service_ids: list[str], start_s: int, end_s: int,
-                                   step_s: int, period_s: int) -> dict[str, SliDeviation]:
-        """p99 and error-ratio deviations from one period earlier, per step, for many
-        services: two range queries per query configuration and chunk of services."""
+                                   step_s: int, period_s: int, baseline_half_width_steps: int
+                                   ) -> dict[str, SliDeviation]:
+        """Three range queries per query configuration and chunk of services: p99 now and
+        around the same time one period earlier (the baseline is the domain's), and the
+        error ratio's deviation, which Prometheus computes."""
         chunks = self._query_chunks(service_ids)
         steps = (end_s - start_s) // step_s + 1
         unknown = np.full(steps, np.nan)
+        margin_s = baseline_half_width_steps * step_s
+        earlier_start_s, earlier_end_s = start_s - period_s - margin_s, end_s - period_s + margin_s
         found: dict[str, SliDeviation] = {}
-        for (_queries, members), (latency, errors) in zip(chunks, await asyncio.gather(*(
-                asyncio.gather(
-                    self.range_vectors(queries.p99_day_on_day(members, step_s, period_s),
-                                       queries.service_label, start_s, end_s, step_s),
+        for (_queries, members), (p99_now, p99_earlier, errors) in zip(
+                chunks, await asyncio.gather(*(asyncio.gather(
+                    self.range_vectors(queries.p99_log(members, step_s), queries.service_label,
+                                       start_s, end_s, step_s),
+                    self.range_vectors(queries.p99_log(members, step_s), queries.service_label,
+                                       earlier_start_s, earlier_end_s, step_s),
                     self.range_vectors(queries.error_ratio_day_on_day(members, step_s,
                                                                       period_s),
                                        queries.service_label, start_s, end_s, step_s))
-                for queries, members in chunks)), strict=True):
+                    for queries, members in chunks)), strict=True):
             for service_id in members:
-                if service_id in latency or service_id in errors:
-                    found[service_id] = SliDeviation(
-                        _finite(latency.get(service_id, unknown)),
-                        _finite(errors.get(service_id, unknown)))
+                if service_id not in p99_now and service_id not in errors:
+                    continue
+                latency = unknown
+                if service_id in p99_now and service_id in p99_earlier:
+                    latency = deviation_from_earlier(_finite(p99_now[service_id]),
+                                                     _finite(p99_earlier[service_id]),
+                                                     baseline_half_width_steps)
+                found[service_id] = SliDeviation(latency,
+                                                 _finite(errors.get(service_id, unknown)))
         return found
 
     def _query_chunks(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:

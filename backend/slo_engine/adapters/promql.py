@@ -159,16 +159,12 @@ class SliQueries:
         return self._every_service(self.duration_bucket_metric, "", window_seconds,
                                    f"{self.service_label}, le")
 
-    def p99_day_on_day(self, service_ids: list[str], step_seconds: int,
-                       period_seconds: int) -> str:
-        """Per service and step: ln(p99 now) - ln(p99 one period earlier), p99 from the
-        requests of the step alone; computed by Prometheus, so only the deviation travels."""
-        def p99(offset: str) -> str:
-            matchers = self._many_services(service_ids, "")
-            return (f"histogram_quantile(0.99, sum by ({self.service_label}, le) "
-                    f"(increase({self.duration_bucket_metric}{{{matchers}}}"
-                    f"[{duration(step_seconds)}]{offset})))")
-        return f"ln({p99('')}) - ln({p99(' offset ' + duration(period_seconds))})"
+    def p99_log(self, service_ids: list[str], step_seconds: int) -> str:
+        """Per service and step: ln(p99) of the requests of that step alone."""
+        matchers = self._many_services(service_ids, "")
+        return (f"ln(histogram_quantile(0.99, sum by ({self.service_label}, le) "
+                f"(increase({self.duration_bucket_metric}{{{matchers}}}"
+                f"[{duration(step_seconds)}]))))")
 
     def error_ratio_day_on_day(self, service_ids: list[str], step_seconds: int,
                                period_seconds: int) -> str:

@@ -1,5 +1,5 @@
 """Drift detection every 15 minutes (TRD FR-9, AC-009): each service's p99 latency and
-error ratio, per minute, against the same minute a day earlier; the three detectors vote.
+error ratio, per minute, against the same time a day earlier; the three detectors vote.
 
 A confirmed drift marks the service's recommendations stale, appends a `drift_triggered`
 event to the audit chain, enqueues their regeneration and a webhook to the owning team.
@@ -105,7 +105,8 @@ class DetectDrift:
         end_s = self._clock.now_ms() // 1000 // schedule.step_s * schedule.step_s
         start_s = end_s - (self._latency.detector_points - 1) * schedule.step_s
         deviations = await self._telemetry.day_on_day_deviation(
-            service_ids, start_s, end_s, schedule.step_s, schedule.period_s)
+            service_ids, start_s, end_s, schedule.step_s, schedule.period_s,
+            self._latency.baseline_half_width)
         queried = time.perf_counter()
         confirmed = await asyncio.to_thread(self._judge, deviations)
         acted, regeneration = (await asyncio.to_thread(self._act_on, confirmed)

@@ -240,9 +240,12 @@ class Telemetry(Protocol):
         ...
 
     async def day_on_day_deviation(self, service_ids: list[str], start_s: int, end_s: int,
-                                   step_s: int, period_s: int) -> dict[str, SliDeviation]:
-        """Per step from start to end: each service's p99 (log) and error ratio minus their
-        values one period earlier, for every service that has any (batched queries)."""
+                                   step_s: int, period_s: int, baseline_half_width_steps: int
+                                   ) -> dict[str, SliDeviation]:
+        """Per step from start to end, for every service that has any (batched queries):
+        its p99 (log) minus the median p99 (log) of the steps within the half width of the
+        same step one period earlier, and its error ratio minus the ratio one period
+        earlier."""
         ...
 
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:

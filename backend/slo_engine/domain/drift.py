@@ -2,10 +2,14 @@
 
 The series (p99 latency, error ratio) is compared with itself one day earlier (p99 on a
 log scale, the error ratio in percentage points): a service that is slow every afternoon
-is not drifting, one that became 20% slower than yesterday at the same hour is. The
-deviations are standardised with a
-robust scale (median absolute deviation) taken from the part of the window before the
-points under judgement, so every service is judged in units of its own noise.
+is not drifting, one that became 20% slower than yesterday at the same hour is. The p99
+of each minute is compared with the median of yesterday's minutes around the same time
+(an hour of them), not with one minute: a quiet service's one-minute p99 comes from a few
+hundred requests, and comparing one noisy minute with another doubles the noise a shift
+must stand out of; a median ignores yesterday's short spikes. The deviations are
+standardised with a robust scale (median absolute deviation) taken from the part of the
+window before the points under judgement, so every service is judged in units of its own
+noise.
 
 Page-Hinkley (abrupt shifts of the mean), ADWIN (adaptive windows, gradual or abrupt
 change) and KSWIN (Kolmogorov-Smirnov between the newest points and older ones) run over
@@ -16,9 +20,11 @@ alarm within the last `agreement_points`, and the vote was reached among the new
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from river import drift
 
 DETECTORS = ("page_hinkley", "adwin", "kswin")
@@ -43,19 +49,23 @@ class DriftSettings:
     clip: float = 4.0
     # The smallest scale (one standardised unit) a deviation is measured in, in the
     # series' units (log for p99, ratio for errors): below it a service's noise is so low
-    # that changes too small to matter would be drift.
-    scale_floor: float = 0.05
+    # that changes too small to matter would be drift. Also a day-to-day change of the
+    # daily rhythm (a peak 10% higher than yesterday's) must stay well below the vote.
+    scale_floor: float = 0.07
     # Page-Hinkley and ADWIN see this many newest points (2 h); KSWIN, a Kolmogorov-
     # Smirnov test per point and a thousand times slower, only its window and the
     # agreement window.
     detector_points: int = 120
+    # The p99 baseline: the median of the points this far either side of the same point
+    # one period earlier.
+    baseline_half_width: int = 30
 
 
 @dataclass(frozen=True)
 class SliDeviation:
     """A service's SLIs against one period (a day) earlier, per step, oldest first."""
 
-    latency_p99_log: np.ndarray  # ln(p99) - ln(p99 a period earlier)
+    latency_p99_log: np.ndarray  # ln(p99) - the baseline of ln(p99) a period earlier
     error_ratio: np.ndarray  # error ratio - error ratio a period earlier
 
 
@@ -66,12 +76,40 @@ class DriftVerdict:
     points_judged: int
 
 
-def seasonal_deviation(values: np.ndarray, period_points: int) -> np.ndarray:
-    """log(x_t) - log(x_{t-period}); NaN where either is missing or not positive."""
+def deviation_from_earlier(current_log: np.ndarray, earlier_log: np.ndarray,
+                           half_width: int) -> np.ndarray:
+    """current_log[i] minus the median of earlier_log[i : i + 2 half_width + 1], the points
+    around the same step one period earlier (so earlier_log holds 2 half_width more
+    points, starting half_width steps before); NaN where fewer than half of those are
+    known."""
+    width = 2 * half_width + 1
+    earlier = np.asarray(earlier_log, dtype=float)
+    if len(earlier) != len(current_log) + 2 * half_width:
+        raise ValueError(f"earlier_log needs {len(current_log) + 2 * half_width} points, "
+                         f"has {len(earlier)}")
+    windows = sliding_window_view(earlier, width)
+    known = (~np.isnan(windows)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows: masked below
+        baseline = np.nanmedian(windows, axis=1)
+    baseline[known * 2 < width] = np.nan
+    deviation: np.ndarray = np.asarray(current_log, dtype=float) - baseline
+    return deviation
+
+
+def seasonal_deviation(values: np.ndarray, period_points: int,
+                       half_width: int = DriftSettings.baseline_half_width) -> np.ndarray:
+    """log(x_t) minus the median of log(x) around t - period, for a regularly spaced series;
+    NaN where that is unknown (the first period and half width of points, non-positive
+    values)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.where(values > 0, np.log(values), np.nan)
     deviation = np.full(len(values), np.nan)
-    deviation[period_points:] = logs[period_points:] - logs[:-period_points]
+    first = period_points + half_width
+    if len(values) > first:
+        deviation[first:] = deviation_from_earlier(
+            logs[first:], logs[first - period_points - half_width:
+                               len(values) - period_points + half_width], half_width)
     return deviation
 
 
@@ -90,8 +128,10 @@ def standardised(deviation: np.ndarray, reference: np.ndarray, clip: float = 4.0
 def detect_drift(values: np.ndarray, period_points: int, new_points: int,
                  settings: DriftSettings | None = None) -> DriftVerdict:
     """Judge the newest `new_points` of a regularly spaced series (oldest first)."""
-    return judge_deviation(seasonal_deviation(np.asarray(values, dtype=float), period_points),
-                           new_points, settings)
+    settings = settings or DriftSettings()
+    deviation = seasonal_deviation(np.asarray(values, dtype=float), period_points,
+                                   settings.baseline_half_width)
+    return judge_deviation(deviation, new_points, settings)
 
 
 def judge_deviation(deviation: np.ndarray, new_points: int,
