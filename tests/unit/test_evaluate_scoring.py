@@ -11,6 +11,8 @@ from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
     AvailabilityTier,
     DataQuality,
+    LatencyRecommendation,
+    LatencyTier,
 )
 from slo_engine.fleet.simulation import FleetHistory
 
@@ -47,3 +49,24 @@ def test_breach_budget_use_and_brier_are_judged_on_the_test_period_only() -> Non
     assert report["balanced_budget_use_median"] == pytest.approx((0 + 2.0) / 2)
     # a: stated 0, two 2-day windows both fine -> 0; b: stated 0.5, both breached -> 0.25
     assert report["brier"]["balanced"] == pytest.approx((0 + 0 + 0.25 + 0.25) / 4)
+
+
+def test_latency_tiers_are_judged_on_the_share_of_slow_test_requests() -> None:
+    days = 8
+    requests = np.full((1, days), 1000.0)
+    medians = np.full((1, days), 0.1)
+    medians[0, :4] = 5.0  # slow training days must not count
+    history = FleetHistory(0, STEP, ["a"], requests, np.zeros((1, days)), medians,
+                           np.array([0.5]), np.zeros((1, days)), np.zeros((1, days)))
+    target = 0.1 * np.exp(3 * 0.5)  # three sigmas above the median: 0.135% slower
+    result = recommendation("a", 0.999, 0.0)
+    result.latency = LatencyRecommendation(
+        {0.99: 0.3}, {"conservative": LatencyTier(target, 0.999, 0.0),
+                      "balanced": LatencyTier(target, 0.99, 0.5),
+                      "aggressive": LatencyTier(target, 0.95, 0.0)}, 0.05, 10)
+    latency = _score(history, {"a": result}, 3 * STEP, 4, 4)["latency"]
+    assert latency["breach_rate"] == {"conservative": 1.0, "balanced": 0.0, "aggressive": 0.0}
+    assert latency["balanced_budget_use_mean"] == pytest.approx(0.00135 / 0.01, rel=1e-2)
+    # Stated 0.5 against four test days (one step an hour here), none breached.
+    assert latency["brier_hourly"]["balanced"] == pytest.approx(0.25)
+    assert latency["brier_hourly"]["conservative"] == pytest.approx(1.0)
