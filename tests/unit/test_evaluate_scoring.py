@@ -68,5 +68,5 @@ def test_latency_tiers_are_judged_on_the_share_of_slow_test_requests() -> None:
     assert latency["breach_rate"] == {"conservative": 1.0, "balanced": 0.0, "aggressive": 0.0}
     assert latency["balanced_budget_use_mean"] == pytest.approx(0.00135 / 0.01, rel=1e-2)
     # Stated 0.5 against four test days (one step an hour here), none breached.
-    assert latency["brier_hourly"]["balanced"] == pytest.approx(0.25)
-    assert latency["brier_hourly"]["conservative"] == pytest.approx(1.0)
+    assert latency["brier"]["balanced"] == pytest.approx(0.25)
+    assert latency["brier"]["conservative"] == pytest.approx(1.0)

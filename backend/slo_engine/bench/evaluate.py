@@ -103,12 +103,37 @@ async def _recommend_all(container: Container, services: list[str], train_days: 
         await container.telemetry.close()
 
 
+class _TierScores:
+    """Per tier: breached or not per service, squared errors of the stated breach
+    probability per judged window; the balanced tier's budget use per service."""
+
+    def __init__(self) -> None:
+        self.breached: dict[str, list[bool]] = {tier: [] for tier in TIERS}
+        self.squared_errors: dict[str, list[float]] = {tier: [] for tier in TIERS}
+        self.budget_use: list[float] = []
+
+    def add(self, tier: str, breached: bool, stated: float | None,
+            window_outcomes: np.ndarray) -> None:
+        self.breached[tier].append(breached)
+        self.squared_errors[tier] += (((stated or 0.0) - window_outcomes) ** 2).tolist()
+
+    def summary(self) -> dict[str, Any]:
+        use = self.budget_use
+        return {
+            "services_evaluated": len(use),
+            "breach_rate": {t: round(float(np.mean(v)), 4) for t, v in self.breached.items()},
+            "balanced_budget_use_median": round(statistics.median(use), 4),
+            "balanced_budget_use_p90": round(float(np.quantile(use, 0.9)), 4),
+            "balanced_budget_use_mean": round(float(np.mean(use)), 4),
+            "brier": {t: round(float(np.mean(v)), 5) for t, v in self.squared_errors.items()
+                      if v},
+        }
+
+
 def _score(history: FleetHistory, recommendations: dict[str, SloRecommendation],
            split_s: int, train_days: int, test_days: int) -> dict[str, Any]:
     first_test_step = (split_s - history.start_s) // history.step_s + 1
-    breached: dict[str, list[bool]] = {tier: [] for tier in TIERS}
-    budget_use: list[float] = []
-    squared_errors: dict[str, list[float]] = {tier: [] for tier in TIERS}
+    scores = _TierScores()
     for service, result in recommendations.items():
         rec = result.availability
         if rec is None or rec.windows == 0:
@@ -119,36 +144,28 @@ def _score(history: FleetHistory, recommendations: dict[str, SloRecommendation],
         actual = 1 - failures.sum() / requests.sum()
         for tier in TIERS:
             target = rec.tiers[tier].target_ratio
-            breached[tier].append(bool(actual < target))
-            stated = rec.tiers[tier].breach_probability or 0.0
-            for outcome in _window_outcomes(requests, failures, history.step_s,
-                                            rec.window_days, target):
-                squared_errors[tier].append((stated - outcome) ** 2)
-        balanced = rec.tiers["balanced"].target_ratio
-        budget_use.append(float((1 - actual) / (1 - balanced)))
-    evaluated = len(budget_use)
-    if not budget_use:
+            scores.add(tier, bool(actual < target), rec.tiers[tier].breach_probability,
+                       np.array(_window_outcomes(requests, failures, history.step_s,
+                                                 rec.window_days, target)))
+        scores.budget_use.append(float((1 - actual) / (1 - rec.tiers["balanced"].target_ratio)))
+    if not scores.budget_use:
         raise RuntimeError("no service had an availability recommendation to evaluate")
+    latency = _score_latency(history, recommendations, first_test_step)
+    mean_use = float(np.mean(scores.budget_use))
     return {
         "benchmark": "evaluate", "train_days": train_days, "test_days": test_days,
-        "services": len(recommendations), "services_evaluated": evaluated,
-        "breach_rate": {t: round(float(np.mean(v)), 4) for t, v in breached.items()},
-        "balanced_budget_use_median": round(statistics.median(budget_use), 4),
-        "balanced_budget_use_p90": round(float(np.quantile(budget_use, 0.9)), 4),
-        "balanced_budget_use_mean": round(float(np.mean(budget_use)), 4),
-        "brier": {t: round(float(np.mean(v)), 5) for t, v in squared_errors.items() if v},
-        "latency": _score_latency(history, recommendations, first_test_step),
+        "services": len(recommendations), **scores.summary(),
+        "latency": latency.summary() if latency.budget_use else {"services_evaluated": 0},
         "targets": {"balanced_breach_rate_below": 0.05, "budget_use_mean_between": [0.5, 0.8]},
-        "meets_breach_target": bool(np.mean(breached["balanced"]) < 0.05),
-        "meets_budget_target": bool(0.5 <= np.mean(budget_use) <= 0.8),
+        "meets_breach_target": bool(np.mean(scores.breached["balanced"]) < 0.05),
+        "meets_budget_target": bool(0.5 <= mean_use <= 0.8),
     }
 
 
 def _score_latency(history: FleetHistory, recommendations: dict[str, SloRecommendation],
-                   first_test_step: int) -> dict[str, Any]:
-    breached: dict[str, list[bool]] = {tier: [] for tier in TIERS}
-    budget_use: list[float] = []
-    squared_errors: dict[str, list[float]] = {tier: [] for tier in TIERS}
+                   first_test_step: int) -> _TierScores:
+    """Brier over the test period's hours, the latency tiers' breach-probability window."""
+    scores = _TierScores()
     hour = max(1, 3600 // history.step_s)
     for service, result in recommendations.items():
         rec = result.latency
@@ -158,31 +175,20 @@ def _score_latency(history: FleetHistory, recommendations: dict[str, SloRecommen
         requests = history.requests[i, first_test_step:]
         medians = history.latency_median_s[i, first_test_step:]
         sigma = float(history.latency_sigma[i])
+        hours = len(requests) // hour * hour
+        hourly_total = requests[:hours].reshape(-1, hour).sum(axis=1)
         for tier in TIERS:
             judged = rec.tiers[tier]
             slow = requests * (1 - lognormal_cdf(judged.target_seconds, medians, sigma))
             allowed = 1 - judged.percentile
             use = float(slow.sum() / requests.sum() / allowed)
-            breached[tier].append(use > 1)
-            if tier == "balanced":
-                budget_use.append(use)
-            stated = judged.breach_probability or 0.0
-            hours = len(requests) // hour * hour
             hourly_slow = slow[:hours].reshape(-1, hour).sum(axis=1)
-            hourly_total = requests[:hours].reshape(-1, hour).sum(axis=1)
             known = hourly_total > 0
-            outcomes = hourly_slow[known] / hourly_total[known] > allowed
-            squared_errors[tier] += ((stated - outcomes.astype(float)) ** 2).tolist()
-    if not budget_use:
-        return {"services_evaluated": 0}
-    return {
-        "services_evaluated": len(budget_use),
-        "breach_rate": {t: round(float(np.mean(v)), 4) for t, v in breached.items()},
-        "balanced_budget_use_median": round(statistics.median(budget_use), 4),
-        "balanced_budget_use_mean": round(float(np.mean(budget_use)), 4),
-        "brier_hourly": {t: round(float(np.mean(v)), 5) for t, v in squared_errors.items()
-                         if v},
-    }
+            scores.add(tier, use > 1, judged.breach_probability,
+                       (hourly_slow[known] / hourly_total[known] > allowed).astype(float))
+            if tier == "balanced":
+                scores.budget_use.append(use)
+    return scores
 
 
 def _window_outcomes(requests: np.ndarray, failures: np.ndarray, step_s: int,
