@@ -186,16 +186,20 @@ class PrometheusTelemetry:
         margin_s = baseline_half_width_steps * step_s
         earlier_start_s, earlier_end_s = start_s - period_s - margin_s, end_s - period_s + margin_s
         found: dict[str, SliDeviation] = {}
+
+        async def chunk_series(queries: SliQueries, members: list[str]
+                               ) -> tuple[dict[str, np.ndarray], ...]:
+            p99 = queries.p99_log(members, step_s)
+            label = queries.service_label
+            return await asyncio.gather(
+                self.range_vectors(p99, label, start_s, end_s, step_s),
+                self.range_vectors(p99, label, earlier_start_s, earlier_end_s, step_s),
+                self.range_vectors(queries.error_ratio_day_on_day(members, step_s, period_s),
+                                   label, start_s, end_s, step_s))
+
         for (_queries, members), (p99_now, p99_earlier, errors) in zip(
-                chunks, await asyncio.gather(*(asyncio.gather(
-                    self.range_vectors(queries.p99_log(members, step_s), queries.service_label,
-                                       start_s, end_s, step_s),
-                    self.range_vectors(queries.p99_log(members, step_s), queries.service_label,
-                                       earlier_start_s, earlier_end_s, step_s),
-                    self.range_vectors(queries.error_ratio_day_on_day(members, step_s,
-                                                                      period_s),
-                                       queries.service_label, start_s, end_s, step_s))
-                    for queries, members in chunks)), strict=True):
+                chunks, await asyncio.gather(*(chunk_series(queries, members)
+                                               for queries, members in chunks)), strict=True):
             for service_id in members:
                 if service_id not in p99_now and service_id not in errors:
                     continue

@@ -108,8 +108,7 @@ def seasonal_deviation(values: np.ndarray, period_points: int,
     first = period_points + half_width
     if len(values) > first:
         deviation[first:] = deviation_from_earlier(
-            logs[first:], logs[first - period_points - half_width:
-                               len(values) - period_points + half_width], half_width)
+            logs[first:], logs[:len(values) - period_points + half_width], half_width)
     return deviation
 
 
