@@ -398,6 +398,8 @@ def bench_drift(shifted_services: int = 300, service_days: int = 600, seed: int 
 def evaluate(
     train_days: Annotated[int, typer.Option(min=7, max=365)] = 60,
     test_days: Annotated[int, typer.Option(min=7, max=365)] = 30,
+    months: Annotated[int, typer.Option(
+        min=1, max=24, help="Held-out test periods, one after another")] = 6,
     services: Annotated[int | None, typer.Option(
         help="A synthetic fleet of this size instead of the demo topology")] = None,
     seed: int = 13,
@@ -408,7 +410,7 @@ def evaluate(
     """Recommend from a training period, then judge the tiers on held-out data."""
     from slo_engine.bench.evaluate import evaluate as run
 
-    _print(run(train_days, test_days, services, seed, policy), as_json)
+    _print(run(train_days, test_days, months, services, seed, policy), as_json)
 
 
 @app.command("synthetic-graph")
