@@ -394,6 +394,24 @@ def bench_drift(shifted_services: int = 300, service_days: int = 600, seed: int 
     _print(run(shifted_services, service_days, seed), as_json)
 
 
+@bench_app.command("frontier")
+def bench_frontier(
+    months: Annotated[int, typer.Option(min=6, max=120)] = 60,
+    train_days: Annotated[int, typer.Option(min=7, max=365)] = 60,
+    services: Annotated[int | None, typer.Option(
+        help="A synthetic fleet of this size instead of the demo topology")] = None,
+    seed: int = 13,
+    policy: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="A recommendation policy YAML to judge")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The best mean budget use any fixed per-service target reaches at each breach rate
+    (an oracle on a long simulated history), and where the policy's tiers land."""
+    from slo_engine.bench.frontier import bench_frontier as run
+
+    _print(run(months, train_days, services, seed, policy), as_json)
+
+
 @app.command()
 def evaluate(
     train_days: Annotated[int, typer.Option(min=7, max=365)] = 60,

@@ -54,7 +54,7 @@ class SettableClock:
         return self.now
 
 
-def _topology(services: int | None) -> dict[str, Any]:
+def topology_for(services: int | None) -> dict[str, Any]:
     if services is None:
         demo = resources.files("slo_engine.samples").joinpath("demo-topology.json")
         return dict(orjson.loads(demo.read_bytes()))
@@ -66,7 +66,7 @@ def evaluate(train_days: int, test_days: int, months: int, services: int | None,
     """Months roll: month k is recommended from the train_days before it and judged on
     its test_days, so one simulated history gives `months` held-out SLO periods."""
     tune_garbage_collection()
-    topology = _topology(services)
+    topology = topology_for(services)
     end = int(time.time()) // 3600 * 3600
     history = simulate_fleet(topology, train_days + months * test_days, end, seed=seed)
     splits = [end - (months - k) * test_days * 86_400 for k in range(months)]
