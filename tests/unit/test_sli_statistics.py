@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from slo_engine.domain.sli_statistics import (
-    availability_tiers,
-    block_bootstrap_quantile_cis,
+    block_bootstrap_ratio_ci,
     breach_probability,
     default_block_length,
     error_budget_minutes,
@@ -27,18 +26,6 @@ def test_windows_without_traffic_or_data_are_dropped() -> None:
     assert rolling_window_ratios(good, total, 5).size == 0
 
 
-def test_tiers_are_low_quantiles_and_balanced_is_capped_by_the_bound() -> None:
-    ratios = np.linspace(0.99, 1.0, 1001)  # evenly spread windows
-    quantiles = {"conservative": 0.001, "balanced": 0.01, "aggressive": 0.05}
-    tiers = availability_tiers(ratios, quantiles, composite_bound_ratio=None)
-    assert tiers["conservative"] == pytest.approx(0.99001)
-    assert tiers["balanced"] == pytest.approx(0.9901)
-    assert tiers["aggressive"] == pytest.approx(0.9905)
-    capped = availability_tiers(ratios, quantiles, composite_bound_ratio=0.99005)
-    assert capped["balanced"] == 0.99005
-    assert capped["aggressive"] == pytest.approx(0.9905)
-
-
 def test_breach_probability_is_the_share_of_windows_missing_the_target() -> None:
     windows = np.array([0.999, 0.998, 0.9995, 0.997])
     assert breach_probability(windows, 0.998) == 0.25
@@ -58,7 +45,7 @@ def test_the_default_block_length_grows_as_the_cube_root() -> None:
 
 
 def coverage_on_ar1(block_length: int | None, trials: int = 60) -> float:
-    """How often the 95% interval for the median of an AR(1) series (phi 0.8) holds 0."""
+    """How often the 95% interval for the mean of an AR(1) series (phi 0.8) holds 0."""
     rng = np.random.default_rng(1)
     covered = 0
     for trial in range(trials):
@@ -67,8 +54,8 @@ def coverage_on_ar1(block_length: int | None, trials: int = 60) -> float:
         series[0] = noise[0]
         for t in range(1, 600):
             series[t] = 0.8 * series[t - 1] + noise[t]
-        (ci,) = block_bootstrap_quantile_cis(series, [0.5], resamples=400, seed=trial,
-                                             block_length=block_length)
+        ci = block_bootstrap_ratio_ci(series, np.ones(600), resamples=400, seed=trial,
+                                      block_length=block_length)
         covered += ci.low <= 0.0 <= ci.high
     return covered / trials
 
@@ -79,12 +66,15 @@ def test_blocks_keep_coverage_on_autocorrelated_data_where_iid_resampling_fails(
 
 
 def test_the_interval_is_deterministic_for_a_seed_and_ordered() -> None:
-    series = np.sin(np.arange(200) / 5.0)
-    (first,) = block_bootstrap_quantile_cis(series, [0.1], seed=3)
-    (again,) = block_bootstrap_quantile_cis(series, [0.1], seed=3)
+    failed = 1 + np.sin(np.arange(200) / 5.0)
+    total = np.full(200, 100.0)
+    first = block_bootstrap_ratio_ci(failed, total, seed=3)
+    again = block_bootstrap_ratio_ci(failed, total, seed=3)
     assert first == again
-    assert first.low <= first.high
+    assert first.low <= failed.sum() / total.sum() <= first.high
     assert first.confidence == 0.95
+    with pytest.raises(ValueError, match="non-zero"):
+        block_bootstrap_ratio_ci(np.zeros(5), np.zeros(5))
 
 
 def test_histogram_quantile_interpolates_like_prometheus() -> None:

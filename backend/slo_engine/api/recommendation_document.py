@@ -14,6 +14,7 @@ from slo_engine.api.units import milliseconds_up, percent
 from slo_engine.application.dependency_bound import DependencyBound, budget_share_flags
 from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.domain.recommendation import AvailabilityRecommendation, LatencyRecommendation
+from slo_engine.domain.sli_statistics import MONTH_MINUTES
 
 LATENCY_NOTE = ("Latency SLO derived from the service's own end-to-end histogram, not from "
                 "its dependencies: percentiles do not add up along a call chain.")
@@ -93,12 +94,22 @@ def _availability_summary(service_id: str, rec: AvailabilityRecommendation) -> s
     if math.isnan(rec.observed_ratio):
         return f"{service_id} has too little history; the balanced target {balanced:.2%} is " \
                "an archetype baseline."
-    margin = rec.observed_ratio - balanced
-    text = (f"{service_id} achieved {rec.observed_ratio:.3%} availability over the lookback. "
-            f"The balanced target of {balanced:.2%} leaves a {margin:.3%} margin")
+    error_minutes = (1 - rec.observed_ratio) * MONTH_MINUTES
+    text = (f"{service_id} achieved {rec.observed_ratio:.3%} availability over the lookback: "
+            f"its errors cost the equivalent of {error_minutes:.1f} minutes of full outage a "
+            "month. ")
+    if rec.rule is None or rec.uncapped_balanced_ratio is None:
+        return text + f"The balanced target is {balanced:.2%}."
+    basis = (f"{rec.rule.error_multiplier:g} x those minutes plus "
+             f"{rec.rule.allowance_minutes['balanced']:g} for an incident the lookback "
+             "did not hold")
     if rec.capped_by_bound:
-        text += " and is capped by what its hard dependencies allow"
-    return text + "."
+        return text + (f"The balanced target of {balanced:.2%} is capped by what its hard "
+                       f"dependencies allow; from its own history ({basis}) it would be "
+                       f"{rec.uncapped_balanced_ratio:.2%}.")
+    budget = (1 - balanced) * MONTH_MINUTES
+    return text + (f"The balanced target of {balanced:.2%} budgets {budget:.1f} minutes a "
+                   f"month: {basis}.")
 
 
 def _dependency_impact(bound: DependencyBound, rec: AvailabilityRecommendation

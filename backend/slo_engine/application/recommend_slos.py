@@ -145,8 +145,7 @@ class RecommendSlos:
         bound = result.bound.composite.availability_ratio if result.bound else None
         try:
             recommendation = recommend_availability(
-                total, failed, step, self._policy.availability_window_days,
-                self._policy.availability_quantiles, bound)
+                total, failed, step, self._policy.availability_rule, bound)
         except ValueError as error:
             result.notes.append(f"availability: {error}; the {result.archetype} archetype "
                                 "baseline is used")

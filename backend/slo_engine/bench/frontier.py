@@ -24,7 +24,7 @@ import numpy as np
 
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
 from slo_engine.bench.evaluate import TIERS, topology_for
-from slo_engine.domain.recommendation import recommend_availability
+from slo_engine.domain.recommendation import AvailabilityTierRule, recommend_availability
 from slo_engine.fleet.simulation import simulate_fleet
 from slo_engine.policy.loader import load_policy
 
@@ -51,8 +51,7 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
     frontier = oracle_frontier(errors)
     policy = load_policy(policy_file)
     engine = engine_rule_scores(requests, failures, errors, month_steps, train_steps,
-                                policy.availability_window_days,
-                                policy.availability_quantiles)
+                                policy.availability_rule)
     return {
         "benchmark": "frontier", "services": len(history.services), "months": months,
         "train_days": train_days, "seed": seed,
@@ -93,8 +92,8 @@ def oracle_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
 
 
 def engine_rule_scores(requests: np.ndarray, failures: np.ndarray, errors: np.ndarray,
-                       month_steps: int, train_steps: int, window_days: int,
-                       quantiles: dict[str, float]) -> dict[str, Any]:
+                       month_steps: int, train_steps: int, rule: AvailabilityTierRule
+                       ) -> dict[str, Any]:
     """The policy's tiers from the train steps before each judged month (no dependency
     bound: it caps only where dependencies are worse than the service's own history)."""
     months = errors.shape[1]
@@ -106,7 +105,7 @@ def engine_rule_scores(requests: np.ndarray, failures: np.ndarray, errors: np.nd
             split = first_judged + m * month_steps
             train = slice(split - train_steps, split)
             rec = recommend_availability(requests[s, train], failures[s, train],
-                                         COUNT_STEP_SECONDS, window_days, quantiles, None)
+                                         COUNT_STEP_SECONDS, rule, None)
             for tier in TIERS:
                 budget = 1 - rec.tiers[tier].target_ratio
                 breached[tier][s, m] = errors[s, m] > budget

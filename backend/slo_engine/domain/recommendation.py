@@ -1,8 +1,9 @@
 """Tiered SLO recommendations from SLI history (TRD FR-2), as pure functions of arrays.
 
-Availability: per-window availability from request counts; tiers are low quantiles of
-it, balanced capped by the dependency bound; each tier carries its error budget, the
-share of historical windows that would have breached it, and a block-bootstrap
+Availability: each tier's error budget is a multiple of the error ratio the service
+showed over its lookback plus an allowance for an incident the lookback did not hold,
+balanced capped by the dependency bound; each tier carries its error budget, the share
+of historical rolling windows that would have breached it, and a block-bootstrap
 interval. Latency: tiers from the service's own end-to-end histogram (percentiles never
 add along a call chain), p99.9 and p99 widened by a noise margin; breach probability is
 the share of windows whose same percentile exceeded the target.
@@ -17,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slo_engine.domain.sli_statistics import (
-    availability_tiers,
-    block_bootstrap_quantile_cis,
+    MONTH_MINUTES,
+    block_bootstrap_ratio_ci,
     breach_probability,
     error_budget_minutes,
     rolling_window_ratios,
@@ -26,6 +27,32 @@ from slo_engine.domain.sli_statistics import (
 
 MIN_GAP_SECONDS = 1800
 WINDOW_STRIDE_SECONDS = 3600
+DAY_S = 86_400
+
+
+@dataclass(frozen=True)
+class AvailabilityTierRule:
+    """Each tier's monthly error budget: `error_multiplier` x the error ratio the service
+    showed over its lookback, plus `allowance_minutes[tier]` of full outage a month.
+
+    Why not low quantiles of rolling-window availability (TRD FR-2's p99.9 / p99 / p95):
+    most of a service's error comes from incidents, a few a quarter, so a 60-day lookback
+    holds zero, one or two of them, and every low quantile of its windows lands on the
+    same worst week. Backtested over thousands of service-months, those tiers breached in
+    about 10% of months, all three alike. A target can only be met in a month with an
+    incident if it budgets for one the lookback may not have held: the allowance. The
+    multiplier covers a lookback that was calmer than the service's usual level.
+    """
+
+    error_multiplier: float
+    allowance_minutes: Mapping[str, float]
+    window_days: float  # breach probabilities are judged on rolling windows this long
+
+    def budget_ratio(self, tier: str, error_ratio: float) -> float:
+        return self.error_multiplier * error_ratio + self.allowance_minutes[tier] / MONTH_MINUTES
+
+    def target_ratio(self, tier: str, error_ratio: float) -> float:
+        return max(0.0, 1.0 - self.budget_ratio(tier, error_ratio))
 
 
 @dataclass(frozen=True)
@@ -51,6 +78,7 @@ class AvailabilityRecommendation:
     windows: int
     capped_by_bound: bool
     uncapped_balanced_ratio: float | None = None
+    rule: AvailabilityTierRule | None = None  # None: an archetype baseline, not history
 
 
 @dataclass(frozen=True)
@@ -89,38 +117,41 @@ def data_quality(total: np.ndarray, start_s: int, step_s: int) -> DataQuality:
 
 
 def recommend_availability(
-    total: np.ndarray, failed: np.ndarray, step_s: int, window_days: float,
-    quantiles: Mapping[str, float], bound_ratio: float | None, seed: int = 0,
+    total: np.ndarray, failed: np.ndarray, step_s: int, rule: AvailabilityTierRule,
+    bound_ratio: float | None, seed: int = 0,
 ) -> AvailabilityRecommendation:
-    window_steps = max(1, round(window_days * 86_400 / step_s))
     total_counts = np.nan_to_num(np.asarray(total, dtype=float))
-    good = total_counts - np.nan_to_num(np.asarray(failed, dtype=float))
+    failed_counts = np.nan_to_num(np.asarray(failed, dtype=float))
+    good = total_counts - failed_counts
+    window_steps = max(1, round(rule.window_days * DAY_S / step_s))
     # Windows ending every hour: ones a step apart are near-copies and add only cost.
     stride = max(1, round(WINDOW_STRIDE_SECONDS / step_s))
     windows = rolling_window_ratios(good, total_counts, window_steps)[::-1][::stride][::-1]
     if windows.size == 0:
         raise ValueError("not enough traffic history for one availability window")
-    targets = {name: floor_target(value) for name, value
-               in availability_tiers(windows, quantiles, bound_ratio).items()}
-    # Overlapping windows share most of their steps with their neighbours: blocks shorter
-    # than a window would treat near-copies as independent evidence.
-    intervals = block_bootstrap_quantile_cis(windows, [quantiles[n] for n in targets], seed=seed,
-                                             block_length=max(1, window_steps // stride))
-    tiers = {
-        name: AvailabilityTier(
+    error_ratio = float(failed_counts.sum() / total_counts.sum())
+    # Day-long blocks keep an incident, and a day's traffic cycle, within one block.
+    interval = block_bootstrap_ratio_ci(failed_counts, total_counts, seed=seed,
+                                        block_length=max(1, DAY_S // step_s))
+    tiers = {}
+    for name in rule.allowance_minutes:
+        target = floor_target(rule.target_ratio(name, error_ratio))
+        if name == "balanced" and bound_ratio is not None:
+            target = min(target, floor_target(bound_ratio))
+        tiers[name] = AvailabilityTier(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
             breach_probability=breach_probability(windows, target),
-            confidence_interval=(interval.low, interval.high),
+            # What the target would be at either end of the error ratio's interval.
+            confidence_interval=(floor_target(rule.target_ratio(name, interval.high)),
+                                 floor_target(rule.target_ratio(name, interval.low))),
         )
-        for (name, target), interval in zip(targets.items(), intervals, strict=True)
-    }
-    uncapped = float(np.quantile(windows, quantiles["balanced"], method="lower"))
+    uncapped = floor_target(rule.target_ratio("balanced", error_ratio))
     return AvailabilityRecommendation(
-        observed_ratio=float(good.sum() / total_counts.sum()),
-        tiers=tiers, window_days=window_days, windows=int(windows.size),
-        capped_by_bound=bound_ratio is not None and bound_ratio < uncapped,
-        uncapped_balanced_ratio=floor_target(uncapped),
+        observed_ratio=1.0 - error_ratio,
+        tiers=tiers, window_days=rule.window_days, windows=int(windows.size),
+        capped_by_bound=tiers["balanced"].target_ratio < uncapped,
+        uncapped_balanced_ratio=uncapped, rule=rule,
     )
 
 

@@ -1,5 +1,5 @@
-"""Statistics over SLI history: rolling windows, tiers, breach probability, error budgets,
-and confidence intervals that respect autocorrelation.
+"""Statistics over SLI history: rolling windows, breach probability, error budgets, and
+confidence intervals that respect autocorrelation.
 
 Inputs are per-step counts or values as numpy arrays (one element per query step);
 ratios are in 0..1 and durations in seconds (ARCHITECTURE.md principle 11).
@@ -8,7 +8,6 @@ ratios are in 0..1 and durations in seconds (ARCHITECTURE.md principle 11).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,18 +43,6 @@ def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
     return cumulative[window:] - cumulative[:-window]
 
 
-def availability_tiers(window_ratios: np.ndarray, quantiles: Mapping[str, float],
-                       composite_bound_ratio: float | None) -> dict[str, float]:
-    """Tier targets as low quantiles of per-window availability (a target that share of
-    historical windows missed); balanced is capped by the composite bound, since a
-    service cannot promise more than its hard dependencies allow."""
-    tiers = {name: float(np.quantile(window_ratios, q, method="lower"))
-             for name, q in quantiles.items()}
-    if composite_bound_ratio is not None:
-        tiers["balanced"] = min(tiers["balanced"], composite_bound_ratio)
-    return tiers
-
-
 def breach_probability(window_values: np.ndarray, target: float,
                        higher_is_better: bool = True) -> float:
     """The share of historical windows that would have breached `target`."""
@@ -77,28 +64,31 @@ def default_block_length(n: int) -> int:
     return max(1, round(math.pow(n, 1 / 3)))
 
 
-def block_bootstrap_quantile_cis(
-    series: np.ndarray, quantiles: list[float], confidence: float = 0.95,
+def block_bootstrap_ratio_ci(
+    numerator: np.ndarray, denominator: np.ndarray, confidence: float = 0.95,
     resamples: int = 1000, block_length: int | None = None, seed: int = 0,
-) -> list[ConfidenceInterval]:
-    """Percentile intervals for quantiles of an autocorrelated series by the moving block
-    bootstrap (Kuensch 1989): whole blocks of consecutive observations are resampled, so
-    an outage spanning several steps stays one outage. All quantiles share the resamples
-    (one partition pass)."""
-    values = np.asarray(series, dtype=float)
-    n = values.size
+) -> ConfidenceInterval:
+    """Percentile interval for sum(numerator) / sum(denominator) of an autocorrelated
+    series by the moving block bootstrap (Kuensch 1989): whole blocks of consecutive steps
+    are resampled, so an outage spanning several steps stays one outage."""
+    top = np.nan_to_num(np.asarray(numerator, dtype=float))
+    bottom = np.nan_to_num(np.asarray(denominator, dtype=float))
+    n = top.size
     if n == 0:
         raise ValueError("cannot bootstrap an empty series")
     length = min(block_length or default_block_length(n), n)
-    rng = np.random.default_rng(seed)
-    blocks_needed = -(-n // length)
-    starts = rng.integers(0, n - length + 1, size=(resamples, blocks_needed))
-    indices = (starts[:, :, None] + np.arange(length)).reshape(resamples, -1)[:, :n]
-    statistics = np.quantile(values[indices], quantiles, axis=1, method="lower")
+    # Every block's sums at once; a resample is then a sum over a few drawn blocks.
+    top_blocks, bottom_blocks = _window_sums(top, length), _window_sums(bottom, length)
+    starts = np.random.default_rng(seed).integers(0, n - length + 1,
+                                                  size=(resamples, -(-n // length)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = top_blocks[starts].sum(axis=1) / bottom_blocks[starts].sum(axis=1)
+    ratios = ratios[np.isfinite(ratios)]
+    if ratios.size == 0:
+        raise ValueError("no resample had a non-zero denominator")
     tail = (1 - confidence) / 2
-    bounds = np.quantile(statistics, [tail, 1 - tail], axis=1)
-    return [ConfidenceInterval(float(low), float(high), confidence)
-            for low, high in zip(bounds[0], bounds[1], strict=True)]
+    low, high = np.quantile(ratios, [tail, 1 - tail])
+    return ConfidenceInterval(float(low), float(high), confidence)
 
 
 def histogram_quantile(quantile: float, upper_bounds: np.ndarray, cumulative: np.ndarray

@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
+from slo_engine.domain.recommendation import AvailabilityTierRule
+
 
 @dataclass(frozen=True)
 class RecommendationPolicy:
-    availability_window_days: int
-    availability_quantiles: dict[str, float]
+    availability_rule: AvailabilityTierRule
     latency_percentiles: dict[str, float]
     latency_window_hours: int
     margin_min_ratio: float
@@ -31,8 +32,11 @@ class RecommendationPolicy:
         margin, cold = latency["noise_margin"], data["cold_start"]
         staleness = data.get("staleness", {})
         return cls(
-            availability_window_days=int(availability["window_days"]),
-            availability_quantiles=dict(availability["tier_quantiles"]),
+            availability_rule=AvailabilityTierRule(
+                error_multiplier=float(availability["lookback_error_multiplier"]),
+                allowance_minutes={tier: float(minutes) for tier, minutes
+                                   in availability["incident_allowance_minutes"].items()},
+                window_days=float(availability["window_days"])),
             latency_percentiles=dict(latency["tier_percentiles"]),
             latency_window_hours=int(latency["window_hours"]),
             margin_min_ratio=float(margin["min"]),
