@@ -108,8 +108,9 @@ def _availability_summary(service_id: str, rec: AvailabilityRecommendation) -> s
                        f"dependencies allow; from its own history ({basis}) it would be "
                        f"{rec.uncapped_balanced_ratio:.2%}.")
     budget = (1 - balanced) * MONTH_MINUTES
+    unrounded = rec.rule.budget_ratio("balanced", 1 - rec.observed_ratio) * MONTH_MINUTES
     return text + (f"The balanced target of {balanced:.2%} budgets {budget:.1f} minutes a "
-                   f"month: {basis}.")
+                   f"month: {basis} ({unrounded:.1f}), rounded to a 0.01% target.")
 
 
 def _dependency_impact(bound: DependencyBound, rec: AvailabilityRecommendation

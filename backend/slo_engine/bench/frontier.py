@@ -30,6 +30,8 @@ from slo_engine.policy.loader import load_policy
 
 MONTH_DAYS = 30
 DAY_S = 86_400
+# A fixed end keeps a seed's history, daily cycle included, the same from run to run.
+HISTORY_END_S = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 
 def bench_frontier(months: int, train_days: int, services: int | None, seed: int,
@@ -38,7 +40,7 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
     topology = topology_for(services)
     train_months = -(-train_days // MONTH_DAYS)
     history = simulate_fleet(topology, (months + train_months) * MONTH_DAYS,
-                             int(time.time()) // 3600 * 3600, seed=seed)
+                             HISTORY_END_S, seed=seed)
     # Counts summed to the pipeline's step, as Prometheus would hand them over.
     per_step = COUNT_STEP_SECONDS // history.step_s
     steps = history.steps // per_step * per_step
