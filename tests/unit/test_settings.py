@@ -49,3 +49,11 @@ def test_an_unknown_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLO_ENGINE_GRAPH_BACKEND", "postgres")
     with pytest.raises(ValueError, match="graph_backend"):
         load_settings()
+
+
+def test_benchmarks_that_embed_the_engine_run_jobs_inline_with_limits_out_of_reach() -> None:
+    from slo_engine.bench.bench_settings import OUT_OF_REACH, bench_settings
+
+    settings = bench_settings()
+    assert settings.job_mode == "inline"  # no worker runs beside an embedded benchmark
+    assert settings.rate_limits_per_minute == OUT_OF_REACH
