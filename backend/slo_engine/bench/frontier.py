@@ -63,8 +63,18 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
         "typical_over_bad_month_error_median": round(float(np.median(
             np.median(errors, axis=1) / np.quantile(errors, 0.95, axis=1))), 4),
         "engine_rule": engine,
+        "engine_share_of_oracle_at_its_breach_rate": _share_of_frontier(frontier, engine),
+        "meets_breach_target": engine["breach_rate"]["balanced"] < 0.05,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _share_of_frontier(frontier: list[dict[str, float]], engine: dict[str, Any]) -> float:
+    """The balanced tier's mean budget use over the oracle's at the same breach rate
+    (the frontier interpolated between its points)."""
+    oracle = np.interp(engine["breach_rate"]["balanced"], [p["breach_rate"] for p in frontier],
+                       [p["budget_use_mean"] for p in frontier])
+    return round(float(engine["budget_use_mean"]["balanced"] / oracle), 4)
 
 
 def monthly_error_ratios(requests: np.ndarray, failures: np.ndarray, month_steps: int
