@@ -81,6 +81,17 @@ def test_the_balanced_tier_is_capped_by_the_dependency_bound() -> None:
     assert rec.uncapped_balanced_ratio == 0.999
 
 
+@pytest.mark.parametrize(("multiplier", "allowances", "message"), [
+    (1.5, {"balanced": 35}, "exactly the tiers"),
+    (0.0, {"conservative": 60, "balanced": 35, "aggressive": 5}, "must be positive"),
+    (1.5, {"conservative": 60, "balanced": -1, "aggressive": 5}, "not negative"),
+])
+def test_a_policy_rule_without_all_three_tiers_or_with_negative_numbers_is_refused(
+        multiplier: float, allowances: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        AvailabilityTierRule(multiplier, allowances, 7)
+
+
 def test_too_little_history_for_one_window_is_an_error() -> None:
     with pytest.raises(ValueError, match="one availability window"):
         recommend_availability(np.ones(10), np.zeros(10), STEP, RULE, None)

@@ -35,13 +35,14 @@ from slo_engine.api.ingestion_schemas import GraphSubmissionIn
 from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.synthetic import synthetic_graph
+from slo_engine.domain.recommendation import TIER_NAMES
 from slo_engine.fleet.openmetrics import lognormal_cdf, write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 
-TIERS = ("conservative", "balanced", "aggressive")
+TIERS = TIER_NAMES
 
 
 class SettableClock:

@@ -28,6 +28,7 @@ from slo_engine.domain.sli_statistics import (
 MIN_GAP_SECONDS = 1800
 WINDOW_STRIDE_SECONDS = 3600
 DAY_S = 86_400
+TIER_NAMES = ("conservative", "balanced", "aggressive")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,14 @@ class AvailabilityTierRule:
     error_multiplier: float
     allowance_minutes: Mapping[str, float]
     window_days: float  # breach probabilities are judged on rolling windows this long
+
+    def __post_init__(self) -> None:
+        if set(self.allowance_minutes) != set(TIER_NAMES):
+            raise ValueError(f"incident_allowance_minutes needs exactly the tiers {TIER_NAMES}")
+        if self.error_multiplier <= 0 or self.window_days <= 0 \
+                or min(self.allowance_minutes.values()) < 0:
+            raise ValueError("lookback_error_multiplier and window_days must be positive and "
+                             "incident_allowance_minutes not negative")
 
     def budget_ratio(self, tier: str, error_ratio: float) -> float:
         return self.error_multiplier * error_ratio + self.allowance_minutes[tier] / MONTH_MINUTES
