@@ -75,6 +75,18 @@ def test_bootstrap_starts_the_embedded_servers_and_close_stops_them(tmp_path: Pa
     assert not (tmp_path / "falkordb" / "server.pid").exists()
 
 
+def test_servers_start_from_the_default_relative_state_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # `make run` passes the relative default, `state`
+    container = bootstrap(Settings(state_dir=Path("state")))
+    try:
+        container.graph.ping()
+        assert container.redis.ping()
+        assert (tmp_path / "state" / "falkordb" / "server.log").exists()
+    finally:
+        container.close()
+
+
 def test_a_server_left_running_by_a_killed_parent_is_replaced(tmp_path: Path) -> None:
     orphan = start_falkordb(tmp_path)
     successor = start_falkordb(tmp_path)  # the pid file names the orphan: it is stopped first

@@ -91,6 +91,9 @@ def start_redis(data_dir: Path) -> ServerProcess:
 def _start(name: str, data_dir: Path, extra: list[str], port: int | None = None
            ) -> ServerProcess:
     """`port` restarts a server where its clients expect it; otherwise a free one."""
+    # Absolute: the server changes into --dir before it opens --logfile, so a relative
+    # state directory (the default `state`) would point the log nowhere and it would exit.
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     stop_leftover(data_dir)
     port = port or free_port()
