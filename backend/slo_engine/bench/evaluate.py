@@ -42,8 +42,6 @@ from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 
-TIERS = TIER_NAMES
-
 
 class SettableClock:
     """The engine's clock, moved to the end of each month's training period in turn."""
@@ -120,9 +118,9 @@ class _TierScores:
     probability per judged window; the balanced tier's budget use per service-month."""
 
     def __init__(self) -> None:
-        self.breached: dict[str, list[bool]] = {tier: [] for tier in TIERS}
-        self.squared_errors: dict[str, list[float]] = {tier: [] for tier in TIERS}
-        self.budget_use: dict[str, list[float]] = {tier: [] for tier in TIERS}
+        self.breached: dict[str, list[bool]] = {tier: [] for tier in TIER_NAMES}
+        self.squared_errors: dict[str, list[float]] = {tier: [] for tier in TIER_NAMES}
+        self.budget_use: dict[str, list[float]] = {tier: [] for tier in TIER_NAMES}
         self.balanced_by_month: dict[int, list[bool]] = {}
 
     def add(self, month: int, tier: str, breached: bool, budget_use: float,
@@ -187,7 +185,7 @@ def _score_availability(scores: _TierScores, month: int, history: FleetHistory,
         i = history.index(service)
         requests, failures = history.requests[i, test], history.failures[i, test]
         actual = 1 - failures.sum() / requests.sum()
-        for tier in TIERS:
+        for tier in TIER_NAMES:
             target = rec.tiers[tier].target_ratio
             scores.add(month, tier, bool(actual < target), float((1 - actual) / (1 - target)),
                        rec.tiers[tier].breach_probability,
@@ -208,7 +206,7 @@ def _score_latency(scores: _TierScores, month: int, history: FleetHistory,
         sigma = float(history.latency_sigma[i])
         hours = len(requests) // hour * hour
         hourly_total = requests[:hours].reshape(-1, hour).sum(axis=1)
-        for tier in TIERS:
+        for tier in TIER_NAMES:
             judged = rec.tiers[tier]
             slow = requests * (1 - lognormal_cdf(judged.target_seconds, medians, sigma))
             allowed = 1 - judged.percentile

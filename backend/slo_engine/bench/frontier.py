@@ -23,13 +23,16 @@ from typing import Any
 import numpy as np
 
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
-from slo_engine.bench.evaluate import TIERS, topology_for
-from slo_engine.domain.recommendation import AvailabilityTierRule, recommend_availability
-from slo_engine.fleet.simulation import simulate_fleet
+from slo_engine.bench.evaluate import topology_for
+from slo_engine.domain.recommendation import (
+    TIER_NAMES,
+    AvailabilityTierRule,
+    recommend_availability,
+)
+from slo_engine.fleet.simulation import DAY_S, simulate_fleet
 from slo_engine.policy.loader import load_policy
 
 MONTH_DAYS = 30
-DAY_S = 86_400
 # A fixed end keeps a seed's history, daily cycle included, the same from run to run.
 HISTORY_END_S = 1_767_225_600  # 2026-01-01T00:00:00Z
 
@@ -110,15 +113,15 @@ def engine_rule_scores(requests: np.ndarray, failures: np.ndarray, errors: np.nd
     bound: it caps only where dependencies are worse than the service's own history)."""
     months = errors.shape[1]
     first_judged = requests.shape[1] - months * month_steps
-    breached = {tier: np.zeros(errors.shape, dtype=bool) for tier in TIERS}
-    use = {tier: np.zeros(errors.shape) for tier in TIERS}
+    breached = {tier: np.zeros(errors.shape, dtype=bool) for tier in TIER_NAMES}
+    use = {tier: np.zeros(errors.shape) for tier in TIER_NAMES}
     for s in range(errors.shape[0]):
         for m in range(months):
             split = first_judged + m * month_steps
             train = slice(split - train_steps, split)
             rec = recommend_availability(requests[s, train], failures[s, train],
                                          COUNT_STEP_SECONDS, rule, None)
-            for tier in TIERS:
+            for tier in TIER_NAMES:
                 budget = 1 - rec.tiers[tier].target_ratio
                 breached[tier][s, m] = errors[s, m] > budget
                 use[tier][s, m] = errors[s, m] / max(budget, 1e-12)

@@ -142,11 +142,12 @@ def recommend_availability(
     # Day-long blocks keep an incident, and a day's traffic cycle, within one block.
     interval = block_bootstrap_ratio_ci(failed_counts, total_counts, seed=seed,
                                         block_length=max(1, DAY_S // step_s))
+    uncapped = floor_target(rule.target_ratio("balanced", error_ratio))
     tiers = {}
-    for name in rule.allowance_minutes:
+    for name in TIER_NAMES:
         target = floor_target(rule.target_ratio(name, error_ratio))
         if name == "balanced" and bound_ratio is not None:
-            target = min(target, floor_target(bound_ratio))
+            target = min(uncapped, floor_target(bound_ratio))
         tiers[name] = AvailabilityTier(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
@@ -155,7 +156,6 @@ def recommend_availability(
             confidence_interval=(floor_target(rule.target_ratio(name, interval.high)),
                                  floor_target(rule.target_ratio(name, interval.low))),
         )
-    uncapped = floor_target(rule.target_ratio("balanced", error_ratio))
     return AvailabilityRecommendation(
         observed_ratio=1.0 - error_ratio,
         tiers=tiers, window_days=rule.window_days, windows=int(windows.size),
