@@ -75,3 +75,25 @@ def test_many_services_are_one_grouped_query_with_escaped_names() -> None:
 
 def test_fifteen_minute_counts_fit_a_thirty_day_range() -> None:
     assert step_for(30 * 86400, 900) == 900     # 2,881 points
+
+
+CATALOGUE_IDS = [
+    "04940a16b54c3d25fe069d5fa3b209e6897040996c3715a8f684b7dddb1d7ef9",  # SHA-256 digest
+    "4915112345678",  # all digits
+    "payments.v2:grpc",
+    "a" + "9" * 252,  # the longest id ingestion admits
+]
+
+
+@pytest.mark.parametrize("service_id", CATALOGUE_IDS)
+def test_catalogue_service_ids_are_escaped_never_refused(service_id: str) -> None:
+    queries = SliQueries()
+    assert queries.total_requests(service_id, 300) == (
+        f'sum(increase(http_requests_total{{service="{service_id}"}}[5m]))')
+    escaped = "".join(c if c.isalnum() else "\\\\" + c for c in service_id)
+    assert f'service=~"{escaped}"' in queries.total_requests_by_service([service_id], 300)
+
+
+def test_extra_matchers_that_look_like_personal_data_are_refused_at_configuration() -> None:
+    with pytest.raises(UnsafeQuery, match="personal data is never sent"):
+        SliQueries(extra_matchers={"owner": "ops@example.com"})

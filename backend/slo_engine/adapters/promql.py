@@ -2,9 +2,13 @@
 values validated and escaped so no request can change a query's meaning.
 
 Templates use `{selector}` for the label matchers and `{window}` for a range; both are
-filled here and only here. A label value that looks like personal data (an e-mail
-address, a phone or card number) is refused outright (TRD SEC-008): such values would
-end up in Prometheus query logs.
+filled here and only here. Service ids come from the catalogue: the API admitted them at
+ingestion (letters, digits and `._:-`), so they are escaped and never refused here (a
+SHA-256 digest is a long digit run, not a phone number). Label values that arrive from
+outside the catalogue (configured extra matchers) and look like personal data (an
+e-mail address, a phone or card number) are refused (TRD SEC-008): such values would end
+up in Prometheus query logs. Settings validate them at start-up, so a refusal is never
+a failed request.
 """
 
 from __future__ import annotations
@@ -44,22 +48,31 @@ def checked_label_value(label: str, value: str) -> str:
     return escape_label_value(value)
 
 
+def catalogue_value(label: str, value: str) -> str:
+    """A value the catalogue holds (a service id): escaped, never judged as personal data."""
+    if len(value) > 1024:
+        raise UnsafeQuery(f"the value of label '{label}' is longer than 1024 characters")
+    return escape_label_value(value)
+
+
 def regex_alternation(values: list[str]) -> str:
-    """An RE2 pattern matching exactly these values (punctuation escaped), ready to sit
-    inside a PromQL string."""
+    """An RE2 pattern matching exactly these catalogue values (punctuation escaped), ready
+    to sit inside a PromQL string."""
     escaped = ["".join(c if c.isalnum() else "\\" + c for c in value) for value in values]
-    for value in values:
-        checked_label_value("service", value)
-    return escape_label_value("|".join(escaped))
+    return catalogue_value("service", "|".join(escaped))
 
 
-def selector(matchers: dict[str, str]) -> str:
-    """`{a="x",b="y"}` from exact-match label values (names validated, values escaped)."""
+def selector(matchers: dict[str, str], catalogue: frozenset[str] = frozenset()) -> str:
+    """`{a="x",b="y"}` from exact-match label values (names validated, values escaped);
+    labels named in `catalogue` hold catalogue values, the others are checked for
+    personal data."""
     parts = []
     for label, value in matchers.items():
         if not LABEL_NAME.match(label):
             raise UnsafeQuery(f"'{label}' is not a valid Prometheus label name")
-        parts.append(f'{label}="{checked_label_value(label, value)}"')
+        checked = (catalogue_value(label, value) if label in catalogue
+                   else checked_label_value(label, value))
+        parts.append(f'{label}="{checked}"')
     return "{" + ",".join(parts) + "}"
 
 
@@ -101,9 +114,13 @@ class SliQueries:
                 raise UnsafeQuery(f"'{label}' is not a valid Prometheus label name")
         if not re.fullmatch(r"[0-9.|]+", self.error_code_regex):
             raise UnsafeQuery("error_code_regex may hold only digits, '.' and '|'")
+        for label, value in self.extra_matchers.items():
+            checked_label_value(label, value)
 
     def _selector(self, service_id: str, extra: str = "") -> str:
-        body = selector({self.service_label: service_id, **self.extra_matchers})[1:-1]
+        extra_body = selector(self.extra_matchers)[1:-1]
+        own = selector({self.service_label: service_id}, frozenset({self.service_label}))[1:-1]
+        body = ",".join(part for part in (own, extra_body) if part)
         return "{" + body + extra + "}"
 
     def total_requests(self, service_id: str, window_seconds: int) -> str:
