@@ -155,35 +155,3 @@ def test_brute_force_enumeration_matches_the_exact_method(seed: int) -> None:
             total += weight
     exact = composite_availability("s00", deps, availability)
     assert exact.availability_ratio == pytest.approx(total, abs=1e-12)
-
-
-def test_own_availability_is_recovered_from_observed_values_along_a_chain() -> None:
-    from slo_engine.domain.composite import own_availabilities
-
-    deps = [hard("a", "b"), hard("b", "c")]
-    observed = {"c": 0.97, "b": 0.98 * 0.97, "a": 0.99 * 0.98 * 0.97}
-    own = own_availabilities(observed, deps)
-    assert own == pytest.approx({"a": 0.99, "b": 0.98, "c": 0.97})
-    bound = composite_availability("a", deps, {**own, "a": 1.0}).availability_ratio
-    assert bound == pytest.approx(0.98 * 0.97)  # not 0.98*0.97 * 0.97: c counted once
-
-
-def test_own_availability_divides_by_redundancy_and_keeps_a_cycle_once() -> None:
-    from slo_engine.domain.composite import own_availabilities
-
-    deps = [hard("api", "r1", "g"), hard("api", "r2", "g"), hard("api", "x"),
-            hard("x", "y"), hard("y", "x"), Dependency("api", "recs", criticality="soft")]
-    group = 1 - 0.1 * 0.2
-    observed = {"r1": 0.9, "r2": 0.8, "x": 0.95, "y": 0.95, "recs": 0.5,
-                "api": 0.999 * group * 0.95}
-    own = own_availabilities(observed, deps)
-    assert own["api"] == pytest.approx(0.999)
-    assert (own["x"], own["y"]) == (0.95, 1.0)
-    assert own["recs"] == 0.5
-
-
-def test_own_availability_never_exceeds_one() -> None:
-    from slo_engine.domain.composite import own_availabilities
-
-    own = own_availabilities({"a": 0.999, "b": 0.99}, [hard("a", "b")])
-    assert own["a"] == 1.0

@@ -32,12 +32,9 @@ from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, SloLedger
 from slo_engine.domain.closure_index import ClosureIndex, closure_index, serial_log_composites
-from slo_engine.domain.composite import (
-    Dependency,
-    composite_availability,
-    own_availabilities,
-)
+from slo_engine.domain.composite import Dependency, composite_availability
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound
+from slo_engine.domain.own_availability import own_availabilities
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,9 @@ from slo_engine.application.feature_attribution import (
 )
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, Telemetry
-from slo_engine.domain.composite import (
-    composite_availability,
-    own_availabilities,
-)
+from slo_engine.domain.composite import composite_availability
 from slo_engine.domain.errors import ServiceNotFound
+from slo_engine.domain.own_availability import own_availabilities
 from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
     AvailabilityTier,
@@ -186,7 +184,10 @@ class RecommendSlos:
                                 end: int) -> DependencyBound:
         edges = hard_closure_edges(snapshot, service_id)
         needed = sorted({e.target for e in edges if e.exclusion_reason is None} - {service_id})
-        by_service = await self._telemetry.availabilities(needed, start, end) if needed else {}
+        # The root's own history too: inside a cycle its cycle-mates' observations carry
+        # its failures, which must be told apart from theirs (domain/own_availability.py).
+        by_service = (await self._telemetry.availabilities([*needed, service_id], start, end)
+                      if needed else {})
         observed = [by_service.get(s) for s in needed]
         known: dict[str, float] = {}
         sources: dict[str, DependencyRisk] = {}
@@ -195,8 +196,10 @@ class RecommendSlos:
             sources[dependency] = risk
             if risk.source != "unknown":
                 known[dependency] = risk.availability_ratio
+        root_observed = by_service.get(service_id)
         # The root is taken as perfect: the bound is what its dependencies allow.
-        own = own_availabilities(known, edges)
+        own = own_availabilities(
+            known if root_observed is None else {**known, service_id: root_observed}, edges)
         risks = [DependencyRisk(s, own.get(s, 1.0), r.source, 0.0, known.get(s))
                  for s, r in sources.items()]
         composite = composite_availability(service_id, edges, {**own, service_id: 1.0})

@@ -254,38 +254,3 @@ def _monte_carlo(structure: _Structure, samples: int, seed: int) -> tuple[float,
     estimate = float(up[structure.root].mean())
     half_width = 1.96 * float(np.sqrt(max(estimate * (1 - estimate), 1e-12) / samples))
     return estimate, half_width
-
-
-def own_availabilities(observed: Mapping[str, float], dependencies: Iterable[Dependency]
-                       ) -> dict[str, float]:
-    """Each service's own availability, separated from its dependencies' failures.
-
-    A service's observed availability already contains the failures of everything it
-    needs: observed_A = own_A * prod over A's groups of (1 - prod(1 - observed_member)).
-    Multiplying observed values along a chain would count a deep dependency's failures
-    once per level, so the composite must run over own values: observed divided by what
-    the direct hard dependencies allowed (at most 1). A cycle's members share one
-    observed outcome; the cycle's own availability is carried by its first member.
-    """
-    hard = [d for d in dependencies if d.exclusion_reason is None
-            and d.source in observed and d.target in observed]
-    adjacency: dict[str, list[str]] = {s: [] for s in observed}
-    for d in hard:
-        adjacency[d.source].append(d.target)
-    component_of = {s: tuple(sorted(c)) for c in strongly_connected_components(adjacency)
-                    for s in c}
-    groups: dict[tuple[str, ...], dict[tuple[str, str], list[str]]] = {}
-    for d in hard:
-        component = component_of[d.source]
-        if d.target not in component:
-            key = (d.source, d.redundancy_group or f"serial:{d.target}")
-            groups.setdefault(component, {}).setdefault(key, []).append(d.target)
-    own: dict[str, float] = {}
-    for component in set(component_of.values()):
-        allowed = 1.0
-        for members in groups.get(component, {}).values():
-            allowed *= 1.0 - float(np.prod([1.0 - observed[m] for m in members]))
-        outcome = min(observed[m] for m in component)
-        own[component[0]] = min(1.0, outcome / allowed) if allowed > 0 else 1.0
-        own.update(dict.fromkeys(component[1:], 1.0))
-    return own
