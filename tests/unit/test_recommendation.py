@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slo_engine.domain.recommendation import (
+    TIER_NAMES,
     AvailabilityTierRule,
     archetype_of,
     data_quality,
@@ -71,14 +74,60 @@ def test_tiers_order_by_ambition_and_carry_budgets_windows_and_intervals() -> No
     assert not rec.capped_by_bound
 
 
-def test_the_balanced_tier_is_capped_by_the_dependency_bound() -> None:
+def one_bad_day(days: int = 14, bad_day: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Steady 0.01% errors and one day at 20%: a noisy history (observed 98.56%)."""
+    total = np.full(days * DAY_STEPS, 1000.0)
+    failed = np.full(days * DAY_STEPS, 0.1)
+    failed[bad_day * DAY_STEPS:(bad_day + 1) * DAY_STEPS] = 200.0
+    return total, failed
+
+
+def test_the_balanced_tier_is_capped_by_a_bound_within_the_noise_of_history() -> None:
+    rec = recommend_availability(*one_bad_day(), STEP, RULE, 0.97)
+    assert rec.observed_interval is not None
+    assert rec.observed_interval[0] < 0.97
+    assert not rec.bound_contradicted
+    assert rec.capped_by_bound
+    assert rec.uncapped_balanced_ratio == 0.9776
+    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.97, 0.97, 0.9783]
+    assert rec.warnings == [
+        "The aggressive target of 97.83% is unachievable. Composite availability bound is "
+        "97.00% given current dependency chain. To achieve 97.83%, each critical dependency "
+        "must be at least 99.783% (Google's 10x rule)."]
+
+
+def test_a_bound_below_what_the_service_achieved_beyond_noise_caps_nothing() -> None:
     total = np.full(14 * DAY_STEPS, 1000.0)
     failed = np.full(14 * DAY_STEPS, 0.1)  # 99.99% every window
     rec = recommend_availability(total, failed, STEP, RULE, 0.998)
-    assert rec.tiers["balanced"].target_ratio == 0.998
-    assert rec.tiers["balanced"].breach_probability == 0.0
-    assert rec.capped_by_bound
-    assert rec.uncapped_balanced_ratio == 0.999
+    assert rec.bound_contradicted
+    assert not rec.capped_by_bound
+    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.9984, 0.999, 0.9997]
+    assert rec.warnings == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=st.floats(0.0, 50.0), burst=st.floats(0.0, 900.0),
+       burst_day=st.integers(0, 13), bound=st.one_of(st.none(), st.floats(0.5, 1.0)))
+def test_tiers_are_always_ordered_and_above_the_bound_only_with_a_warning(
+        base: float, burst: float, burst_day: int, bound: float | None) -> None:
+    total, failed = one_bad_day(bad_day=burst_day)
+    failed[:] = base
+    failed[burst_day * DAY_STEPS:(burst_day + 1) * DAY_STEPS] = burst
+    rec = recommend_availability(total, failed, STEP, RULE, bound)
+    targets = [rec.tiers[t].target_ratio for t in TIER_NAMES]
+    assert targets == sorted(targets)
+    above = {t for t in TIER_NAMES if bound is not None and rec.tiers[t].target_ratio > bound}
+    if rec.bound_contradicted:
+        assert bound is not None
+        assert rec.observed_interval is not None
+        assert bound < rec.observed_interval[0]
+        assert rec.warnings == []
+    else:
+        assert "balanced" not in above
+        assert len(rec.warnings) == len(above)
+        assert all(f"The {t} target" in w for t, w in zip(sorted(above), sorted(rec.warnings),
+                                                          strict=True))
 
 
 @pytest.mark.parametrize(("multiplier", "allowances", "message"), [

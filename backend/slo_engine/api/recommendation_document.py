@@ -73,7 +73,7 @@ def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendatio
     view: dict[str, Any] = {
         "sli_type": "availability", "metric": "error_rate",
         "observed": percent(rec.observed_ratio), "window_days": rec.window_days,
-        "windows_evaluated": rec.windows, "tiers": tiers, "warnings": [],
+        "windows_evaluated": rec.windows, "tiers": tiers, "warnings": list(rec.warnings),
     }
     explanation: dict[str, Any] = {
         "summary": _availability_summary(result.service_id, rec),

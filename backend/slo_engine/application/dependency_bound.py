@@ -90,3 +90,33 @@ def dependency_from_row(row: Mapping[str, Any]) -> Dependency:
 
 def budget_share_flags(bound: DependencyBound) -> list[DependencyRisk]:
     return [d for d in bound.dependencies if d.budget_share > HIGH_RISK_BUDGET_SHARE]
+
+
+def contradiction_warnings(bound: DependencyBound, observed_low_ratio: float) -> list[str]:
+    """What history contradicts when a service achieved more than its dependencies
+    supposedly allow: the inputs of the bound (which dependency's data) or its modelling
+    assumptions (cycles all-must-be-up, a missing redundancy group, an edge that is
+    really soft or asynchronous)."""
+    composite = bound.composite
+    warnings = [
+        f"{bound.root} achieved at least {observed_low_ratio:.3%} over the lookback (the low "
+        f"end of its interval), above the {composite.availability_ratio:.3%} its hard "
+        "dependencies supposedly allow: the bound does not cap the tiers."]
+    suspects = sorted((d for d in bound.dependencies if d.bound_gain_ratio > 0),
+                      key=lambda d: d.bound_gain_ratio, reverse=True)[:3]
+    for d in suspects:
+        seen = ("observed" if d.source == "observed" else
+                "assumed from its published SLA" if d.source == "published_sla" else "unknown")
+        warnings.append(
+            f"{d.service_id} ({seen} {_percent(d.observed_ratio or d.availability_ratio)}, "
+            f"own {_percent(d.availability_ratio)}) costs the bound "
+            f"{d.bound_gain_ratio:.3%}: check its data, and whether calls to it are really "
+            "hard and synchronous, or have a fallback (a redundancy group).")
+    for members in composite.supernodes:
+        warnings.append(f"The cycle {', '.join(members)} is assumed all-must-be-up; history "
+                        "suggests its members fail more independently.")
+    return warnings
+
+
+def _percent(ratio: float) -> str:
+    return f"{ratio:.3%}"

@@ -17,6 +17,7 @@ from slo_engine.application.dependency_bound import (
     DependencyBound,
     DependencyRisk,
     assumed_external_availability,
+    contradiction_warnings,
     hard_closure_edges,
 )
 from slo_engine.application.feature_attribution import (
@@ -153,6 +154,10 @@ class RecommendSlos:
             result.notes.append(
                 f"Only {result.quality.days_of_data:.1f} days of data: targets are low "
                 f"confidence; the {result.archetype} baseline is {baseline:.4%}.")
+        if result.bound and recommendation.bound_contradicted \
+                and recommendation.observed_interval is not None:
+            recommendation.warnings.extend(contradiction_warnings(
+                result.bound, recommendation.observed_interval[0]))
         if result.bound:
             self._budget_shares(result.bound, recommendation)
             result.availability_attribution = self._availability_attribution(

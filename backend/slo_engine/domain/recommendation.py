@@ -88,6 +88,11 @@ class AvailabilityRecommendation:
     capped_by_bound: bool
     uncapped_balanced_ratio: float | None = None
     rule: AvailabilityTierRule | None = None  # None: an archetype baseline, not history
+    # The service achieved more than its dependencies supposedly allow, beyond the noise
+    # of its own history: the bound's inputs or assumptions are wrong, so it caps nothing.
+    bound_contradicted: bool = False
+    observed_interval: tuple[float, float] | None = None  # (low, high) availability
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,12 +148,13 @@ def recommend_availability(
     interval = block_bootstrap_ratio_ci(failed_counts, total_counts, seed=seed,
                                         block_length=max(1, DAY_S // step_s))
     uncapped = floor_target(rule.target_ratio("balanced", error_ratio))
-    tiers = {}
-    for name in TIER_NAMES:
-        target = floor_target(rule.target_ratio(name, error_ratio))
-        if name == "balanced" and bound_ratio is not None:
-            target = min(uncapped, floor_target(bound_ratio))
-        tiers[name] = AvailabilityTier(
+    observed_low = 1.0 - interval.high
+    contradicted = bound_ratio is not None and bound_ratio < observed_low
+    cap = None if bound_ratio is None or contradicted else floor_target(bound_ratio)
+    targets = ordered_tiers({name: floor_target(rule.target_ratio(name, error_ratio))
+                             for name in TIER_NAMES}, cap)
+    tiers = {
+        name: AvailabilityTier(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
             breach_probability=breach_probability(windows, target),
@@ -156,12 +162,34 @@ def recommend_availability(
             confidence_interval=(floor_target(rule.target_ratio(name, interval.high)),
                                  floor_target(rule.target_ratio(name, interval.low))),
         )
+        for name, target in targets.items()}
     return AvailabilityRecommendation(
         observed_ratio=1.0 - error_ratio,
         tiers=tiers, window_days=rule.window_days, windows=int(windows.size),
         capped_by_bound=tiers["balanced"].target_ratio < uncapped,
-        uncapped_balanced_ratio=uncapped, rule=rule,
+        uncapped_balanced_ratio=uncapped, rule=rule, bound_contradicted=contradicted,
+        observed_interval=(observed_low, 1.0 - interval.low),
+        warnings=[] if cap is None else unachievable_warnings(targets, cap),
     )
+
+
+def ordered_tiers(targets: Mapping[str, float], cap: float | None) -> dict[str, float]:
+    """Balanced capped by the bound (TRD FR-3), then conservative <= balanced <=
+    aggressive always: a capped balanced tier pulls conservative down with it, and an
+    aggressive tier is never below balanced (it may stay above the bound, with a warning)."""
+    balanced = targets["balanced"] if cap is None else min(targets["balanced"], cap)
+    return {"conservative": min(targets["conservative"], balanced), "balanced": balanced,
+            "aggressive": max(targets["aggressive"], balanced)}
+
+
+def unachievable_warnings(targets: Mapping[str, float], bound_ratio: float) -> list[str]:
+    """TRD FR-3's warning for every tier above what the dependencies allow, with the
+    10x rule for what each critical dependency would then need."""
+    return [f"The {name} target of {target:.2%} is unachievable. Composite availability "
+            f"bound is {bound_ratio:.2%} given current dependency chain. To achieve "
+            f"{target:.2%}, each critical dependency must be at least "
+            f"{1 - (1 - target) / 10:.3%} (Google's 10x rule)."
+            for name, target in targets.items() if target > bound_ratio]
 
 
 def floor_target(ratio: float, granularity: float = 0.0001) -> float:
