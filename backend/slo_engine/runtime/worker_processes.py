@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from slo_engine.runtime.child_process import spawn
 from slo_engine.runtime.processes import ServerProcess, stop_process
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def start_children(workers: int, scheduler: bool, servers: list[ServerProcess],
         with contextlib.ExitStack() as files:
             output = (files.enter_context((log_dir / f"{role}.log").open("wb"))
                       if log_dir else None)
-            process = subprocess.Popen(
+            process = spawn(
                 [sys.executable, "-m", "slo_engine.cli", command, *extra],
                 env=environment, stdin=subprocess.DEVNULL, stdout=output,
                 stderr=subprocess.STDOUT if output else None)
