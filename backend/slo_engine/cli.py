@@ -361,6 +361,18 @@ def bench_load(users: int = 200, seconds: int = 60, services: int = 50, days: in
     _print(run(users, seconds, services, days, stop_prometheus_halfway, seed), as_json)
 
 
+@bench_app.command("degraded")
+def bench_degraded(services: int = 40, days: int = 7, requests: int = 200,
+                   deadline_s: Annotated[float, typer.Option(
+                       min=0.1, max=30, help="The request deadline for PromQL")] = 3.0,
+                   as_json: JsonFlag = False) -> None:
+    """Cache-miss recommendations while Prometheus is frozen: p95 against the deadline,
+    and no 5xx but 503."""
+    from slo_engine.bench.degraded_benchmark import bench_degraded as run
+
+    _print(run(services, days, requests, deadline_s), as_json)
+
+
 @bench_app.command("impact")
 def bench_impact(services: int = 5000, edges: int = 50000, samples: int = 40,
                  as_json: JsonFlag = False) -> None:

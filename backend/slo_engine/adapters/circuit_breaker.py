@@ -42,6 +42,13 @@ class CircuitBreaker:
             return CircuitState.OPEN
         return CircuitState.HALF_OPEN
 
+    @property
+    def retry_after_s(self) -> float:
+        """Seconds until the next trial call may go ahead (0 when calls go ahead now)."""
+        if self._opened_at is None:
+            return 0.0
+        return max(0.0, self._opened_at + self.open_seconds - self._clock())
+
     def before_call(self) -> None:
         """Raise CircuitOpen unless a call may go ahead now."""
         state = self.state

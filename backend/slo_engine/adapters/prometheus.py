@@ -1,9 +1,12 @@
 """The telemetry port on the Prometheus HTTP API (Mimir speaks the same API).
 
-Knows how to turn PromQL into numpy series aligned to query steps. Transient failures
-(connection errors, 5xx, 429) are retried after 1, 2 and 4 s; a circuit breaker stops
-calling a Prometheus that keeps failing; both end in DependencyUnavailable, which the
-API turns into a stale answer or a 503, never a 500.
+Knows how to turn PromQL into numpy series aligned to query steps. For background jobs,
+transient failures (connection errors, 5xx, 429) are retried after 1, 2 and 4 s; the
+request path (`for_requests`) makes one attempt per query, bounded by its deadline,
+because a person is waiting and a stored answer exists. A circuit breaker, shared by
+both, stops calling a Prometheus that keeps failing; all of it ends in
+DependencyUnavailable (with the breaker's wait), which the API turns into a stale answer
+or a 503, never a 500.
 """
 
 from __future__ import annotations
@@ -57,6 +60,19 @@ class PrometheusTelemetry:
         self._retry_delays = tuple(retry_delays_s)
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
+        self._attempt_timeout: httpx.Timeout | None = None  # None: the client's own
+
+    def for_requests(self, deadline_s: float) -> PrometheusTelemetry:
+        """The same store for the request path: no retries, each attempt bounded by the
+        deadline; the client, breaker and observer are shared (one pool, one health)."""
+        sibling = PrometheusTelemetry("", retry_delays_s=(), breaker=self.breaker,
+                                      sleep=self._sleep, client=self._client,
+                                      queries_for=self._queries_for, observe=self._observe)
+        sibling._attempt_timeout = httpx.Timeout(deadline_s)
+        return sibling
+
+    def retry_after_s(self) -> float:
+        return self.breaker.retry_after_s
 
     def step_for(self, range_s: int, preferred_step_s: int) -> int:
         return step_for(range_s, preferred_step_s)
@@ -261,9 +277,15 @@ class PrometheusTelemetry:
             try:
                 self.breaker.before_call()
             except CircuitOpen as error:
-                raise DependencyUnavailable(COMPONENT, str(error)) from error
+                raise DependencyUnavailable(COMPONENT, str(error),
+                                            error.retry_after_s) from error
             try:
                 data = await self._attempt(path, query, params)
+            except asyncio.CancelledError:
+                # Cut off by a request's deadline: a slow store is a failing one (and a
+                # half-open trial must not stay in flight for ever).
+                self.breaker.record_failure()
+                raise
             except _Transient as error:
                 self.breaker.record_failure()
                 last_error = str(error)
@@ -274,11 +296,14 @@ class PrometheusTelemetry:
             self.breaker.record_success()
             return data
         attempts = len(self._retry_delays) + 1
-        raise DependencyUnavailable(COMPONENT, f"{last_error} (after {attempts} attempts)")
+        raise DependencyUnavailable(COMPONENT, f"{last_error} (after {attempts} attempts)",
+                                    self.breaker.retry_after_s or None)
 
     async def _attempt(self, path: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = await self._client.get(path, params={"query": query, **params})
+            response = await self._client.get(
+                path, params={"query": query, **params},
+                timeout=self._attempt_timeout or httpx.USE_CLIENT_DEFAULT)
         except httpx.TransportError as error:
             raise _Transient(f"{type(error).__name__}: {error}") from error
         if response.status_code >= 500 or response.status_code == 429:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from slo_engine.domain.errors import (
     NotFound,
     RateLimited,
     SloConflict,
+    TelemetryQueryRejected,
     Unauthenticated,
 )
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://slo-engine.internal/errors/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DEFAULT_RETRY_AFTER_S = 5  # when nobody knows how long a dependency will be away
 
 
 class BodyTooLarge(Exception):
@@ -51,7 +54,7 @@ def problem(
         **extra,
     }
     if status == 503:
-        headers = {"Retry-After": "5", **(headers or {})}
+        headers = {"Retry-After": str(DEFAULT_RETRY_AFTER_S), **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -109,8 +112,21 @@ async def _conflict(request: Request, error: Exception) -> JSONResponse:
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DependencyUnavailable)
     log.warning("dependency unavailable: %s", error)
+    wait = DEFAULT_RETRY_AFTER_S if error.retry_after_s is None \
+        else max(1, math.ceil(error.retry_after_s))
     return problem(request, 503, "dependency-unavailable", "Dependency Unavailable",
-                   f"The {error.component} is not answering; retry shortly.")
+                   f"The {error.component} is not answering ({error.reason}); retry in "
+                   f"{wait} s.", headers={"Retry-After": str(wait)})
+
+
+async def _rejected_query(request: Request, error: Exception) -> JSONResponse:
+    """The metrics store answered, with a refusal (too many samples, a bad query): the
+    upstream failed, not this request."""
+    assert isinstance(error, TelemetryQueryRejected)
+    log.warning("metrics store refused a query: %s", error)
+    return problem(request, 502, "metrics-store-error", "Bad Gateway",
+                   f"The metrics store refused a query ({error.reason}) and no earlier "
+                   "recommendation is stored; check its limits or the SLI configuration.")
 
 
 async def _unauthenticated(request: Request, error: Exception) -> JSONResponse:
@@ -166,6 +182,7 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     NotFound: _not_found,
     SloConflict: _conflict,
     DependencyUnavailable: _unavailable,
+    TelemetryQueryRejected: _rejected_query,
     Unauthenticated: _unauthenticated,
     Forbidden: _forbidden,
     RateLimited: _rate_limited,

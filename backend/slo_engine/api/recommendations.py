@@ -47,8 +47,9 @@ def _add_achievability(body: dict[str, Any], desired_percent: float) -> None:
     for recommendation in body["recommendations"]:
         impact = recommendation.get("dependency_impact")
         if recommendation["sli_type"] == "availability" and impact:
-            recommendation["warnings"] = achievability_warnings(
-                desired_percent / 100, impact["composite_availability_bound"] / 100)
+            recommendation["warnings"] = [*recommendation.get("warnings", []),
+                                          *achievability_warnings(
+                desired_percent / 100, impact["composite_availability_bound"] / 100)]
 
 
 def achievability_warnings(desired: float, limit: float) -> list[str]:

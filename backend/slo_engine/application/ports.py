@@ -211,6 +211,10 @@ class GraphWriteLock(Protocol):
 class Telemetry(Protocol):
     """Knows how to read a service's SLI history from the metrics store (async)."""
 
+    def retry_after_s(self) -> float:
+        """Seconds until the store is worth asking again (0: now)."""
+        ...
+
     def step_for(self, range_s: int, preferred_step_s: int) -> int:
         """The finest step, no finer than preferred, the store serves for that range."""
         ...

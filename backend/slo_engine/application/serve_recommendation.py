@@ -1,5 +1,7 @@
 """Serving recommendations: from the cache, freshly computed and stored, or (when the
-metrics store is down) the last stored one marked stale (TRD AC-008)."""
+metrics store is down, slow past the deadline, or refusing queries) the last stored one
+marked stale (TRD AC-008). Without a stored one the error goes up: the API answers 503
+(or 502 for a refused query), with the breaker's wait as Retry-After."""
 
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ from typing import Any
 from slo_engine.application.auto_approve import AutoApprove
 from slo_engine.application.ports import Clock, GraphStore, RecommendationCache
 from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
-from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.slo import RecommendedTargets, percentile_label
 
 log = logging.getLogger(__name__)
 
 Render = Callable[[SloRecommendation], dict[str, Any]]
 EXPIRY_MS = 24 * 3600 * 1000
+METRICS_STORE = "metrics store (Prometheus)"
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,12 @@ class ServedRecommendation:
 
 class ServeRecommendation:
     def __init__(self, recommend: RecommendSlos, graph: GraphStore, cache: RecommendationCache,
-                 clock: Clock, auto_approve: AutoApprove | None = None) -> None:
+                 clock: Clock, auto_approve: AutoApprove | None = None,
+                 deadline_s: float | None = None,
+                 retry_after_s: Callable[[], float] = lambda: 0.0) -> None:
         self._recommend = recommend
+        self._deadline_s = deadline_s  # for all of one computation's queries; None: none
+        self._retry_after_s = retry_after_s  # the metrics store's breaker knows the wait
         self._graph = graph
         self._cache = cache
         self._clock = clock
@@ -47,13 +54,24 @@ class ServeRecommendation:
         if cached is not None:
             return ServedRecommendation(cached, "cache", stale=False)
         try:
-            result = await self._recommend.recommend(service_id, sli_type, lookback_days)
-        except DependencyUnavailable as error:
+            result = await self._compute(service_id, sli_type, lookback_days)
+        except (DependencyUnavailable, TelemetryQueryRejected) as error:
             return await self._stored_or_raise(service_id, sli_type, lookback_days, error)
         body = render(result)
         await asyncio.to_thread(self._store, result, sli_type, lookback_days, version, body,
                                 key)
         return ServedRecommendation(body, "computed", stale=False)
+
+    async def _compute(self, service_id: str, sli_type: SliType, lookback_days: int
+                       ) -> SloRecommendation:
+        try:
+            async with asyncio.timeout(self._deadline_s):
+                return await self._recommend.recommend(service_id, sli_type, lookback_days)
+        except TimeoutError as error:
+            wait = self._retry_after_s()
+            raise DependencyUnavailable(
+                METRICS_STORE, f"no answer within the {self._deadline_s:g} s deadline",
+                wait or None) from error
 
     def _lookup(self, service_id: str, sli_type: str, lookback_days: int, read_cache: bool
                 ) -> tuple[int, str, dict[str, Any] | None]:
@@ -85,7 +103,8 @@ class ServeRecommendation:
         self._cache.put(key, body)
 
     async def _stored_or_raise(self, service_id: str, sli_type: str, lookback_days: int,
-                               error: DependencyUnavailable) -> ServedRecommendation:
+                               error: DependencyUnavailable | TelemetryQueryRejected
+                               ) -> ServedRecommendation:
         stored = await asyncio.to_thread(self._graph.latest_recommendation, service_id,
                                          sli_type, lookback_days)
         if stored is None:

@@ -109,7 +109,9 @@ def start_api(root: Path, backends: Backends, cleanup: contextlib.ExitStack
     log = root / "api.log"
     with log.open("wb") as output:
         process = spawn(
-            [sys.executable, "-m", "slo_engine.cli", "serve", "--port", str(port)],
+            # One worker takes the ingestion, as in production (the API only enqueues it).
+            [sys.executable, "-m", "slo_engine.cli", "serve", "--port", str(port),
+             "--workers", "1"],
             env=backends.api_environment(root), stdin=subprocess.DEVNULL,
             stdout=output, stderr=subprocess.STDOUT)
     cleanup.callback(terminate, process)

@@ -54,6 +54,8 @@ def _downward_pairs(count: int, layer_of: list[str], by_layer: dict[str, list[in
         caller = rng.choice(callers)
         depth = LAYERS.index(layer_of[caller])
         target_layer = LAYERS[min(len(LAYERS) - 1, depth + rng.choice((1, 1, 1, 2)))]
+        if not by_layer[target_layer]:  # a fleet smaller than the layers has empty ones
+            continue
         callee = rng.choices(by_layer[target_layer], weights[target_layer])[0]
         if callee != caller:
             pairs.add((caller, callee))

@@ -74,6 +74,7 @@ class DependencyUnavailable(SloEngineError):
 
     component: str
     reason: str
+    retry_after_s: float | None = None  # when the caller may try again, if anyone knows
 
     def __str__(self) -> str:
         return f"{self.component} is unavailable: {self.reason}"

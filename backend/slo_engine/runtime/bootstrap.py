@@ -205,13 +205,22 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     rules = GraphApprovalRules(runner)
     sli_aggregates = GraphSliAggregates(runner)
     recommendations = regenerate = aggregate = detect_drift = None
-    if telemetry is not None:
+    # Requests make one attempt per query within a deadline; background jobs retry.
+    request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_s)
+                         if telemetry is not None else None)
+    if telemetry is not None and request_telemetry is not None:
         policy_data = load_policy(settings.policy_file)
-        recommend = RecommendSlos(graph, snapshots, telemetry, clock, policy_data,
-                                  settings.external_sla_pessimism_ratio)
-        recommendations = ServeRecommendation(
-            recommend, graph, cache, clock, AutoApprove(rules, graph, ledger, decisions))
-        regenerate = RegenerateRecommendations(recommendations, recommendation_view,
+        auto_approve = AutoApprove(rules, graph, ledger, decisions)
+
+        def serving(source: PrometheusTelemetry, deadline_s: float | None
+                    ) -> ServeRecommendation:
+            recommend = RecommendSlos(graph, snapshots, source, clock, policy_data,
+                                      settings.external_sla_pessimism_ratio)
+            return ServeRecommendation(recommend, graph, cache, clock, auto_approve,
+                                       deadline_s, source.retry_after_s)
+
+        recommendations = serving(request_telemetry, settings.prometheus_request_deadline_s)
+        regenerate = RegenerateRecommendations(serving(telemetry, None), recommendation_view,
                                                settings.regeneration_concurrency)
         aggregate = AggregateSlis(
             telemetry, sli_aggregates, snapshots, cache, jobs, clock,
@@ -226,7 +235,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
                        settings.notification_team_webhook_urls),
         HttpWebhookSender(), ledger, clock)
-    fleet = FleetAvailability(telemetry, clock)
+    fleet = FleetAvailability(request_telemetry, clock)
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
     metrics.count_graph_nodes_with(lambda: snapshots.loaded_service_count)

@@ -53,7 +53,10 @@ def _backfill_command(openmetrics_file: Path, data_dir: Path) -> list[str]:
             "--max-block-duration=744h", "--quiet", str(openmetrics_file), str(tsdb)]
 
 
-def start_prometheus(data_dir: Path, timeout_s: float = 120.0) -> ServerProcess:
+def start_prometheus(data_dir: Path, timeout_s: float = 120.0,
+                     extra_flags: tuple[str, ...] = ()) -> ServerProcess:
+    """`extra_flags`: more server flags (say `--query.max-samples=10`, a store whose
+    limits refuse the engine's queries)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     stop_leftover(data_dir)
     config = data_dir / "prometheus.yml"
@@ -64,7 +67,7 @@ def start_prometheus(data_dir: Path, timeout_s: float = 120.0) -> ServerProcess:
         [binary("prometheus"), f"--config.file={config}",
          f"--storage.tsdb.path={data_dir / 'tsdb'}",
          f"--storage.tsdb.retention.time={RETENTION}",
-         f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle"],
+         f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle", *extra_flags],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )

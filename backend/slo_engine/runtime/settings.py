@@ -44,7 +44,11 @@ class Settings(BaseSettings):
     embedded_prometheus: bool = Field(default=True, description=(
         "Start Debian's prometheus under the state dir when PROMETHEUS_URL is unset"))
     prometheus_timeout_s: float = Field(default=10.0, gt=0)
-    prometheus_retry_delays_s: list[float] = Field(default=[1.0, 2.0, 4.0])
+    prometheus_retry_delays_s: list[float] = Field(default=[1.0, 2.0, 4.0], description=(
+        "Waits between attempts of background jobs' queries; requests never retry"))
+    prometheus_request_deadline_s: float = Field(default=3.0, gt=0, le=30, description=(
+        "All of one request's PromQL must answer within this; then the stored "
+        "recommendation is served marked stale, or a 503"))
     policy_file: Path | None = Field(default=None, description=(
         "A recommendation policy YAML replacing the shipped one (tiers, windows, archetypes)"))
     external_sla_pessimism_ratio: float = Field(default=0.001, ge=0, lt=1, description=(
