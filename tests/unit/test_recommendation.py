@@ -11,6 +11,7 @@ from slo_engine.domain.recommendation import (
     archetype_of,
     data_quality,
     noise_margin,
+    percentiles_beyond_range,
     recommend_availability,
     recommend_latency,
 )
@@ -164,6 +165,42 @@ def test_latency_tiers_take_the_margin_except_aggressive_and_judge_windows() -> 
     assert rec.tiers["balanced"].breach_probability == 0.5       # 0.9, 0.85 > 0.84
     assert rec.tiers["aggressive"].breach_probability == 0.5
     assert rec.windows == 4
+
+
+DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def test_a_percentile_in_the_inf_bucket_gets_no_target_and_says_which_buckets_would_help(
+        ) -> None:
+    bounds = np.array([*DEFAULT_BUCKETS, np.inf])
+    cumulative = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 980, 1000], dtype=float)  # 2% > 10 s
+    beyond = percentiles_beyond_range([0.999, 0.99, 0.95], bounds, cumulative)
+    assert beyond == frozenset({0.999, 0.99})
+    observed = {0.999: 10.0, 0.99: 10.0, 0.95: 9.7}
+    windows = {p: np.array([v]) for p, v in observed.items()}
+    rec = recommend_latency(observed, windows, POLICY.latency_percentiles, 0.05,
+                            DEFAULT_BUCKETS, beyond)
+    balanced = rec.tiers["balanced"]
+    assert (balanced.target_seconds, balanced.breach_probability) == (None, None)
+    assert balanced.lower_bound_seconds == 10.0
+    assert rec.tiers["aggressive"].target_seconds == 9.7
+    assert rec.tiers["aggressive"].judged_at_seconds == 10.0
+    assert ("p99 is beyond the histogram's range: more than 1% of requests were slower "
+            "than its largest finite bucket (le=10 s), so no target is given (the percentile "
+            "is at least 10000 ms); add buckets above it (le = 20, 50, 100, 300 s) to measure "
+            "it") in rec.notes
+
+
+def test_a_target_between_coarse_buckets_names_the_bucket_that_judges_it() -> None:
+    observed = {0.999: 0.9, 0.99: 0.7, 0.95: 0.5}
+    rec = recommend_latency(observed, {}, POLICY.latency_percentiles, 0.05, DEFAULT_BUCKETS)
+    assert rec.tiers["balanced"].target_seconds == 0.735
+    assert rec.tiers["balanced"].judged_at_seconds == 1.0
+    assert rec.tiers["aggressive"].judged_at_seconds == 0.5  # exactly on a bound: no note
+    assert ("the balanced target of 735 ms falls between histogram buckets: a bucket-based "
+            "SLI judges it at le=1 s (1000 ms); add a bucket at the target to judge it "
+            "exactly") in rec.notes
+    assert not any("aggressive target" in note for note in rec.notes)
 
 
 @pytest.mark.parametrize(("service_type", "service_id", "layer", "archetype"), [

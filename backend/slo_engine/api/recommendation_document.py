@@ -163,22 +163,34 @@ def percent_text(ratio: float) -> str:
     return f"{round(ratio * 100, 6):g}%"
 
 
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else milliseconds_up(seconds)
+
+
 def _latency_view(rec: LatencyRecommendation, result: SloRecommendation) -> dict[str, Any]:
     tiers = {
-        name: {"target_ms": milliseconds_up(tier.target_seconds),
+        name: {"target_ms": _ms(tier.target_seconds),
                "percentile": f"p{tier.percentile * 100:g}",
                "estimated_breach_probability": (None if tier.breach_probability is None
-                                                else round(tier.breach_probability, 4))}
+                                                else round(tier.breach_probability, 4)),
+               "judged_at_bucket_ms": _ms(tier.judged_at_seconds),
+               "beyond_histogram_range": tier.target_seconds is None,
+               "at_least_ms": _ms(tier.lower_bound_seconds)}
         for name, tier in rec.tiers.items()
     }
     observed = {f"p{p * 100:g}": milliseconds_up(v)
                 for p, v in sorted(rec.observed_seconds.items())}
     balanced = rec.tiers["balanced"]
     p99 = rec.observed_seconds.get(balanced.percentile)
-    summary = (f"End-to-end p{balanced.percentile * 100:g} latency measured at "
-               f"{milliseconds_up(p99 or 0)} ms; the balanced target of "
-               f"{milliseconds_up(balanced.target_seconds)} ms adds a "
-               f"{rec.noise_margin_ratio:.1%} noise margin.")
+    label = f"p{balanced.percentile * 100:g}"
+    if balanced.target_seconds is None:
+        summary = (f"End-to-end {label} latency is beyond the histogram's range (at least "
+                   f"{_ms(balanced.lower_bound_seconds)} ms): no balanced target can be "
+                   "measured with these buckets.")
+    else:
+        summary = (f"End-to-end {label} latency measured at {milliseconds_up(p99 or 0)} ms; "
+                   f"the balanced target of {milliseconds_up(balanced.target_seconds)} ms "
+                   f"adds a {rec.noise_margin_ratio:.1%} noise margin.")
     return {
         "sli_type": "latency", "metric": "p99_response_time_ms", "observed_ms": observed,
         "noise_margin_percent": percent(rec.noise_margin_ratio, 2),

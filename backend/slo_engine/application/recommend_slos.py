@@ -38,6 +38,7 @@ from slo_engine.domain.recommendation import (
     archetype_of,
     data_quality,
     noise_margin,
+    percentiles_beyond_range,
     recommend_availability,
     recommend_latency,
 )
@@ -53,6 +54,8 @@ class LatencyInputs:
     observed: dict[float, float | None]
     series: dict[float, np.ndarray]
     throttled_ratio: float | None
+    bucket_bounds: tuple[float, ...] = ()  # finite `le` bounds
+    beyond_range: frozenset[float] = frozenset()  # percentiles in the +Inf bucket
 
 
 @dataclass
@@ -243,7 +246,10 @@ class RecommendSlos:
             observed[p] = None if np.isnan(value) else value
             series[p] = (histogram_quantile(p, window_bounds, windows) if len(window_bounds)
                          else np.empty(0))
-        return LatencyInputs(observed, series, throttled)
+        finite = tuple(float(b) for b in bounds if np.isfinite(b))
+        beyond = (percentiles_beyond_range(percentiles, bounds, whole) if len(bounds)
+                  else frozenset())
+        return LatencyInputs(observed, series, throttled, finite, beyond)
 
     def _latency(self, inputs: LatencyInputs, result: SloRecommendation,
                  cold: bool) -> LatencyRecommendation | None:
@@ -255,9 +261,11 @@ class RecommendSlos:
                               self._policy.margin_max_ratio,
                               self._policy.margin_saturation_throttled_ratio)
         recommendation = recommend_latency(observed, inputs.series,
-                                           self._policy.latency_percentiles, margin)
-        p99 = observed.get(self._policy.latency_percentiles["balanced"])
-        if p99 is not None:
+                                           self._policy.latency_percentiles, margin,
+                                           inputs.bucket_bounds, inputs.beyond_range)
+        balanced = self._policy.latency_percentiles["balanced"]
+        p99 = observed.get(balanced)
+        if p99 is not None and balanced not in inputs.beyond_range:
             result.latency_attribution = latency_attribution(
                 p99, margin, self._baseline(result)["latency_p99_seconds"],
                 self._policy.margin_min_ratio)

@@ -128,5 +128,6 @@ def recommended_targets(result: SloRecommendation) -> RecommendedTargets:
     availability = ({name: tier.target_ratio for name, tier in result.availability.tiers.items()}
                     if result.availability else {})
     latency = ({name: (percentile_label(tier.percentile), tier.target_seconds)
-                for name, tier in result.latency.tiers.items()} if result.latency else {})
+                for name, tier in result.latency.tiers.items()
+                if tier.target_seconds is not None} if result.latency else {})
     return RecommendedTargets(availability, latency)

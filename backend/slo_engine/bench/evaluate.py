@@ -208,6 +208,8 @@ def _score_latency(scores: _TierScores, month: int, history: FleetHistory,
         hourly_total = requests[:hours].reshape(-1, hour).sum(axis=1)
         for tier in TIER_NAMES:
             judged = rec.tiers[tier]
+            if judged.target_seconds is None:  # beyond the histogram: no target to judge
+                continue
             slow = requests * (1 - lognormal_cdf(judged.target_seconds, medians, sigma))
             allowed = 1 - judged.percentile
             use = float(slow.sum() / requests.sum() / allowed)

@@ -97,9 +97,13 @@ class AvailabilityRecommendation:
 
 @dataclass(frozen=True)
 class LatencyTier:
-    target_seconds: float
+    target_seconds: float | None  # None: the percentile is beyond the histogram's range
     percentile: float
     breach_probability: float | None
+    # The `le` bound at or above the target: what a bucket-based SLI really judges.
+    judged_at_seconds: float | None = None
+    # Beyond the range: the percentile is at least this (the largest finite bucket).
+    lower_bound_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -209,12 +213,21 @@ def noise_margin(throttled_ratio: float | None, minimum: float, maximum: float,
 def recommend_latency(
     observed: Mapping[float, float], windows: Mapping[float, np.ndarray],
     tier_percentiles: Mapping[str, float], margin_ratio: float,
+    bucket_bounds: tuple[float, ...] = (), beyond_range: frozenset[float] = frozenset(),
 ) -> LatencyRecommendation:
     """`observed[p]` is percentile p over the whole lookback; `windows[p]` its per-window
-    series. The aggressive tier (the lowest percentile) takes no margin."""
+    series; `bucket_bounds` the histogram's finite `le` bounds; `beyond_range` the
+    percentiles whose rank fell in the +Inf bucket (Prometheus then reports the largest
+    finite bound, a floor, not a value). The aggressive tier (the lowest percentile)
+    takes no margin."""
     lowest = min(tier_percentiles.values())
     tiers, notes = {}, []
     for name, percentile in tier_percentiles.items():
+        if percentile in beyond_range:
+            tiers[name] = LatencyTier(None, percentile, None,
+                                      lower_bound_seconds=max(bucket_bounds, default=None))
+            notes.append(beyond_range_note(percentile, bucket_bounds))
+            continue
         margin = 0.0 if percentile == lowest else margin_ratio
         # Stated in whole milliseconds, rounded up so the stated target is the one judged.
         target = math.ceil(observed[percentile] * (1 + margin) * 1000 - 1e-9) / 1000
@@ -224,10 +237,44 @@ def recommend_latency(
             else None
         if breach is None:
             notes.append(f"no per-window p{percentile * 100:g} history: breach unknown")
-        tiers[name] = LatencyTier(target, percentile, breach)
+        judged = judging_bound(target, bucket_bounds)
+        if judged is not None and not math.isclose(judged, target):
+            notes.append(f"the {name} target of {target * 1000:g} ms falls between histogram "
+                         f"buckets: a bucket-based SLI judges it at le={judged:g} s "
+                         f"({judged * 1000:g} ms); add a bucket at the target to judge it "
+                         "exactly")
+        tiers[name] = LatencyTier(target, percentile, breach, judged_at_seconds=judged)
     counts = [np.count_nonzero(~np.isnan(np.asarray(s, dtype=float))) for s in windows.values()]
     return LatencyRecommendation(dict(observed), tiers, margin_ratio, int(max(counts, default=0)),
                                  notes)
+
+
+def judging_bound(target_seconds: float, bucket_bounds: tuple[float, ...]) -> float | None:
+    """The smallest finite `le` bound at or above the target (None without buckets or
+    when the target is above them all)."""
+    above = [b for b in bucket_bounds if b >= target_seconds - 1e-12]
+    return min(above) if above else None
+
+
+def percentiles_beyond_range(percentiles: list[float], upper_bounds: np.ndarray,
+                             cumulative: np.ndarray) -> frozenset[float]:
+    """Percentiles whose rank lies in the +Inf bucket of a whole-lookback histogram
+    (bounds ascending, the last +Inf; counts cumulative)."""
+    counts = np.maximum.accumulate(np.asarray(cumulative, dtype=float).reshape(len(upper_bounds),
+                                                                              -1)[:, -1])
+    if len(upper_bounds) < 2 or not np.isinf(upper_bounds[-1]) or counts[-1] <= 0:
+        return frozenset()
+    return frozenset(p for p in percentiles if p * counts[-1] > counts[-2])
+
+
+def beyond_range_note(percentile: float, bucket_bounds: tuple[float, ...]) -> str:
+    """Why a tier has no target, and which bucket layout would make it measurable."""
+    largest = max(bucket_bounds, default=0.0)
+    suggested = ", ".join(f"{largest * k:g}" for k in (2, 5, 10, 30)) if largest else "finite"
+    return (f"p{percentile * 100:g} is beyond the histogram's range: more than "
+            f"{(1 - percentile) * 100:g}% of requests were slower than its largest finite "
+            f"bucket (le={largest:g} s), so no target is given (the percentile is at least "
+            f"{largest * 1000:g} ms); add buckets above it (le = {suggested} s) to measure it")
 
 
 def archetype_of(service_type: str | None, service_id: str, layer: str | None) -> str:
