@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from slo_engine.bench.synthetic import synthetic_graph
+from slo_engine.domain.model import DiscoverySource
 from slo_engine.runtime.bootstrap import Container
 from tests.conftest import SettableClock
 from tests.integration.api_helpers import INGEST, graph, ingest
@@ -143,3 +144,64 @@ def test_an_edge_past_the_window_reads_as_stale_before_any_new_ingestion(
     assert client.get(path).json()["edges"] == []
     (edge,) = client.get(path + "&include_stale=true").json()["edges"]
     assert edge["is_stale"] is True
+
+
+EXPORTED = {
+    "source": "otel_service_graph",
+    "edges": [
+        {"source": "frontend", "target": "cart", "call_count": 1824,
+         "attributes": {"protocol": "grpc", "confidence": "high",
+                        "evidence": ["span 3f2a", "span 77b1"],
+                        "interfaces": ["GetCart", "AddItem"]}},
+        {"source": "cart", "target": "redis", "notes": "cache, falls back to db",
+         "attributes": {"confidence_score": "low"}},
+    ],
+}
+
+
+def test_an_exporters_extra_edge_attributes_are_kept_as_metadata_and_listed(
+    client: TestClient, container: Container,
+) -> None:
+    result = ingest(client, EXPORTED)["result"]
+    assert result["edges_with_metadata"] == 2
+    assert result["edge_metadata_keys"] == ["call_count", "evidence", "interfaces", "notes"]
+    provenance = container.graph.edge_provenance([("frontend", "cart"), ("cart", "redis")])
+    observed = provenance[("frontend", "cart")][DiscoverySource.OTEL_SERVICE_GRAPH]
+    assert observed.attributes == {"protocol": "grpc", "metadata": {
+        "call_count": 1824, "evidence": ["span 3f2a", "span 77b1"],
+        "interfaces": ["GetCart", "AddItem"]}}
+    assert observed.confidence_ratio == 0.9  # "high"
+    assert provenance[("cart", "redis")][DiscoverySource.OTEL_SERVICE_GRAPH].confidence_ratio \
+        == 0.3  # "low"
+
+
+def test_confidence_words_outside_the_documented_ones_are_refused_with_the_choices(
+    client: TestClient,
+) -> None:
+    response = client.post(INGEST, json=graph("manual", [("a", "b", {"confidence": "sure"})]))
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error == {"pointer": "/edges/0/attributes/confidence",
+                     "message": "value error, 'sure' is not a confidence: give a score from 0 "
+                                "to 1, or high (0.9), medium (0.6) or low (0.3)"}
+
+
+def test_edge_metadata_over_its_size_limit_is_refused_whole(client: TestClient) -> None:
+    payload = graph("manual", [("a", "b", {"notes": "x" * 5000}), ("b", "c")])
+    response = client.post(INGEST, json=payload)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/edges/0"
+    assert "over the limit of 4096" in response.json()["errors"][0]["message"]
+    assert client.get("/api/v1/services/b").status_code == 404
+
+
+def test_a_known_attribute_beside_attributes_is_refused_with_where_it_belongs(
+    client: TestClient,
+) -> None:
+    payload = {"source": "manual", "edges": [{"source": "a", "target": "b",
+                                              "criticality": "soft"}]}
+    response = client.post(INGEST, json=payload)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{
+        "pointer": "/edges/0/criticality",
+        "message": "'criticality' is an edge attribute: move it into /edges/0/attributes."}]

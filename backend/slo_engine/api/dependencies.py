@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 from slo_engine.api.ingestion_schemas import (
     SERVICE_ID_PATTERN,
     EdgeAttributes,
+    EdgeIn,
     GraphSubmissionIn,
     IngestionAccepted,
     IngestionStatus,
@@ -24,7 +26,8 @@ from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.dependency_subgraph import dependency_subgraph
 from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.domain.access import Action
-from slo_engine.domain.ingestion import GraphSubmission
+from slo_engine.domain.errors import InvalidInput
+from slo_engine.domain.ingestion import MAX_REPORTED_PROBLEMS, GraphSubmission
 from slo_engine.domain.model import Direction, EdgeReport, ServiceRecord
 
 log = logging.getLogger(__name__)
@@ -34,13 +37,54 @@ router = APIRouter(prefix="/api/v1/services", tags=["dependencies"])
 EDGES_PER_SECOND = 20_000
 
 
+KNOWN_ATTRIBUTES = frozenset(EdgeAttributes.__annotations__) - {"__pydantic_config__"}
+EDGE_KEYS = frozenset({"source", "target", "attributes"})
+
+
 def _observed_attributes(attributes: EdgeAttributes) -> dict[str, Any]:
-    """What the source actually said: no nulls, confidence kept apart."""
+    """What the source actually said about the known attributes: no nulls, confidence
+    kept apart."""
     return {name: value for name, value in attributes.items()
-            if value is not None and name != "confidence_score"}
+            if value is not None and name in KNOWN_ATTRIBUTES
+            and name not in ("confidence_score", "confidence")}
+
+
+def _confidence(attributes: EdgeAttributes) -> float | None:
+    score = attributes.get("confidence_score")
+    return attributes.get("confidence") if score is None else score
+
+
+def _edge_metadata(edge: EdgeIn) -> dict[str, Any]:
+    """Every key the schema does not know, in `attributes` or beside it."""
+    attributes: dict[str, Any] = dict(edge.get("attributes", {}))
+    extra = {k: v for k, v in attributes.items() if k not in KNOWN_ATTRIBUTES}
+    extra |= {k: v for k, v in dict(edge).items() if k not in EDGE_KEYS}
+    return extra
+
+
+def misplaced_attribute_problems(edges: list[EdgeIn]) -> list[dict[str, str]]:
+    """Unknown keys become metadata, but not a known attribute beside `attributes` (it
+    would escape validation) nor one that looks like a misspelt known attribute (a
+    `criticallity: soft` kept as metadata would leave the edge hard)."""
+    problems = []
+    for i, edge in enumerate(edges):
+        for key in dict(edge).keys() & KNOWN_ATTRIBUTES:
+            problems.append({"pointer": f"/edges/{i}/{key}", "message": (
+                f"'{key}' is an edge attribute: move it into /edges/{i}/attributes.")})
+        for key in dict(edge.get("attributes", {})).keys() - KNOWN_ATTRIBUTES:
+            close = difflib.get_close_matches(key, sorted(KNOWN_ATTRIBUTES), n=1, cutoff=0.8)
+            if close:
+                problems.append({"pointer": f"/edges/{i}/attributes/{key}", "message": (
+                    f"unknown attribute '{key}': did you mean '{close[0]}'? Other unknown "
+                    "attributes are kept as metadata.")})
+    return problems
 
 
 def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
+    problems = misplaced_attribute_problems(body.edges)
+    if problems:
+        raise InvalidInput(f"The submission has {len(problems)} problem(s); nothing was "
+                           "written.", problems[:MAX_REPORTED_PROBLEMS])
     observed = ms_from_datetime(body.timestamp) if body.timestamp else now_ms
     services = [
         ServiceRecord(
@@ -57,7 +101,7 @@ def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
     for edge in body.edges:
         attributes = edge.get("attributes", {})
         edges.append(EdgeReport(edge["source"], edge["target"], _observed_attributes(attributes),
-                                attributes.get("confidence_score")))
+                                _confidence(attributes), _edge_metadata(edge)))
     # An observation from the future would keep an edge fresh forever.
     return GraphSubmission(body.source, min(observed, now_ms), services, edges)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from typing_extensions import TypedDict
 
 from slo_engine.domain.model import (
@@ -43,8 +43,31 @@ class NodeIn(Strict):
 
 
 # Edges are TypedDicts: pydantic validates them just as strictly but hands back plain
-# dicts, which matters at 50,000 edges a request. Enums arrive as their values.
+# dicts, which matters at 50,000 edges a request. Enums arrive as their values. Keys
+# beyond the known ones (call counts, evidence, notes, interface lists: what exporters
+# write) are kept as the edge's free-form metadata, as node metadata is.
 EDGE_CONFIG = ConfigDict(extra="forbid", use_enum_values=True)
+OPEN_EDGE_CONFIG = ConfigDict(extra="allow", use_enum_values=True)
+CONFIDENCE_WORDS = {"high": 0.9, "medium": 0.6, "low": 0.3}
+
+
+def _score_from_word(value: Any) -> Any:
+    """Exporters often say how sure they are in words: map the documented ones."""
+    if not isinstance(value, str):
+        return value
+    word = value.strip().lower()
+    if word in CONFIDENCE_WORDS:
+        return CONFIDENCE_WORDS[word]
+    try:
+        return float(word)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a confidence: give a score from 0 to 1, or high "
+                         "(0.9), medium (0.6) or low (0.3)") from None
+
+
+Confidence = Annotated[float, Field(ge=0.0, le=1.0, description=(
+    "A score from 0 to 1, or a word: high (0.9), medium (0.6), low (0.3)")),
+    BeforeValidator(_score_from_word)]
 
 
 class RetryConfig(TypedDict):
@@ -56,9 +79,10 @@ class RetryConfig(TypedDict):
 
 class EdgeAttributes(TypedDict, total=False):
     """What the source observed; omitted attributes fall to other sources or the defaults
-    (sync, hard: the conservative reading for availability maths)."""
+    (sync, hard: the conservative reading for availability maths). Confidence may be a
+    score in [0, 1] or a word: high = 0.9, medium = 0.6, low = 0.3."""
 
-    __pydantic_config__ = EDGE_CONFIG  # type: ignore[misc]
+    __pydantic_config__ = OPEN_EDGE_CONFIG  # type: ignore[misc]
 
     communication_mode: CommunicationMode | None
     criticality: DependencyCriticality | None
@@ -66,11 +90,12 @@ class EdgeAttributes(TypedDict, total=False):
     timeout_ms: Annotated[int, Field(ge=1, le=3_600_000)] | None
     retry_config: RetryConfig | None
     redundancy_group: ShortText | None
-    confidence_score: Annotated[float, Field(ge=0.0, le=1.0)] | None
+    confidence_score: Confidence | None
+    confidence: Confidence | None  # what several exporters call it
 
 
 class EdgeIn(TypedDict):
-    __pydantic_config__ = EDGE_CONFIG  # type: ignore[misc]
+    __pydantic_config__ = OPEN_EDGE_CONFIG  # type: ignore[misc]
 
     source: ServiceId
     target: ServiceId

@@ -18,6 +18,7 @@ from slo_engine.domain.ingestion import (
     GraphSubmission,
     IngestionLimits,
     merge_submission,
+    metadata_summary,
     validate_submission,
 )
 
@@ -93,6 +94,7 @@ class IngestDependencyGraph:
         return {
             "nodes_upserted": upserted,
             "edges_upserted": len(merged.edges),
+            **metadata_summary(submission),
             "services_discovered": discovered[:MAX_LISTED],
             "services_discovered_count": len(discovered),
             "conflicts": [c.as_dict() for c in merged.conflicts[:MAX_LISTED]],

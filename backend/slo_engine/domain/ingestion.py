@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +16,15 @@ from slo_engine.domain.model import (
     ResolvedEdge,
     ServiceRecord,
 )
-from slo_engine.domain.provenance import AttributeConflict, attribute_conflicts, resolve_edge
+from slo_engine.domain.provenance import (
+    METADATA_KEY,
+    AttributeConflict,
+    attribute_conflicts,
+    resolve_edge,
+)
 
 MAX_REPORTED_PROBLEMS = 50
+MAX_EDGE_METADATA_BYTES = 4096  # serialised: what an exporter's notes need, not a payload
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,12 @@ def _edge_problems(submission: GraphSubmission, limits: IngestionLimits) -> list
                                      f"listed twice (also at /edges/{seen[edge.pair]}); "
                                      "list each ordered pair once."))
         seen.setdefault(edge.pair, i)
+        size = len(json.dumps(edge.metadata, default=str)) if edge.metadata else 0
+        if size > MAX_EDGE_METADATA_BYTES:
+            problems.append(_problem(f"/edges/{i}", f"its {len(edge.metadata)} unknown "
+                                     f"attribute(s) take {size} bytes as metadata, over the "
+                                     f"limit of {MAX_EDGE_METADATA_BYTES}; drop or shorten "
+                                     "them."))
     return problems
 
 
@@ -102,7 +115,16 @@ def observation_for(report: EdgeReport, submission: GraphSubmission) -> Observat
     confidence = report.confidence_ratio
     if confidence is None:
         confidence = DEFAULT_SOURCE_CONFIDENCE[submission.source]
-    return Observation(report.attributes, submission.observed_at_ms, confidence)
+    attributes = ({**report.attributes, METADATA_KEY: report.metadata} if report.metadata
+                  else report.attributes)
+    return Observation(attributes, submission.observed_at_ms, confidence)
+
+
+def metadata_summary(submission: GraphSubmission) -> dict[str, Any]:
+    """What the ingestion result lists of the edges' free-form metadata."""
+    keys = sorted({key for e in submission.edges for key in e.metadata})
+    return {"edges_with_metadata": sum(1 for e in submission.edges if e.metadata),
+            "edge_metadata_keys": keys[:MAX_REPORTED_PROBLEMS]}
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class EdgeReport:
     target: str
     attributes: dict[str, Any]
     confidence_ratio: float | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)  # free-form, size-bounded
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -132,3 +133,4 @@ class ResolvedEdge:
     last_observed_at_ms: int
     is_stale: bool
     provenance: dict[DiscoverySource, Observation]
+    metadata: dict[str, Any] = field(default_factory=dict)

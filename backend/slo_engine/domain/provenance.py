@@ -21,6 +21,7 @@ from slo_engine.domain.model import (
 )
 
 Provenance = Mapping[DiscoverySource, Observation]
+METADATA_KEY = "metadata"  # a source's free-form edge metadata, kept with its observation
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def _resolve_single_source(
         source, target, attributes, [only.value], round(observation.confidence_ratio, 6),
         observation.observed_at_ms,
         is_stale(observation.observed_at_ms, now_ms, staleness_window_ms), dict(provenance),
+        dict(observation.attributes.get(METADATA_KEY) or {}),
     )
 
 
@@ -122,4 +124,13 @@ def resolve_edge(
         last_observed_at_ms=last_observed,
         is_stale=is_stale(last_observed, now_ms, staleness_window_ms),
         provenance=dict(provenance),
+        metadata=resolve_metadata(provenance),
     )
+
+
+def resolve_metadata(provenance: Provenance) -> dict[str, Any]:
+    """Free-form edge metadata, key by key from the most trusted source that gave it."""
+    merged: dict[str, Any] = {}
+    for source in reversed(by_priority(provenance)):
+        merged.update(provenance[source].attributes.get(METADATA_KEY) or {})
+    return merged

@@ -113,6 +113,7 @@ def _edge_row(edge: ResolvedEdge) -> Row:
         "last_observed_at": edge.last_observed_at_ms,
         "is_stale": edge.is_stale,
         "provenance": provenance_to_json(edge.provenance),
+        "metadata": _json_text(edge.metadata) if edge.metadata else None,
     }
 
 

@@ -1,6 +1,6 @@
 // Writes resolved edges: one DEPENDS_ON per ordered pair, attributes resolved by source
 // priority; edges are grouped by caller so each caller is looked up once.
-// parameters: $groups [{source, edges: [{target, communication_mode, criticality, protocol, timeout_ms, retry_config, redundancy_group, sources, confidence_score, last_observed_at, is_stale, provenance}]}], $now
+// parameters: $groups [{source, edges: [{target, communication_mode, criticality, protocol, timeout_ms, retry_config, redundancy_group, sources, confidence_score, last_observed_at, is_stale, provenance, metadata}]}], $now
 // columns: upserted
 UNWIND $groups AS g
 MATCH (a:Service {service_id: g.source})
@@ -19,5 +19,6 @@ SET e.communication_mode = row.communication_mode,
     e.last_observed_at = row.last_observed_at,
     e.is_stale = row.is_stale,
     e.provenance = row.provenance,
+    e.metadata = row.metadata,
     e.updated_at = $now
 RETURN count(e) AS upserted
