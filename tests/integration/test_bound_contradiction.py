@@ -49,7 +49,8 @@ def client(falkordb_server: ServerProcess, redis_server: ServerProcess,
 
 def test_history_above_the_bound_is_reported_and_caps_nothing(client: TestClient) -> None:
     response = client.get("/api/v1/services/front/slo-recommendations",
-                          params={"lookback_days": 14, "sli_type": "availability"})
+                          params={"lookback_days": 14, "sli_type": "availability",
+                                  "force_regenerate": True})
     assert response.status_code == 200, response.text
     (availability,) = response.json()["recommendations"]
     bound = availability["dependency_impact"]["composite_availability_bound"]

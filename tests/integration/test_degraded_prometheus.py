@@ -24,7 +24,7 @@ from tests.conftest import SettableClock, settings_for
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, graph, ingest
 
-TOPOLOGY = graph("manual", [("front", "a"), ("front", "b")])
+TOPOLOGY = graph("manual", [("dg-front", "dg-a"), ("dg-front", "dg-b")])
 PATH = "/api/v1/services/{}/slo-recommendations"
 QUERY = {"lookback_days": 7, "sli_type": "availability"}
 
@@ -64,15 +64,15 @@ def test_a_frozen_prometheus_costs_a_request_its_deadline_then_the_breaker_answe
     try:
         with client:
             ingest(client, TOPOLOGY)
-            fresh = client.get(PATH.format("front"), params=QUERY)
+            fresh = client.get(PATH.format("dg-front"), params={**QUERY, "force_regenerate": 1})
             assert fresh.status_code == 200, fresh.text
             os.kill(prometheus.pid, signal.SIGSTOP)
-            forced = client.get(PATH.format("front"), params={**QUERY, "force_regenerate": 1})
+            forced = client.get(PATH.format("dg-front"), params={**QUERY, "force_regenerate": 1})
             assert forced.status_code == 200
             assert forced.json()["stale"] is True
             assert "no answer within the 0.5 s deadline" in forced.json()["stale_reason"]
             assert forced.json()["recommendation_id"] == fresh.json()["recommendation_id"]
-            answers = [client.get(PATH.format("a"), params=QUERY) for _ in range(6)]
+            answers = [client.get(PATH.format("dg-a"), params=QUERY) for _ in range(6)]
             assert {a.status_code for a in answers} == {503}
             breaker = container.telemetry.breaker  # type: ignore[attr-defined]
             assert breaker.state == "open"
@@ -94,7 +94,7 @@ def test_a_prometheus_refusing_queries_serves_stale_or_a_502_never_a_500(
     with client:
         ingest(client, TOPOLOGY)
         # Computed, not read from the Redis cache the whole test session shares.
-        first = client.get(PATH.format("front"), params={**QUERY, "force_regenerate": 1})
+        first = client.get(PATH.format("dg-front"), params={**QUERY, "force_regenerate": 1})
         assert first.status_code == 200, first.text
         stored = first.json()
     container.close()  # type: ignore[attr-defined]
@@ -104,12 +104,12 @@ def test_a_prometheus_refusing_queries_serves_stale_or_a_502_never_a_500(
                                 identity_provider, falkordb_graph=graph_name)
     try:
         with client:
-            forced = client.get(PATH.format("front"), params={**QUERY, "force_regenerate": 1})
+            forced = client.get(PATH.format("dg-front"), params={**QUERY, "force_regenerate": 1})
             assert forced.status_code == 200
             assert forced.json()["stale"] is True
             assert "too many samples" in forced.json()["stale_reason"]
             assert forced.json()["recommendation_id"] == stored["recommendation_id"]
-            never = client.get(PATH.format("a"), params=QUERY)
+            never = client.get(PATH.format("dg-a"), params=QUERY)
             assert never.status_code == 502
             assert never.json()["type"].endswith("/metrics-store-error")
             assert "too many samples" in never.json()["detail"]

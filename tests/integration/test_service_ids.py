@@ -25,7 +25,7 @@ ALL_DIGITS = "4915112345678"
 DOTS_AND_COLONS = "payments.v2:grpc"
 LONGEST = "a" + "9" * 252
 ODD_IDS = [HEX_DIGEST, ALL_DIGITS, DOTS_AND_COLONS, LONGEST]
-TOPOLOGY = graph("manual", [("front", service_id) for service_id in ODD_IDS])
+TOPOLOGY = graph("manual", [("odd-ids-caller", service_id) for service_id in ODD_IDS])
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_a_service_with_an_unusual_id_gets_history_based_tiers(client: TestClien
 
 
 def test_a_caller_of_every_unusual_id_counts_them_all_in_its_bound(client: TestClient) -> None:
-    response = client.get("/api/v1/services/front/slo-recommendations",
+    response = client.get("/api/v1/services/odd-ids-caller/slo-recommendations",
                           params={"lookback_days": 7, "sli_type": "availability"})
     assert response.status_code == 200, response.text
     (availability,) = response.json()["recommendations"]

@@ -97,3 +97,16 @@ def test_catalogue_service_ids_are_escaped_never_refused(service_id: str) -> Non
 def test_extra_matchers_that_look_like_personal_data_are_refused_at_configuration() -> None:
     with pytest.raises(UnsafeQuery, match="personal data is never sent"):
         SliQueries(extra_matchers={"owner": "ops@example.com"})
+
+
+def test_a_services_overrides_replace_only_the_fields_they_name() -> None:
+    queries = SliQueries(extra_matchers={"env": "prod"}).overridden_with(
+        {"requests_metric": "traces_span_metrics_calls_total", "code_label": "status_code",
+         "error_code_regex": "STATUS_CODE_ERROR", "service_label": "service_name"})
+    assert queries.failed_requests("cart", 300) == (
+        'sum(increase(traces_span_metrics_calls_total{service_name="cart",env="prod",'
+        'status_code=~"STATUS_CODE_ERROR"}[5m]))')
+    with pytest.raises(UnsafeQuery, match="unknown SLI query field"):
+        queries.overridden_with({"code_lable": "code"})
+    with pytest.raises(UnsafeQuery, match="duration_unit_seconds must be positive"):
+        queries.overridden_with({"duration_unit_seconds": 0})

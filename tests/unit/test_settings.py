@@ -57,3 +57,18 @@ def test_benchmarks_that_embed_the_engine_run_jobs_inline_with_limits_out_of_rea
     settings = bench_settings()
     assert settings.job_mode == "inline"  # no worker runs beside an embedded benchmark
     assert settings.rate_limits_per_minute == OUT_OF_REACH
+
+
+def test_sli_conventions_come_from_the_environment_and_bad_names_stop_start_up(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLO_ENGINE_SLI_REQUESTS_METRIC",
+                       "http_server_request_duration_seconds_count")
+    monkeypatch.setenv("SLO_ENGINE_SLI_CODE_LABEL", "http_response_status_code")
+    monkeypatch.setenv("SLO_ENGINE_SLI_EXTRA_MATCHERS", '{"env": "prod"}')
+    queries = load_settings().sli_queries()
+    assert queries.requests_metric == "http_server_request_duration_seconds_count"
+    assert queries.code_label == "http_response_status_code"
+    assert queries.extra_matchers == {"env": "prod"}
+    monkeypatch.setenv("SLO_ENGINE_SLI_SERVICE_LABEL", "service-name")
+    with pytest.raises(ValueError, match="SLO_ENGINE_SLI_\\*: 'service-name' is not a valid"):
+        load_settings()

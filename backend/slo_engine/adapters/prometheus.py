@@ -136,7 +136,8 @@ class PrometheusTelemetry:
             for stamp, value in series["values"]:
                 counts[row, round((float(stamp) - first) / window_s)] = float(value)
         bounds = np.array([float(s["metric"].get("le", "inf")) for s in buckets])
-        return bounds, np.nan_to_num(counts)
+        return bounds * self._queries_for(service_id).duration_unit_seconds, \
+            np.nan_to_num(counts)
 
     async def availability(self, service_id: str, start_s: int, end_s: int) -> float | None:
         return (await self.availabilities([service_id], start_s, end_s))[service_id]
@@ -181,7 +182,8 @@ class PrometheusTelemetry:
                                     queries.service_label, end_s),
                 self._get("/api/v1/query", queries.latency_buckets_of_every_service(window_s),
                           {"time": end_s}))
-            histograms = _histograms_by_service(buckets["result"], queries.service_label)
+            histograms = _histograms_by_service(buckets["result"], queries.service_label,
+                                                queries.duration_unit_seconds)
             for service_id in members:
                 if service_id not in total and service_id not in histograms:
                     continue
@@ -329,8 +331,8 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
-def _histograms_by_service(result: list[dict[str, Any]], service_label: str
-                           ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _histograms_by_service(result: list[dict[str, Any]], service_label: str,
+                           unit_seconds: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Instant-vector rows {service, le} -> per service (ascending bounds, cumulative counts)."""
     rows: dict[str, list[tuple[float, float]]] = {}
     for series in result:
@@ -340,6 +342,6 @@ def _histograms_by_service(result: list[dict[str, Any]], service_label: str
     histograms = {}
     for service_id, points in rows.items():
         points.sort()
-        histograms[service_id] = (np.array([b for b, _ in points]),
+        histograms[service_id] = (np.array([b for b, _ in points]) * unit_seconds,
                                   np.array([c for _, c in points]))
     return histograms

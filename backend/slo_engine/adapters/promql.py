@@ -14,19 +14,17 @@ a failed request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from slo_engine.domain.personal_data import LABEL_NAME_PATTERN, METRIC_NAME_PATTERN, looks_like
 
 # Prometheus refuses range queries returning more than 11,000 points per series.
 MAX_POINTS_PER_SERIES = 11_000
 STEP_LADDER_SECONDS = (15, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 86400)
 
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-PII_PATTERNS = {
-    "an e-mail address": re.compile(r"[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}"),
-    "a card number": re.compile(r"\b(?:\d[ -]?){13,19}\b"),
-    "a phone number": re.compile(r"\+?\d[\d ().-]{8,}\d"),
-}
+LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
+METRIC_NAME = re.compile(METRIC_NAME_PATTERN)
 
 
 class UnsafeQuery(ValueError):
@@ -41,10 +39,10 @@ def escape_label_value(value: str) -> str:
 def checked_label_value(label: str, value: str) -> str:
     if len(value) > 1024:
         raise UnsafeQuery(f"the value of label '{label}' is longer than 1024 characters")
-    for what, pattern in PII_PATTERNS.items():
-        if pattern.search(value):
-            raise UnsafeQuery(f"the value of label '{label}' looks like {what}; personal "
-                              "data is never sent to the metrics store")
+    what = looks_like(value)
+    if what is not None:
+        raise UnsafeQuery(f"the value of label '{label}' looks like {what}; personal "
+                          "data is never sent to the metrics store")
     return escape_label_value(value)
 
 
@@ -93,17 +91,33 @@ def step_for(range_seconds: int, preferred_step_seconds: int = 300) -> int:
     return STEP_LADDER_SECONDS[-1]
 
 
+SLI_QUERY_FIELDS = ("requests_metric", "duration_bucket_metric", "duration_unit_seconds",
+                    "throttled_metric", "service_label", "code_label", "error_code_regex",
+                    "extra_matchers")
+
+
 @dataclass(frozen=True)
 class SliQueries:
-    """Where a service's SLIs live; the defaults follow the common HTTP conventions."""
+    """Where a service's SLIs live; the defaults follow the common HTTP conventions
+    (`http_requests_total{code}`; OpenTelemetry's semantic conventions and span metrics
+    are configurations of the same fields, see the README)."""
 
     requests_metric: str = "http_requests_total"
     duration_bucket_metric: str = "http_request_duration_seconds_bucket"
+    duration_unit_seconds: float = 1.0  # 0.001 for histograms in milliseconds
     throttled_metric: str = "container_cpu_cfs_throttled_seconds_total"
     service_label: str = "service"
     code_label: str = "code"
     error_code_regex: str = "5.."
     extra_matchers: dict[str, str] = field(default_factory=dict)
+
+    def overridden_with(self, overrides: dict[str, Any]) -> SliQueries:
+        """These queries with some fields replaced (a service's own conventions)."""
+        unknown = sorted(set(overrides) - set(SLI_QUERY_FIELDS))
+        if unknown:
+            raise UnsafeQuery(f"unknown SLI query field(s) {unknown}; known: "
+                              f"{list(SLI_QUERY_FIELDS)}")
+        return replace(self, **overrides)
 
     def __post_init__(self) -> None:
         for metric in (self.requests_metric, self.duration_bucket_metric, self.throttled_metric):
@@ -112,8 +126,11 @@ class SliQueries:
         for label in (self.service_label, self.code_label, *self.extra_matchers):
             if not LABEL_NAME.match(label):
                 raise UnsafeQuery(f"'{label}' is not a valid Prometheus label name")
-        if not re.fullmatch(r"[0-9.|]+", self.error_code_regex):
-            raise UnsafeQuery("error_code_regex may hold only digits, '.' and '|'")
+        if not re.fullmatch(r"[A-Za-z0-9_.|]+", self.error_code_regex):
+            raise UnsafeQuery("error_code_regex may hold only letters, digits, '_', '.' and "
+                              "'|' (say 5.. or STATUS_CODE_ERROR)")
+        if not self.duration_unit_seconds > 0:
+            raise UnsafeQuery("duration_unit_seconds must be positive (0.001 for ms buckets)")
         for label, value in self.extra_matchers.items():
             checked_label_value(label, value)
 

@@ -17,6 +17,7 @@ from slo_engine.api.ingestion_schemas import (
     GraphSubmissionIn,
     IngestionAccepted,
     IngestionStatus,
+    NodeMetadata,
 )
 from slo_engine.api.security import access
 from slo_engine.api.services import service_view
@@ -80,6 +81,14 @@ def misplaced_attribute_problems(edges: list[EdgeIn]) -> list[dict[str, str]]:
     return problems
 
 
+def _node_metadata(metadata: NodeMetadata) -> dict[str, Any]:
+    """Free-form metadata as given; the SLI overrides only with the fields set."""
+    found = metadata.model_dump(mode="json", exclude={"sli"})
+    if metadata.sli is not None:
+        found["sli"] = metadata.sli.model_dump(mode="json", exclude_none=True)
+    return found
+
+
 def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
     problems = misplaced_attribute_problems(body.edges)
     if problems:
@@ -93,7 +102,7 @@ def to_submission(body: GraphSubmissionIn, now_ms: int) -> GraphSubmission:
             criticality=node.metadata.criticality,
             tier=node.metadata.tier,
             service_type=node.metadata.service_type,
-            metadata=node.metadata.model_dump(mode="json"),
+            metadata=_node_metadata(node.metadata),
         )
         for node in body.nodes
     ]

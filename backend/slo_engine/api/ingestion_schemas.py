@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from typing_extensions import TypedDict
 
 from slo_engine.domain.model import (
@@ -15,6 +15,7 @@ from slo_engine.domain.model import (
     ServiceCriticality,
     ServiceType,
 )
+from slo_engine.domain.personal_data import LABEL_NAME_PATTERN, METRIC_NAME_PATTERN, looks_like
 
 SERVICE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$"
 ServiceId = Annotated[str, Field(pattern=SERVICE_ID_PATTERN, examples=["checkout-service"],
@@ -26,6 +27,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MetricName = Annotated[str, Field(pattern=METRIC_NAME_PATTERN, max_length=200)]
+LabelName = Annotated[str, Field(pattern=LABEL_NAME_PATTERN, max_length=100)]
+
+
+class SliQueryOverrides(Strict):
+    """Where this service's SLIs live, when it differs from the engine's settings (see
+    the README for the classic, OpenTelemetry and span-metrics conventions)."""
+
+    requests_metric: MetricName | None = None
+    duration_bucket_metric: MetricName | None = None
+    duration_unit_seconds: Annotated[float, Field(gt=0, le=3600)] | None = None
+    service_label: LabelName | None = None
+    code_label: LabelName | None = None
+    error_code_regex: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.|]{1,100}$")] | None = None
+    extra_matchers: dict[LabelName, Annotated[str, Field(max_length=200)]] | None = None
+
+    @field_validator("extra_matchers")
+    @classmethod
+    def _no_personal_data(cls, matchers: dict[str, str] | None) -> dict[str, str] | None:
+        for label, value in (matchers or {}).items():
+            if (kind := looks_like(value)) is not None:
+                raise ValueError(f"the value of '{label}' looks like {kind}; personal data "
+                                 "is never sent to the metrics store")
+        return matchers
+
+
 class NodeMetadata(BaseModel):
     """Known keys are typed; any other key is kept as free-form metadata."""
 
@@ -35,6 +62,7 @@ class NodeMetadata(BaseModel):
     criticality: ServiceCriticality | None = None
     tier: Annotated[int, Field(ge=0, le=10)] | None = None
     service_type: ServiceType = ServiceType.INTERNAL
+    sli: SliQueryOverrides | None = None
 
 
 class NodeIn(Strict):

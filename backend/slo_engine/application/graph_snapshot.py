@@ -49,6 +49,11 @@ class SnapshotHolder:
         """Services in the snapshot loaded last, without asking the store for news."""
         return len(self._snapshot.services)
 
+    @property
+    def loaded(self) -> GraphSnapshot:
+        """The snapshot loaded last, without asking the store whether it is current."""
+        return self._snapshot
+
     def current(self) -> GraphSnapshot:
         version = self._graph.graph_version()
         if version == self._snapshot.version:

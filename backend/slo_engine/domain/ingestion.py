@@ -161,4 +161,7 @@ def service_properties(service: ServiceRecord) -> dict[str, Any]:
         "tier": service.tier,
         "service_type": service.service_type.value,
         "metadata": service.metadata,
+        # Kept apart, and small, so the in-process snapshot can carry it.
+        "sli_queries": (json.dumps(service.metadata["sli"], sort_keys=True)
+                        if service.metadata.get("sli") else None),
     }

@@ -57,6 +57,7 @@ from slo_engine.runtime.processes import (
 )
 from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import Settings
+from slo_engine.runtime.sli_configuration import SliQueryResolver
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,8 @@ def _redis_client(settings: Settings, servers: list[ServerProcess]) -> redis.Red
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
 
 
-def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: EngineMetrics
-               ) -> PrometheusTelemetry | None:
+def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: EngineMetrics,
+               snapshots: SnapshotHolder) -> PrometheusTelemetry | None:
     url = settings.prometheus_url
     if url is None:
         if not settings.embedded_prometheus:
@@ -149,6 +150,7 @@ def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: Engine
         url = server.url
     return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_s,
                                retry_delays_s=settings.prometheus_retry_delays_s,
+                               queries_for=SliQueryResolver(settings.sli_queries(), snapshots),
                                observe=metrics.observe_query)
 
 
@@ -174,7 +176,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         graph.apply_schema()
         ledger.audit_head()  # creates the chain's genesis head on a new store
         client = _redis_client(settings, servers)
-        telemetry = _telemetry(settings, servers, metrics)
+        snapshots = SnapshotHolder(graph)
+        telemetry = _telemetry(settings, servers, metrics, snapshots)
     except BaseException:
         for server in reversed(servers):
             server.stop()
@@ -186,7 +189,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         settings.staleness_window_ms,
     )
     lock = RedisGraphWriteLock(client, lease_seconds=settings.graph_write_lock_seconds)
-    snapshots = SnapshotHolder(graph)
     built: list[Container] = []  # inline jobs borrow the container once it exists
     jobs = RqJobQueue(client, inline=settings.job_mode == "inline",
                       retries=settings.job_retries,

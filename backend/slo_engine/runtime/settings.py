@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from slo_engine.adapters.promql import SliQueries, UnsafeQuery
+
 SETTINGS_FILE_VARIABLE = "SLO_ENGINE_SETTINGS_FILE"
 
 # Requests per minute per client and endpoint group (TRD FR-8's table); "default" covers
@@ -46,6 +48,20 @@ class Settings(BaseSettings):
     prometheus_timeout_s: float = Field(default=10.0, gt=0)
     prometheus_retry_delays_s: list[float] = Field(default=[1.0, 2.0, 4.0], description=(
         "Waits between attempts of background jobs' queries; requests never retry"))
+    sli_requests_metric: str = Field(default="http_requests_total", description=(
+        "The request counter every service's availability is read from (a service's "
+        "`sli` metadata overrides any of the sli_* settings)"))
+    sli_duration_bucket_metric: str = Field(default="http_request_duration_seconds_bucket",
+                                            description="The latency histogram's buckets")
+    sli_duration_unit_seconds: float = Field(default=1.0, gt=0, description=(
+        "The histogram's unit in seconds: 0.001 for millisecond buckets (span metrics)"))
+    sli_service_label: str = Field(default="service", description=(
+        "The label naming the service (job, service_name, ...)"))
+    sli_code_label: str = Field(default="code", description="The response status label")
+    sli_error_code_regex: str = Field(default="5..", description=(
+        "Status values that count as errors (5.. or STATUS_CODE_ERROR)"))
+    sli_extra_matchers: dict[str, str] = Field(default_factory=dict, description=(
+        "More exact label matchers on every SLI query (JSON object), e.g. {\"env\": \"prod\"}"))
     prometheus_request_deadline_s: float = Field(default=3.0, gt=0, le=30, description=(
         "All of one request's PromQL must answer within this; then the stored "
         "recommendation is served marked stale, or a 503"))
@@ -134,6 +150,24 @@ class Settings(BaseSettings):
         if any(value < 1 for value in limits.values()):
             raise ValueError("rate limits are requests per minute and must be >= 1")
         return {**DEFAULT_RATE_LIMITS, **limits}
+
+    @model_validator(mode="after")
+    def _sli_queries_valid(self) -> Settings:
+        try:
+            self.sli_queries()
+        except UnsafeQuery as error:
+            raise ValueError(f"SLO_ENGINE_SLI_*: {error}") from error
+        return self
+
+    def sli_queries(self) -> SliQueries:
+        """The fleet's SLI query conventions."""
+        return SliQueries(
+            requests_metric=self.sli_requests_metric,
+            duration_bucket_metric=self.sli_duration_bucket_metric,
+            duration_unit_seconds=self.sli_duration_unit_seconds,
+            service_label=self.sli_service_label, code_label=self.sli_code_label,
+            error_code_regex=self.sli_error_code_regex,
+            extra_matchers=dict(self.sli_extra_matchers))
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
