@@ -242,6 +242,9 @@ def apikey_create(
     role: RoleOption = "viewer",
     team: Annotated[list[str] | None, typer.Option(
         help="A team whose services a service_owner key acts for (repeatable)")] = None,
+    acts_for_end_users: Annotated[bool, typer.Option(help=(
+        "A portal's key (Backstage): it may name the person it calls for in X-End-User, "
+        "who then gets a rate-limit bucket of their own"))] = False,
     settings_file: SettingsFile = None,
 ) -> None:
     """Issue a key; the raw key is printed once and never stored."""
@@ -253,9 +256,11 @@ def apikey_create(
         typer.echo(f"--role must be one of {', '.join(r.value for r in Role)}", err=True)
         raise typer.Exit(2)
     with api_key_registry(load_settings(settings_file)) as keys:
-        raw, record = keys.issue(name, Role(role), tuple(team or ()), "slo-engine apikey")
+        raw, record = keys.issue(name, Role(role), tuple(team or ()), "slo-engine apikey",
+                                 acts_for_end_users)
     typer.echo(json.dumps({"key_id": record.key_id, "name": record.name,
                            "role": record.role.value, "teams": list(record.teams),
+                           "acts_for_end_users": record.acts_for_end_users,
                            "api_key": str(raw)}, indent=2))
 
 
@@ -268,7 +273,9 @@ def apikey_list(settings_file: SettingsFile = None) -> None:
     with api_key_registry(load_settings(settings_file)) as keys:
         records = keys.list_keys()
     typer.echo(json.dumps([{"key_id": r.key_id, "name": r.name, "role": r.role.value,
-                            "teams": list(r.teams), "created_at_ms": r.created_at_ms,
+                            "teams": list(r.teams),
+                            "acts_for_end_users": r.acts_for_end_users,
+                            "created_at_ms": r.created_at_ms,
                             "revoked_at_ms": r.revoked_at_ms} for r in records], indent=2))
 
 

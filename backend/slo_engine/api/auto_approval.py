@@ -78,7 +78,7 @@ def list_rules(container: ContainerDep) -> dict[str, Any]:
 def create_rule(body: RuleCreate, container: ContainerDep, principal: Administrator
                 ) -> dict[str, Any]:
     rule = new_rule(container.clock, body.name, body.conditions.domain(), body.enabled,
-                    principal.subject)
+                    principal.actor)
     container.approval_rules.create_rule(rule)
     return _view(rule)
 

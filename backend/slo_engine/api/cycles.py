@@ -60,5 +60,5 @@ def patch_cycle(
     principal: Annotated[Principal, access(Action.ADMINISTER, "default")],
 ) -> CycleAlertView:
     row = update_cycle_alert(container.graph, container.clock, cycle_id, body.status,
-                             principal.subject, body.resolution_notes)
+                             principal.actor, body.resolution_notes)
     return _view(row)

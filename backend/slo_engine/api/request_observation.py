@@ -69,4 +69,5 @@ class RequestObservation:
         log.log(level, "%s %s %s", scope["method"], path, status, extra={
             "method": scope["method"], "path": path, "status": status,
             "duration_ms": round(elapsed * 1000, 2),
-            "principal": getattr(principal, "subject", None)})
+            "principal": getattr(principal, "subject", None),
+            "end_user": getattr(principal, "end_user", None)})

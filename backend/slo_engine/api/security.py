@@ -4,19 +4,24 @@
 
 authenticates the API key or bearer token, draws a token from the caller's bucket for
 that endpoint group (429 when empty), then applies the role rules of domain.access.
+
+A portal's key (Backstage's backend calls for all of its users with one key) may name
+the person it calls for in `X-End-User`: that person gets a bucket of their own, and the
+key as a whole a ceiling of `end_user_key_ceiling_multiplier` times the group's limit.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from slo_engine.api.wiring import ContainerDep
-from slo_engine.domain.access import Action, Principal, Role, authorize
+from slo_engine.domain.access import END_USER_HEADER, Action, Principal, Role, authorize
 from slo_engine.domain.api_key import parse_raw_key
-from slo_engine.domain.errors import RateLimited, Unauthenticated
+from slo_engine.domain.errors import InvalidInput, RateLimited, Unauthenticated
 from slo_engine.runtime.bootstrap import Container
 
 # bcrypt work an attacker can make us do by guessing one key's secret: a legitimate client
@@ -30,15 +35,24 @@ bearer = HTTPBearer(auto_error=False, description=(
 
 ApiKey = Annotated[str | None, Security(api_key_header)]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+END_USER = re.compile(r"^[A-Za-z0-9._@:/+=-]{1,200}$")
+EndUser = Annotated[str | None, Header(alias=END_USER_HEADER, description=(
+    "The person a portal key calls for (a key issued with --acts-for-end-users), e.g. "
+    "Backstage's user:default/jane.doe"))]
 
 
 def access(action: Action, rate_group: str, service_scoped: bool = False) -> Any:
     """A route dependency; `service_scoped` checks team ownership of {service_id}."""
 
     def check(request: Request, container: ContainerDep, api_key: ApiKey,
-              credentials: Bearer) -> Principal:
+              credentials: Bearer, end_user: EndUser = None) -> Principal:
         principal = authenticate(container, api_key, credentials)
         request.state.principal = principal
+        if end_user is not None:
+            principal = principal.for_end_user(_checked_end_user(end_user))
+            request.state.principal = principal
+            limit_rate(request, container, f"{principal.kind}:{principal.subject}",
+                       rate_group, container.settings.end_user_key_ceiling_multiplier)
         limit_rate(request, container, principal.bucket, rate_group)
         team = None  # only a service owner's decision depends on whose service it is
         if service_scoped and principal.role is Role.SERVICE_OWNER:
@@ -76,8 +90,19 @@ def _verify_api_key(container: Container, api_key: str) -> Principal:
     return container.api_keys.verify(api_key)
 
 
-def limit_rate(request: Request, container: Container, bucket: str, group: str) -> None:
-    limit = container.settings.rate_limits_per_minute[group]
+def _checked_end_user(value: str) -> str:
+    if not END_USER.match(value):
+        raise InvalidInput(f"{END_USER_HEADER} must be 1-200 letters, digits or ._@:/+=- "
+                           "(a user id or entity ref, such as user:default/jane.doe).",
+                           [{"pointer": f"/headers/{END_USER_HEADER}",
+                             "message": "holds characters outside ._@:/+=- letters and "
+                                        "digits, or is over 200 long"}])
+    return value
+
+
+def limit_rate(request: Request, container: Container, bucket: str, group: str,
+               multiplier: int = 1) -> None:
+    limit = container.settings.rate_limits_per_minute[group] * multiplier
     decision = container.rate_limits.take(f"{group}:{bucket}", limit)
     request.state.rate_limit = decision
     if not decision.allowed:

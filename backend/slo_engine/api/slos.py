@@ -59,7 +59,7 @@ def decide(service_id: ServiceId, body: SloDecisionRequest, container: Container
     """The decider is the caller's OIDC identity: the audit trail records its subject."""
     modifications = body.modifications.targets() if body.modifications else SloTargets()
     outcome = container.decisions.decide(service_id, SloDecision(
-        body.recommendation_id, body.action, principal.subject, body.selected_tier,
+        body.recommendation_id, body.action, principal.actor, body.selected_tier,
         modifications, body.rationale, body.expected_version))
     if outcome.slo is None:
         response.status_code = 200

@@ -50,15 +50,16 @@ class ApiKeys:
         self._lock = threading.Lock()
         self._first_checks: dict[str, threading.Lock] = {}
 
-    def issue(self, name: str, role: Role, teams: tuple[str, ...], created_by: str
-              ) -> tuple[RawApiKey, ApiKeyRecord]:
+    def issue(self, name: str, role: Role, teams: tuple[str, ...], created_by: str,
+              acts_for_end_users: bool = False) -> tuple[RawApiKey, ApiKeyRecord]:
         if not name.strip():
             raise InvalidInput("An API key needs a name saying who uses it.",
                                [{"pointer": "/name", "message": "must not be blank"}])
         raw = new_raw_key()
         digest = bcrypt.hashpw(raw.secret.encode(), bcrypt.gensalt(self._rounds)).decode()
         record = ApiKeyRecord(raw.key_id, name.strip(), role, tuple(sorted(set(teams))),
-                              digest, created_by, self._clock.now_ms())
+                              digest, created_by, self._clock.now_ms(),
+                              acts_for_end_users=acts_for_end_users)
         self._store.create_api_key(record)
         return raw, record
 
@@ -105,7 +106,8 @@ class ApiKeys:
         if not bcrypt.checkpw(raw.secret.encode(), record.secret_hash.encode()):
             raise Unauthenticated(_REFUSED)
         principal = Principal(f"api-key:{record.key_id}", record.role,
-                              frozenset(record.teams), CredentialKind.API_KEY)
+                              frozenset(record.teams), CredentialKind.API_KEY,
+                              record.acts_for_end_users)
         self._remember(fingerprint, record.key_id, principal)
         return principal
 

@@ -7,10 +7,12 @@ person (an OIDC identity) because the audit trail names who decided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from slo_engine.domain.errors import Forbidden
+
+END_USER_HEADER = "X-End-User"
 
 
 class Role(StrEnum):
@@ -37,15 +39,35 @@ class CredentialKind(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    subject: str               # audit actor: the token's subject, or "api-key:<key id>"
+    subject: str               # the token's subject, or "api-key:<key id>"
     role: Role
     teams: frozenset[str]
     kind: CredentialKind
+    acts_for_end_users: bool = False  # a portal key that may name the person it calls for
+    end_user: str | None = None       # that person, on this request
 
     @property
     def bucket(self) -> str:
-        """Whose rate-limit bucket a request draws from."""
-        return f"{self.kind}:{self.subject}"
+        """Whose rate-limit bucket a request draws from: the person a portal calls for
+        has one of their own, so one page view of a colleague never throttles another."""
+        own = f"{self.kind}:{self.subject}"
+        return own if self.end_user is None else f"{own}:end-user:{self.end_user}"
+
+    @property
+    def actor(self) -> str:
+        """Who the audit trail and the logs name."""
+        return self.subject if self.end_user is None else f"{self.subject} for {self.end_user}"
+
+    def for_end_user(self, end_user: str) -> Principal:
+        """This principal calling for a named person; only a portal key may."""
+        if self.kind is not CredentialKind.API_KEY:
+            raise Forbidden("A person's token already names who is calling: send no "
+                            f"{END_USER_HEADER} header with it.")
+        if not self.acts_for_end_users:
+            raise Forbidden(f"This API key may not act for end users ({END_USER_HEADER}); "
+                            "issue a portal key with `slo-engine apikey create "
+                            "--acts-for-end-users`, or drop the header.")
+        return replace(self, end_user=end_user)
 
 
 def strongest_role(claimed: list[str]) -> Role | None:

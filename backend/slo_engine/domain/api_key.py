@@ -26,6 +26,9 @@ class ApiKeyRecord:
     created_by: str
     created_at_ms: int
     revoked_at_ms: int | None = None
+    # A portal's backend key (Backstage): may name the person it calls for, who then
+    # gets a rate-limit bucket of their own and appears in logs and the audit trail.
+    acts_for_end_users: bool = False
 
     @property
     def revoked(self) -> bool:

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
         "Status values that count as errors (5.. or STATUS_CODE_ERROR)"))
     sli_extra_matchers: dict[str, str] = Field(default_factory=dict, description=(
         "More exact label matchers on every SLI query (JSON object), e.g. {\"env\": \"prod\"}"))
+    end_user_key_ceiling_multiplier: int = Field(default=50, ge=1, le=10_000, description=(
+        "A portal key calling for named end users (X-End-User) gets each person the "
+        "group's limit, and itself at most this many times it in all"))
     prometheus_request_deadline_s: float = Field(default=3.0, gt=0, le=30, description=(
         "All of one request's PromQL must answer within this; then the stored "
         "recommendation is served marked stale, or a 503"))

@@ -14,7 +14,8 @@ def _record(row: Row) -> ApiKeyRecord:
     revoked = row["revoked_at"]
     return ApiKeyRecord(row["key_id"], row["name"], Role(row["role"]),
                         tuple(row["teams"] or ()), row["secret_hash"], row["created_by"],
-                        int(row["created_at"]), None if revoked is None else int(revoked))
+                        int(row["created_at"]), None if revoked is None else int(revoked),
+                        bool(row["acts_for_end_users"]))  # unset on keys issued before
 
 
 class GraphApiKeys:
@@ -25,7 +26,8 @@ class GraphApiKeys:
         self._runner.write("api_keys/create_api_key", key_id=record.key_id,
                            key_name=record.name, role=record.role.value,
                            teams=list(record.teams), secret_hash=record.secret_hash,
-                           created_by=record.created_by, now=record.created_at_ms)
+                           created_by=record.created_by, now=record.created_at_ms,
+                           acts_for_end_users=record.acts_for_end_users)
 
     def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
         rows = self._runner.read("api_keys/get_api_key", key_id=key_id)
