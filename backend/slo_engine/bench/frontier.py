@@ -32,6 +32,8 @@ from slo_engine.domain.recommendation import (
 from slo_engine.fleet.simulation import DAY_S, simulate_fleet
 from slo_engine.policy.loader import load_policy
 
+EFFICIENCY_TARGET = 0.9  # issue 15: the balanced tier's use over the oracle's
+
 MONTH_DAYS = 30
 # A fixed end keeps a seed's history, daily cycle included, the same from run to run.
 HISTORY_END_S = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -57,6 +59,8 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
     policy = load_policy(policy_file)
     engine = engine_rule_scores(requests, failures, errors, month_steps, train_steps,
                                 policy.availability_rule)
+    share = _share_of_frontier(frontier, engine)
+    breach_met = engine["breach_rate"]["balanced"] < 0.05
     return {
         "benchmark": "frontier", "services": len(history.services), "months": months,
         "train_days": train_days, "seed": seed,
@@ -66,8 +70,10 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
         "typical_over_bad_month_error_median": round(float(np.median(
             np.median(errors, axis=1) / np.quantile(errors, 0.95, axis=1))), 4),
         "engine_rule": engine,
-        "engine_share_of_oracle_at_its_breach_rate": _share_of_frontier(frontier, engine),
-        "meets_breach_target": engine["breach_rate"]["balanced"] < 0.05,
+        "engine_share_of_oracle_at_its_breach_rate": share,
+        "meets_breach_target": breach_met,
+        # Balanced below 5% of months breached, at 90% of the oracle's budget use there.
+        "meets_target": breach_met and share >= EFFICIENCY_TARGET,
         "seconds": round(time.perf_counter() - started, 1),
     }
 

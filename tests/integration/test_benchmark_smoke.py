@@ -1,0 +1,50 @@
+"""Every benchmark and the evaluation run end to end at tiny sizes, so a broken one cannot
+land: each prints one JSON object with its figures and its verdict. The figures at real
+sizes are measured by hand (README); here only that they exist."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+VERDICT = "meets_target"
+RUNS: dict[str, tuple[list[str], set[str]]] = {
+    "ingest": (["bench", "ingest", "--services", "30", "--edges", "60", "--runs", "1"],
+               {"ingest_s", "reingest_s", "scc_s", VERDICT}),
+    "traverse": (["bench", "traverse", "--services", "30", "--edges", "60", "--samples", "3"],
+                 {"downstream_3hop", "downstream_10hop", VERDICT}),
+    "restart": (["bench", "restart", "--services", "30", "--edges", "60", "--runs", "1"],
+                {"restart_to_first_query_s", "edges_after_restart", VERDICT}),
+    "recommend": (["bench", "recommend", "--services", "5", "--days", "2", "--samples", "3"],
+                  {"fresh", "cached", VERDICT}),
+    "impact": (["bench", "impact", "--services", "30", "--edges", "60", "--samples", "3"],
+               {"deep", VERDICT}),
+    "drift": (["bench", "drift", "--shifted-services", "3", "--service-days", "3"],
+              {"settings", VERDICT}),
+    "frontier": (["bench", "frontier", "--months", "6", "--train-days", "7", "--services",
+                  "5"], {"oracle_frontier", VERDICT}),
+    "fleet": (["bench", "fleet", "--services", "10", "--workers", "1", "--days", "1"],
+              {"targets", VERDICT}),
+    "load": (["bench", "load", "--users", "2", "--seconds", "2", "--services", "5", "--days",
+              "1"], {"requests", "error_rate", "latency", "api_rss_mb", VERDICT}),
+    "degraded": (["bench", "degraded", "--services", "4", "--days", "1", "--requests", "4",
+                  "--deadline-s", "0.3"],
+                 {"latency", "status_counts", "server_errors_other_than_503", VERDICT}),
+    "evaluate": (["evaluate", "--months", "1", "--train-days", "7", "--test-days", "7",
+                  "--services", "5"],
+                 {"breach_rate", "meets_breach_target", "meets_budget_target"}),
+}
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_the_benchmark_runs_at_a_tiny_size_and_prints_its_figures(name: str) -> None:
+    arguments, keys = RUNS[name]
+    done = subprocess.run([sys.executable, "-m", "slo_engine.cli", *arguments, "--json"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert keys <= report.keys(), sorted(report)
+    assert report.get("benchmark", "evaluate") == name
