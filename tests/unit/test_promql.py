@@ -110,3 +110,10 @@ def test_a_services_overrides_replace_only_the_fields_they_name() -> None:
         queries.overridden_with({"code_lable": "code"})
     with pytest.raises(UnsafeQuery, match="duration_unit_seconds must be positive"):
         queries.overridden_with({"duration_unit_seconds": 0})
+
+
+def test_a_chunk_of_many_services_is_one_matcher_however_long() -> None:
+    ids = [f"domain-svc-{k:05d}" for k in range(250)]
+    query = SliQueries().total_requests_by_service(ids, 3600)
+    assert query.count("domain\\\\-svc\\\\-") == 250
+    assert len(query) > 1024
