@@ -9,7 +9,7 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import httpx
 import typer
@@ -413,6 +413,10 @@ def bench_drift(shifted_services: int = 300, service_days: int = 600, seed: int 
     _print(run(shifted_services, service_days, seed), as_json)
 
 
+GeneratorOption = Annotated[Literal["simulation", "bursty"], typer.Option(
+    help="The fleet generator: judge a rule on one it was not tuned on")]
+
+
 @bench_app.command("frontier")
 def bench_frontier(
     months: Annotated[int, typer.Option(min=6, max=120)] = 60,
@@ -422,13 +426,14 @@ def bench_frontier(
     seed: int = 13,
     policy: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="A recommendation policy YAML to judge")] = None,
+    generator: GeneratorOption = "simulation",
     as_json: JsonFlag = False,
 ) -> None:
     """The best mean budget use any fixed per-service target reaches at each breach rate
     (an oracle on a long simulated history), and where the policy's tiers land."""
     from slo_engine.bench.frontier import bench_frontier as run
 
-    _print(run(months, train_days, services, seed, policy), as_json)
+    _print(run(months, train_days, services, seed, policy, generator), as_json)
 
 
 @app.command()
@@ -442,12 +447,13 @@ def evaluate(
     seed: int = 13,
     policy: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="A recommendation policy YAML to evaluate")] = None,
+    generator: GeneratorOption = "simulation",
     as_json: JsonFlag = False,
 ) -> None:
     """Recommend from a training period, then judge the tiers on held-out data."""
     from slo_engine.bench.evaluate import evaluate as run
 
-    _print(run(train_days, test_days, months, services, seed, policy), as_json)
+    _print(run(train_days, test_days, months, services, seed, policy, generator), as_json)
 
 
 @app.command("synthetic-graph")

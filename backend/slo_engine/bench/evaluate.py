@@ -36,8 +36,9 @@ from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.recommendation import TIER_NAMES
+from slo_engine.fleet.generators import GENERATORS, GeneratorName
 from slo_engine.fleet.openmetrics import lognormal_cdf, write_openmetrics
-from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
+from slo_engine.fleet.simulation import FleetHistory
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.process_tuning import tune_garbage_collection
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
@@ -61,13 +62,14 @@ def topology_for(services: int | None) -> dict[str, Any]:
 
 
 def evaluate(train_days: int, test_days: int, months: int, services: int | None, seed: int,
-             policy_file: Path | None = None) -> dict[str, Any]:
+             policy_file: Path | None = None,
+             generator: GeneratorName = "simulation") -> dict[str, Any]:
     """Months roll: month k is recommended from the train_days before it and judged on
     its test_days, so one simulated history gives `months` held-out SLO periods."""
     tune_garbage_collection()
     topology = topology_for(services)
     end = int(time.time()) // 3600 * 3600
-    history = simulate_fleet(topology, train_days + months * test_days, end, seed=seed)
+    history = GENERATORS[generator](topology, train_days + months * test_days, end, seed=seed)
     splits = [end - (months - k) * test_days * 86_400 for k in range(months)]
     with tempfile.TemporaryDirectory() as state:
         root = Path(state)
@@ -86,7 +88,7 @@ def evaluate(train_days: int, test_days: int, months: int, services: int | None,
         finally:
             container.close()
             prometheus.stop()
-    return _score(history, by_month, train_days, test_days)
+    return {"generator": generator, **_score(history, by_month, train_days, test_days)}
 
 
 def _ingest(container: Container, topology: dict[str, Any]) -> None:

@@ -29,7 +29,8 @@ from slo_engine.domain.recommendation import (
     AvailabilityTierRule,
     recommend_availability,
 )
-from slo_engine.fleet.simulation import DAY_S, simulate_fleet
+from slo_engine.fleet.generators import GENERATORS, GeneratorName
+from slo_engine.fleet.simulation import DAY_S
 from slo_engine.policy.loader import load_policy
 
 EFFICIENCY_TARGET = 0.9  # issue 15: the balanced tier's use over the oracle's
@@ -40,12 +41,13 @@ HISTORY_END_S = 1_767_225_600  # 2026-01-01T00:00:00Z
 
 
 def bench_frontier(months: int, train_days: int, services: int | None, seed: int,
-                   policy_file: Path | None = None) -> dict[str, Any]:
+                   policy_file: Path | None = None,
+                   generator: GeneratorName = "simulation") -> dict[str, Any]:
     started = time.perf_counter()
     topology = topology_for(services)
     train_months = -(-train_days // MONTH_DAYS)
-    history = simulate_fleet(topology, (months + train_months) * MONTH_DAYS,
-                             HISTORY_END_S, seed=seed)
+    history = GENERATORS[generator](topology, (months + train_months) * MONTH_DAYS,
+                                    HISTORY_END_S, seed=seed)
     # Counts summed to the pipeline's step, as Prometheus would hand them over.
     per_step = COUNT_STEP_SECONDS // history.step_s
     steps = history.steps // per_step * per_step
@@ -62,7 +64,8 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
     share = _share_of_frontier(frontier, engine)
     breach_met = engine["breach_rate"]["balanced"] < 0.05
     return {
-        "benchmark": "frontier", "services": len(history.services), "months": months,
+        "benchmark": "frontier", "generator": generator,
+        "services": len(history.services), "months": months,
         "train_days": train_days, "seed": seed,
         "oracle_frontier": frontier,
         "oracle_budget_use_mean_below_5pct_breach": max(

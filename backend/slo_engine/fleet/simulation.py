@@ -64,7 +64,7 @@ class SimulatedEdge:
 def simulate_fleet(topology: dict[str, Any], days: int, end_s: int, step_s: int = 300,
                    seed: int = 7, unreliable_external: str | None = None) -> FleetHistory:
     rng = np.random.default_rng(seed)
-    services, kinds = _services(topology)
+    services, kinds = fleet_services(topology)
     position = {s: i for i, s in enumerate(services)}
     edges = [simulated_edge(e, position) for e in topology.get("edges", [])]
     steps = days * DAY_S // step_s
@@ -76,9 +76,9 @@ def simulate_fleet(topology: dict[str, Any], days: int, end_s: int, step_s: int 
     failure_ratio = propagate_failures(own_errors, edges, len(services))
     requests = _traffic(services, kinds, edges, times, step_s, rng)
     failures = rng.binomial(requests.astype(np.int64), np.clip(failure_ratio, 0, 1))
-    own_latency = _own_latency(services, kinds, times, step_s, requests, own_errors, rng,
+    own_work = own_latency(services, kinds, times, step_s, requests, own_errors, rng,
                                events)
-    latency = _end_to_end_latency(own_latency, edges, len(services))
+    latency = end_to_end_latency(own_work, edges, len(services))
     sigma = rng.uniform(0.3, 0.6, len(services))
     load = requests / np.maximum(requests.mean(axis=1, keepdims=True), 1.0)
     throttled = np.clip(load - 1.2, 0.0, None) * step_s * 0.05
@@ -87,7 +87,7 @@ def simulate_fleet(topology: dict[str, Any], days: int, end_s: int, step_s: int 
                         events)
 
 
-def _services(topology: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def fleet_services(topology: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     kinds: dict[str, str] = {}
     for node in topology.get("nodes", []):
         metadata = node.get("metadata", {})
@@ -137,7 +137,7 @@ def _own_error_ratios(services: list[str], times: np.ndarray, step_s: int,
     return np.clip(errors, 0.0, 1.0)
 
 
-def _dependency_order(edges: list[SimulatedEdge], count: int,
+def dependency_order(edges: list[SimulatedEdge], count: int,
                       include: Callable[[SimulatedEdge], bool]) -> list[list[int]]:
     """Components with dependencies before their callers (Tarjan's order)."""
     adjacency: dict[str, list[str]] = {str(i): [] for i in range(count)}
@@ -157,7 +157,7 @@ def propagate_failures(own: np.ndarray, edges: list[SimulatedEdge], count: int) 
             key = e.group or f"serial:{e.target}"
             groups.setdefault(e.source, {}).setdefault(key, []).append(e.target)
     failure = own.copy()
-    for component in _dependency_order(edges, count, lambda e: e.hard_sync):
+    for component in dependency_order(edges, count, lambda e: e.hard_sync):
         # A cycle is all-must-be-up (ARCHITECTURE.md): its members share one outcome.
         inside = set(component)
         ok = np.prod([1.0 - own[i] for i in component], axis=0)
@@ -180,7 +180,7 @@ def _traffic(services: list[str], kinds: dict[str, str], edges: list[SimulatedEd
     for e in edges:
         callers.setdefault(e.target, []).append(e.source)
     rate = np.zeros(len(services))
-    for component in reversed(_dependency_order(edges, len(services), lambda _: True)):
+    for component in reversed(dependency_order(edges, len(services), lambda _: True)):
         for i in component:  # callers first: a callee serves what its callers send
             own = rng.uniform(5, 60) if kinds[services[i]] == "internal" else 0.0
             rate[i] = own + sum(rate[c] for c in callers.get(i, ()))
@@ -190,7 +190,7 @@ def _traffic(services: list[str], kinds: dict[str, str], edges: list[SimulatedEd
     return rng.poisson(expected).astype(float)
 
 
-def _own_latency(services: list[str], kinds: dict[str, str], times: np.ndarray, step_s: int,
+def own_latency(services: list[str], kinds: dict[str, str], times: np.ndarray, step_s: int,
                  requests: np.ndarray, own_errors: np.ndarray, rng: np.random.Generator,
                  events: list[FleetEvent]) -> np.ndarray:
     ranges = {"internal": (0.002, 0.02), "datastore": (0.0005, 0.004), "external": (0.04, 0.15)}
@@ -220,14 +220,14 @@ def _regressions(service: str, times: np.ndarray, step_s: int, rng: np.random.Ge
     return factor
 
 
-def _end_to_end_latency(own: np.ndarray, edges: list[SimulatedEdge], count: int) -> np.ndarray:
+def end_to_end_latency(own: np.ndarray, edges: list[SimulatedEdge], count: int) -> np.ndarray:
     """Own work plus every synchronous call (sequential calls: their times add)."""
     calls: dict[int, list[int]] = {}
     for e in edges:
         if e.sync:
             calls.setdefault(e.source, []).append(e.target)
     total = own.copy()
-    for component in _dependency_order(edges, count, lambda e: e.sync):
+    for component in dependency_order(edges, count, lambda e: e.sync):
         for i in component:
             total[i] = own[i] + sum((total[j] for j in calls.get(i, ()) if j not in component),
                                     np.zeros(own.shape[1]))
