@@ -22,6 +22,7 @@ from slo_engine.domain.sli_statistics import (
     block_bootstrap_ratio_ci,
     breach_probability,
     error_budget_minutes,
+    floor_target,
     rolling_window_ratios,
 )
 
@@ -194,12 +195,6 @@ def unachievable_warnings(targets: Mapping[str, float], bound_ratio: float) -> l
             f"{target:.2%}, each critical dependency must be at least "
             f"{1 - (1 - target) / 10:.3%} (Google's 10x rule)."
             for name, target in targets.items() if target > bound_ratio]
-
-
-def floor_target(ratio: float, granularity: float = 0.0001) -> float:
-    """Targets are shown to 0.01%: round down, so a shown target is never more ambitious
-    than the computed one (1e-9 absorbs float noise such as 0.99989999...)."""
-    return round(float(np.floor(ratio / granularity + 1e-9)) * granularity, 10)
 
 
 def noise_margin(throttled_ratio: float | None, minimum: float, maximum: float,

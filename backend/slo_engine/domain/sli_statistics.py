@@ -112,3 +112,9 @@ def histogram_quantile(quantile: float, upper_bounds: np.ndarray, cumulative: np
     highest_finite = bounds[-2] if len(bounds) > 1 else np.nan
     value = np.where(np.isinf(upper), highest_finite, value)
     return np.where(total > 0, value, np.nan)
+
+
+def floor_target(ratio: float, granularity: float = 0.0001) -> float:
+    """Targets are shown to 0.01%: round down, so a shown target is never more ambitious
+    than the computed one (1e-9 absorbs float noise such as 0.99989999...)."""
+    return round(float(np.floor(ratio / granularity + 1e-9)) * granularity, 10)
