@@ -41,6 +41,14 @@ def aggregate_slis() -> dict[str, Any]:
     return result
 
 
+def fit_forecast_priors() -> dict[str, Any]:
+    context = current()
+    fit = context.container.fit_priors
+    if fit is None:
+        raise RuntimeError("no metrics store is configured: no history to fit")
+    return context.run(fit.run())
+
+
 def detect_drift(service_ids: list[str] | None = None) -> dict[str, Any]:
     """Without services (the scheduler's sweep): splits the fleet into chunk jobs."""
     context = current()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from slo_engine.application.recommend_slos import SloRecommendation
-from slo_engine.bench.evaluate import _score, _window_outcomes
+from slo_engine.bench.evaluate import _score
 from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
     AvailabilityTier,
@@ -17,13 +17,6 @@ from slo_engine.domain.recommendation import (
 from slo_engine.fleet.simulation import FleetHistory
 
 STEP = 86_400  # one step a day keeps the arithmetic visible
-
-
-def test_each_non_overlapping_window_is_one_outcome() -> None:
-    requests = np.full(6, 100.0)
-    failures = np.array([0, 0, 5, 0, 0, 0], dtype=float)
-    # Two 3-day windows: 95/... -> (295/300 = 0.9833) breaches 0.99; (300/300) does not.
-    assert _window_outcomes(requests, failures, STEP, 3, 0.99) == [1.0, 0.0]
 
 
 def recommendation(service: str, target: float, stated: float) -> SloRecommendation:
@@ -47,8 +40,9 @@ def test_breach_budget_use_and_brier_are_judged_on_the_test_period_only() -> Non
                                        "b": recommendation("b", 0.999, 0.5)})], 4, 4)
     assert report["breach_rate"]["balanced"] == 0.5                # b: 99.8% < 99.9%
     assert report["balanced_budget_use_median"] == pytest.approx((0 + 2.0) / 2)
-    # a: stated 0, two 2-day windows both fine -> 0; b: stated 0.5, both breached -> 0.25
-    assert report["brier"]["balanced"] == pytest.approx((0 + 0 + 0.25 + 0.25) / 4)
+    # A forecast for the test period: a stated 0, not breached -> 0; b stated 0.5,
+    # breached -> 0.25.
+    assert report["brier"]["balanced"] == pytest.approx((0 + 0.25) / 2)
 
 
 def test_latency_tiers_are_judged_on_the_share_of_slow_test_requests() -> None:

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from slo_engine.domain.availability_forecast import AvailabilityForecast, ForecastTier
 from slo_engine.domain.recommendation import (
     TIER_NAMES,
-    AvailabilityTierRule,
     archetype_of,
     data_quality,
     noise_margin,
@@ -15,7 +18,8 @@ from slo_engine.domain.recommendation import (
     recommend_availability,
     recommend_latency,
 )
-from slo_engine.policy.loader import load_policy
+from slo_engine.domain.sli_statistics import floor_target
+from slo_engine.policy.loader import RecommendationPolicy, load_policy
 
 POLICY = load_policy()
 STEP = 300
@@ -33,45 +37,47 @@ def test_data_quality_counts_present_steps_and_reports_long_gaps() -> None:
     assert quality.days_of_data == pytest.approx((DAY_STEPS - 12) / DAY_STEPS)
 
 
-RULE = AvailabilityTierRule(error_multiplier=1.5, window_days=7,
-                            allowance_minutes={"conservative": 60, "balanced": 35,
-                                               "aggressive": 5})
+# Error ratios of simulated next periods, evenly spread over 0-0.4%: P(availability <
+# t) is the share of draws above 1 - t.
+DRAWS = np.linspace(0.0, 0.004, 4001)
+FORECAST_TARGETS = {"conservative": 0.9962, "balanced": 0.998, "aggressive": 0.9992}
 
 
-def test_each_tier_budgets_a_multiple_of_the_lookback_error_plus_its_allowance() -> None:
+def forecast(targets: dict[str, float] = FORECAST_TARGETS,
+             draws: np.ndarray = DRAWS) -> AvailabilityForecast:
+    tiers = {t: ForecastTier(v, float(np.mean(1 - draws < v)), (v - 0.0005, v + 0.0002))
+             for t, v in targets.items()}
+    return AvailabilityForecast(30, tiers, 0.0001, 1.0, 0.5, 0.5, float(draws.mean()),
+                                draws.size, draws)
+
+
+def test_the_tiers_are_the_forecasts_and_state_its_breach_probability_for_the_period(
+        ) -> None:
     total = np.full(30 * DAY_STEPS, 1000.0)
     failed = np.full(30 * DAY_STEPS, 0.1)  # 0.01% of requests fail, steadily
-    rec = recommend_availability(total, failed, STEP, RULE, None)
-    # balanced: 1.5 x 0.0001 + 35 / 43,800 = 0.000949 -> 99.9051%, shown as 99.90%.
-    assert rec.tiers["balanced"].target_ratio == 0.999
-    # conservative: 0.00015 + 60 / 43,800 = 0.001520 -> 99.85%; aggressive: 0.000264 -> 99.97%
-    assert rec.tiers["conservative"].target_ratio == 0.9984
-    assert rec.tiers["aggressive"].target_ratio == 0.9997
+    rec = recommend_availability(total, failed, STEP, forecast(), None)
+    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.9962, 0.998, 0.9992]
+    # Draws above 0.2% error: 2000 of 4001 (0.002 itself is not above).
+    assert rec.tiers["balanced"].breach_probability == pytest.approx(2000 / 4001)
+    assert rec.tiers["balanced"].confidence_interval == (0.9975, 0.9982)
+    assert rec.tiers["balanced"].historical_window_breach_share == 0.0  # in sample: never
     assert rec.observed_ratio == pytest.approx(0.9999)
-    assert rec.uncapped_balanced_ratio == 0.999
-    assert rec.rule == RULE
+    assert rec.uncapped_balanced_ratio == 0.998
+    assert rec.forecast is not None
+    assert rec.tiers["balanced"].error_budget_minutes == pytest.approx(0.002 * 43_800)
 
 
-def test_tiers_order_by_ambition_and_carry_budgets_windows_and_intervals() -> None:
+def test_the_in_sample_window_share_is_kept_apart_from_the_forecast() -> None:
     rng = np.random.default_rng(2)
     total = rng.poisson(1000, 30 * DAY_STEPS).astype(float)
     failed = rng.binomial(total.astype(int), 0.0008).astype(float)
     failed[5000:5012] = total[5000:5012] * 0.5  # one hour-long incident
-    rec = recommend_availability(total, failed, STEP, RULE, None)
-    tiers = rec.tiers
-    assert tiers["conservative"].target_ratio < tiers["balanced"].target_ratio \
-        < tiers["aggressive"].target_ratio
-    assert rec.observed_ratio == pytest.approx(1 - failed.sum() / total.sum())
+    rec = recommend_availability(total, failed, STEP, forecast(), None)
     # 7-day windows ending every hour, the last one ending at the last step.
     assert rec.windows == len(range(0, 30 * DAY_STEPS - 7 * DAY_STEPS + 1, 12))
-    for tier in tiers.values():
-        low, high = tier.confidence_interval  # type: ignore[misc]
-        assert low <= tier.target_ratio <= high
-        assert low < high  # the incident's day may or may not be resampled
-        assert tier.error_budget_minutes == pytest.approx((1 - tier.target_ratio) * 43_800)
-    # The 7-day windows holding the incident miss the tiers; the others meet them all.
-    assert 0 < tiers["conservative"].breach_probability <= tiers["balanced"].breach_probability \
-        <= tiers["aggressive"].breach_probability < 1
+    shares = [rec.tiers[t].historical_window_breach_share for t in TIER_NAMES]
+    assert 0 <= shares[0] <= shares[1] <= shares[2] <= 1  # type: ignore[operator]
+    assert shares[2] > 0  # the windows holding the incident miss the aggressive tier
     assert not rec.capped_by_bound
 
 
@@ -83,41 +89,51 @@ def one_bad_day(days: int = 14, bad_day: int = 3) -> tuple[np.ndarray, np.ndarra
     return total, failed
 
 
+BAD_DAY_FORECAST = {"conservative": 0.9700, "balanced": 0.9776, "aggressive": 0.9783}
+
+
 def test_the_balanced_tier_is_capped_by_a_bound_within_the_noise_of_history() -> None:
-    rec = recommend_availability(*one_bad_day(), STEP, RULE, 0.97)
+    rec = recommend_availability(*one_bad_day(), STEP, forecast(BAD_DAY_FORECAST,
+                                                                DRAWS * 10), 0.9750)
     assert rec.observed_interval is not None
-    assert rec.observed_interval[0] < 0.97
+    assert rec.observed_interval[0] < 0.975
     assert not rec.bound_contradicted
     assert rec.capped_by_bound
     assert rec.uncapped_balanced_ratio == 0.9776
-    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.97, 0.97, 0.9783]
+    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.97, 0.975, 0.9783]
+    # The capped target's own probability: draws above 2.5% error of 0-4%.
+    assert rec.tiers["balanced"].breach_probability == pytest.approx(1500 / 4001, abs=1e-3)
     assert rec.warnings == [
         "The aggressive target of 97.83% is unachievable. Composite availability bound is "
-        "97.00% given current dependency chain. To achieve 97.83%, each critical dependency "
+        "97.50% given current dependency chain. To achieve 97.83%, each critical dependency "
         "must be at least 99.783% (Google's 10x rule)."]
 
 
 def test_a_bound_below_what_the_service_achieved_beyond_noise_caps_nothing() -> None:
     total = np.full(14 * DAY_STEPS, 1000.0)
     failed = np.full(14 * DAY_STEPS, 0.1)  # 99.99% every window
-    rec = recommend_availability(total, failed, STEP, RULE, 0.998)
+    rec = recommend_availability(total, failed, STEP, forecast(), 0.997)
     assert rec.bound_contradicted
     assert not rec.capped_by_bound
-    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.9984, 0.999, 0.9997]
+    assert [rec.tiers[t].target_ratio for t in TIER_NAMES] == [0.9962, 0.998, 0.9992]
     assert rec.warnings == []
 
 
 @settings(max_examples=200, deadline=None)
 @given(base=st.floats(0.0, 50.0), burst=st.floats(0.0, 900.0),
-       burst_day=st.integers(0, 13), bound=st.one_of(st.none(), st.floats(0.5, 1.0)))
+       burst_day=st.integers(0, 13), bound=st.one_of(st.none(), st.floats(0.5, 1.0)),
+       scale=st.floats(0.1, 100.0))
 def test_tiers_are_always_ordered_and_above_the_bound_only_with_a_warning(
-        base: float, burst: float, burst_day: int, bound: float | None) -> None:
+        base: float, burst: float, burst_day: int, bound: float | None, scale: float) -> None:
     total, failed = one_bad_day(bad_day=burst_day)
     failed[:] = base
     failed[burst_day * DAY_STEPS:(burst_day + 1) * DAY_STEPS] = burst
-    rec = recommend_availability(total, failed, STEP, RULE, bound)
-    targets = [rec.tiers[t].target_ratio for t in TIER_NAMES]
-    assert targets == sorted(targets)
+    draws = np.minimum(DRAWS * scale, 1.0)
+    targets = {t: floor_target(1 - float(np.quantile(draws, 1 - q)))
+               for t, q in (("conservative", 0.01), ("balanced", 0.05), ("aggressive", 0.2))}
+    rec = recommend_availability(total, failed, STEP, forecast(targets, draws), bound)
+    ordered = [rec.tiers[t].target_ratio for t in TIER_NAMES]
+    assert ordered == sorted(ordered)
     above = {t for t in TIER_NAMES if bound is not None and rec.tiers[t].target_ratio > bound}
     if rec.bound_contradicted:
         assert bound is not None
@@ -131,20 +147,9 @@ def test_tiers_are_always_ordered_and_above_the_bound_only_with_a_warning(
                                                           strict=True))
 
 
-@pytest.mark.parametrize(("multiplier", "allowances", "message"), [
-    (1.5, {"balanced": 35}, "exactly the tiers"),
-    (0.0, {"conservative": 60, "balanced": 35, "aggressive": 5}, "must be positive"),
-    (1.5, {"conservative": 60, "balanced": -1, "aggressive": 5}, "not negative"),
-])
-def test_a_policy_rule_without_all_three_tiers_or_with_negative_numbers_is_refused(
-        multiplier: float, allowances: dict[str, float], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        AvailabilityTierRule(multiplier, allowances, 7)
-
-
 def test_too_little_history_for_one_window_is_an_error() -> None:
     with pytest.raises(ValueError, match="one availability window"):
-        recommend_availability(np.ones(10), np.zeros(10), STEP, RULE, None)
+        recommend_availability(np.ones(10), np.zeros(10), STEP, forecast(), None)
 
 
 def test_the_noise_margin_grows_with_throttling_between_5_and_10_percent() -> None:
@@ -214,8 +219,26 @@ def test_archetypes_follow_catalogue_metadata(service_type: str, service_id: str
     assert archetype_of(service_type, service_id, layer) == archetype
 
 
-def test_the_shipped_policy_holds_the_backtested_rule_and_the_trd_numbers() -> None:
-    assert POLICY.availability_rule == RULE
+def test_the_shipped_policy_holds_the_forecast_settings_and_the_trd_numbers() -> None:
+    assert POLICY.forecast.tier_breach_probabilities == {
+        "conservative": 0.01, "balanced": 0.05, "aggressive": 0.2}
+    assert (POLICY.slo_period_days, POLICY.forecast_history_days) == (30, 90)
+    assert (POLICY.incident_detection.excess_factor,
+            POLICY.incident_detection.episode_gap_seconds) == (10.0, 86_400)
     assert POLICY.archetypes["api_gateway"] == {"availability": 0.9995,
                                                 "latency_p99_seconds": 0.2}
     assert (POLICY.margin_min_ratio, POLICY.margin_max_ratio) == (0.05, 0.10)
+
+
+@pytest.mark.parametrize(("probabilities", "message"), [
+    ({"balanced": 0.05}, "exactly the tiers"),
+    ({"conservative": 0.01, "balanced": 0.05, "aggressive": 1.5}, "between 0 and 1"),
+    ({"conservative": 0.2, "balanced": 0.05, "aggressive": 0.01}, "grow from conservative"),
+])
+def test_a_policy_with_odd_tier_breach_probabilities_is_refused(
+        probabilities: dict[str, float], message: str) -> None:
+    data = yaml.safe_load(resources.files("slo_engine.policy").joinpath(
+        "recommendation-policy.yaml").read_text())
+    data["availability"]["tier_breach_probabilities"] = probabilities
+    with pytest.raises(ValueError, match=message):
+        RecommendationPolicy.from_mapping(data)

@@ -30,6 +30,7 @@ RETRY_DELAYS_SECONDS = (1.0, 2.0, 4.0)
 COMPONENT = "metrics store (Prometheus)"
 DEFAULT_QUERIES = SliQueries()
 SERVICES_PER_QUERY = 250  # ~6 KB of names per regex matcher
+RANGE_SERVICES_PER_QUERY = 50  # 90 days at 15 minutes: ~430,000 points an answer
 
 
 class QueryObserver(Protocol):
@@ -119,6 +120,26 @@ class PrometheusTelemetry:
         # A step with traffic but no failed series has zero failures, not missing data.
         failed = np.where(np.isnan(failed) & ~np.isnan(total), 0.0, failed)
         return total, failed
+
+    async def request_counts_of_services(self, service_ids: list[str], start_s: int,
+                                         end_s: int, step_s: int
+                                         ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """request_counts for many services: two range queries per chunk of services
+        (small chunks: each answer holds a point per step and service)."""
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for queries, members in self._query_chunks(service_ids, RANGE_SERVICES_PER_QUERY):
+            label = queries.service_label
+            total, failed = await asyncio.gather(
+                self.range_vectors(queries.total_requests_by_service(members, step_s), label,
+                                   start_s, end_s, step_s),
+                self.range_vectors(queries.failed_requests_by_service(members, step_s), label,
+                                   start_s, end_s, step_s))
+            for service_id, requests in total.items():
+                errors = failed.get(service_id, np.full(requests.size, np.nan))
+                found[service_id] = (requests,
+                                     np.where(np.isnan(errors) & ~np.isnan(requests), 0.0,
+                                              errors))
+        return found
 
     async def latency_histogram(self, service_id: str, start_s: int, end_s: int,
                                 window_s: int) -> tuple[np.ndarray, np.ndarray]:
@@ -230,11 +251,12 @@ class PrometheusTelemetry:
                                                  _finite(errors.get(service_id, unknown)))
         return found
 
-    def _query_chunks(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:
+    def _query_chunks(self, service_ids: list[str], size: int = SERVICES_PER_QUERY
+                      ) -> list[tuple[SliQueries, list[str]]]:
         """Services grouped by query configuration, in chunks a regex matcher can name."""
-        return [(queries, members[k:k + SERVICES_PER_QUERY])
+        return [(queries, members[k:k + size])
                 for queries, members in self._by_configuration(service_ids)
-                for k in range(0, len(members), SERVICES_PER_QUERY)]
+                for k in range(0, len(members), size)]
 
     def _by_configuration(self, service_ids: list[str]) -> list[tuple[SliQueries, list[str]]]:
         groups: dict[str, tuple[SliQueries, list[str]]] = {}

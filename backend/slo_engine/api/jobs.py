@@ -24,7 +24,8 @@ ServiceId = Annotated[str, Field(pattern=SERVICE_ID_PATTERN, max_length=256)]
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["regenerate_recommendations", "aggregate_slis", "detect_drift"]
+    kind: Literal["regenerate_recommendations", "aggregate_slis", "detect_drift",
+                  "fit_forecast_priors"]
     service_ids: Annotated[list[ServiceId], Field(min_length=1, max_length=50_000)] | None = (
         Field(default=None, description="Regeneration only: these services; omit for the "
                                         "whole fleet"))
@@ -74,12 +75,14 @@ def job_view(state: JobState) -> JobView:
 
 @router.post("", status_code=202, response_model=JobAccepted,
              dependencies=[access(Action.ADMINISTER, "default")],
-             summary="Start a background job: regenerate recommendations, aggregate SLIs, or "
-                     "sweep the fleet for drift")
+             summary="Start a background job: regenerate recommendations, aggregate SLIs, "
+                     "sweep the fleet for drift, or fit the forecast priors")
 def start_job(body: JobRequest, container: ContainerDep, response: Response) -> JobAccepted:
-    if body.kind in (JobKind.AGGREGATE_SLIS.value, JobKind.DETECT_DRIFT.value):
+    if body.kind in (JobKind.AGGREGATE_SLIS.value, JobKind.DETECT_DRIFT.value,
+                     JobKind.FIT_FORECAST_PRIORS.value):
         if body.service_ids is not None:
-            raise InvalidInput("Aggregation and drift sweeps always cover the whole fleet.", [{
+            raise InvalidInput("Aggregation, drift sweeps and prior fits always cover the "
+                               "whole fleet.", [{
                 "pointer": "/service_ids", "message": f"omit service_ids for {body.kind}"}])
         job_id = container.jobs.enqueue(JobKind(body.kind), {})
     else:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import milliseconds_up, percent
+from slo_engine.application.availability_forecasts import ServiceForecast
 from slo_engine.application.dependency_bound import DependencyBound, budget_share_flags
 from slo_engine.application.recommend_slos import SloRecommendation
+from slo_engine.domain.incident_history import ServiceFit
 from slo_engine.domain.recommendation import AvailabilityRecommendation, LatencyRecommendation
 from slo_engine.domain.sli_statistics import MONTH_MINUTES
 
@@ -64,6 +68,11 @@ def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendatio
             "error_budget_monthly_minutes": round(tier.error_budget_minutes, 1),
             "estimated_breach_probability": (None if tier.breach_probability is None
                                              else round(tier.breach_probability, 4)),
+            "breach_probability_period_days": (None if rec.forecast is None
+                                               else rec.forecast.period_days),
+            "historical_window_breach_share": (
+                None if tier.historical_window_breach_share is None
+                else round(tier.historical_window_breach_share, 4)),
             "confidence_interval": (None if tier.confidence_interval is None else
                                     [percent(tier.confidence_interval[0]),
                                      percent(tier.confidence_interval[1])]),
@@ -75,8 +84,10 @@ def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendatio
         "observed": percent(rec.observed_ratio), "window_days": rec.window_days,
         "windows_evaluated": rec.windows, "tiers": tiers, "warnings": list(rec.warnings),
     }
+    if result.forecast is not None and rec.forecast is not None:
+        view["forecast"] = _forecast_view(result.forecast, result)
     explanation: dict[str, Any] = {
-        "summary": _availability_summary(result.service_id, rec),
+        "summary": _availability_summary(result.service_id, rec, result.forecast),
         "feature_attribution": [
             {"feature": a.feature, "contribution": round(a.contribution, 3),
              "effect_percent": percent(a.effect, 4)}
@@ -89,28 +100,71 @@ def _availability_view(result: SloRecommendation, rec: AvailabilityRecommendatio
     return view
 
 
-def _availability_summary(service_id: str, rec: AvailabilityRecommendation) -> str:
-    balanced = rec.tiers["balanced"].target_ratio
+def _availability_summary(service_id: str, rec: AvailabilityRecommendation,
+                          forecast: ServiceForecast | None) -> str:
+    balanced = rec.tiers["balanced"]
     if math.isnan(rec.observed_ratio):
-        return f"{service_id} has too little history; the balanced target {balanced:.2%} is " \
-               "an archetype baseline."
+        return f"{service_id} has too little history; the balanced target " \
+               f"{balanced.target_ratio:.2%} is an archetype baseline."
     error_minutes = (1 - rec.observed_ratio) * MONTH_MINUTES
     text = (f"{service_id} achieved {rec.observed_ratio:.3%} availability over the lookback: "
             f"its errors cost the equivalent of {error_minutes:.1f} minutes of full outage a "
             "month. ")
-    if rec.rule is None or rec.uncapped_balanced_ratio is None:
-        return text + f"The balanced target is {balanced:.2%}."
-    basis = (f"{rec.rule.error_multiplier:g} x those minutes plus "
-             f"{rec.rule.allowance_minutes['balanced']:g} for an incident the lookback "
-             "did not hold")
+    if forecast is None or rec.forecast is None or rec.uncapped_balanced_ratio is None:
+        return text + f"The balanced target is {balanced.target_ratio:.2%}."
+    fit, period = forecast.fit, rec.forecast.period_days
+    days = (forecast.history_end_s - forecast.history_start_s) / 86_400
+    text += (f"Over the last {days:.0f} days its steady error ratio was "
+             f"{fit.steady_error_ratio:.4%} and it had {_incidents(fit)}; the forecast of its "
+             f"next {period:g} days leaned {rec.forecast.rate_prior_share:.0%} on the "
+             f"{_prior_name(forecast.prior_source)} incident rate. ")
     if rec.capped_by_bound:
-        return text + (f"The balanced target of {balanced:.2%} is capped by what its hard "
-                       f"dependencies allow; from its own history ({basis}) it would be "
+        return text + (f"The balanced target of {balanced.target_ratio:.2%} is capped by what "
+                       "its hard dependencies allow; its own forecast gives "
                        f"{rec.uncapped_balanced_ratio:.2%}.")
-    budget = (1 - balanced) * MONTH_MINUTES
-    unrounded = rec.rule.budget_ratio("balanced", 1 - rec.observed_ratio) * MONTH_MINUTES
-    return text + (f"The balanced target of {balanced:.2%} budgets {budget:.1f} minutes a "
-                   f"month: {basis} ({unrounded:.1f}), rounded to a 0.01% target.")
+    budget = (1 - balanced.target_ratio) * MONTH_MINUTES
+    missed = balanced.breach_probability or 0.0
+    return text + (f"The balanced target of {balanced.target_ratio:.2%} budgets "
+                   f"{budget:.1f} minutes a month and is missed in an estimated {missed:.1%} "
+                   f"of {period:g}-day periods.")
+
+
+def _incidents(fit: ServiceFit) -> str:
+    if fit.episodes == 0:
+        return "no incident"
+    minutes = float(np.median(fit.episode_duration_s)) / 60
+    noun = "incident" if fit.episodes == 1 else "incidents"
+    return (f"{fit.episodes} {noun} (median {minutes:.0f} minutes long, at worst "
+            f"{float(fit.episode_peak_ratio.max()):.0%} of requests failing)")
+
+
+def _prior_name(source: str) -> str:
+    if source == "default":
+        return "default (the fleet's priors are not fitted yet)"
+    return "fleet's" if source == "fleet" else f"{source.split(':', 1)[1]}-criticality services'"
+
+
+def _forecast_view(forecast: ServiceForecast, result: SloRecommendation) -> dict[str, Any]:
+    """Which history fed which part, and what the model learned from it."""
+    model, fit = forecast.forecast, forecast.fit
+    return {
+        "method": "monte_carlo",
+        "simulations": model.simulations,
+        "period_days": model.period_days,
+        "history_window": {"start": iso_from_ms(forecast.history_start_s * 1000),
+                           "end": iso_from_ms(forecast.history_end_s * 1000)},
+        "baseline_window": {"start": iso_from_ms(result.lookback_start_s * 1000),
+                            "end": iso_from_ms(result.lookback_end_s * 1000)},
+        "steady_error_ratio": round(fit.steady_error_ratio, 8),
+        "incidents_seen": fit.episodes,
+        "incident_minutes_lost": [round(float(x), 1) for x in fit.episode_loss_minutes],
+        "expected_incidents_per_period": round(model.episodes_per_period, 3),
+        "prior": forecast.prior_source,
+        "rate_prior_share": round(model.rate_prior_share, 3),
+        "size_prior_share": round(model.loss_prior_share, 3),
+        "monte_carlo_standard_error_at_balanced": round(math.sqrt(
+            0.05 * 0.95 / max(model.simulations, 1)), 4),
+    }
 
 
 def _dependency_impact(bound: DependencyBound, rec: AvailabilityRecommendation

@@ -17,6 +17,7 @@ class JobKind(StrEnum):
     AGGREGATE_SLIS = "aggregate_slis"
     DETECT_DRIFT = "detect_drift"
     DELIVER_NOTIFICATION = "deliver_notification"
+    FIT_FORECAST_PRIORS = "fit_forecast_priors"
 
 
 

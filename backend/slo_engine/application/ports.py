@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -14,6 +15,7 @@ from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.drift import SliDeviation
+from slo_engine.domain.fleet_prior import FleetPrior
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
@@ -174,6 +176,22 @@ class ApiKeyStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredPriors:
+    """The forecast priors by class of services, and when they were fitted (epoch ms)."""
+
+    by_class: Mapping[str, FleetPrior]
+    computed_at_ms: int | None
+
+
+class ForecastPriorStore(Protocol):
+    """Knows how to keep the fleet's forecast priors, one per class of services."""
+
+    def store_priors(self, priors: Mapping[str, FleetPrior], now_ms: int) -> int: ...
+
+    def priors(self) -> StoredPriors: ...
+
+
 class SliAggregateStore(Protocol):
     """Knows how to keep each service's latest SLI aggregates, and the baseline each active
     recommendation is judged against."""
@@ -223,6 +241,12 @@ class Telemetry(Protocol):
         self, service_id: str, start_s: int, end_s: int, step_s: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """(total, failed) requests in each step ending at start, start+step, ... end."""
+        ...
+
+    async def request_counts_of_services(
+        self, service_ids: list[str], start_s: int, end_s: int, step_s: int
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """request_counts for every one of these services that has any (batched)."""
         ...
 
     async def latency_histogram(

@@ -13,6 +13,11 @@ from typing import Literal
 
 import numpy as np
 
+from slo_engine.application.availability_forecasts import (
+    ForecastPriors,
+    ServiceForecast,
+    forecast_service,
+)
 from slo_engine.application.dependency_bound import (
     DependencyBound,
     DependencyRisk,
@@ -73,12 +78,37 @@ class SloRecommendation:
     notes: list[str] = field(default_factory=list)
     availability_attribution: list[Attribution] = field(default_factory=list)
     latency_attribution: list[Attribution] = field(default_factory=list)
+    forecast: ServiceForecast | None = None
+
+
+@dataclass(frozen=True)
+class CountHistory:
+    """Request counts per step from start to end: the forecast's history; its last days
+    are the lookback."""
+
+    start_s: int
+    end_s: int
+    step_s: int
+    total: np.ndarray
+    failed: np.ndarray
+
+    def lookback(self, days: int, min_days: int
+                 ) -> tuple[int, np.ndarray, np.ndarray, DataQuality]:
+        """The last `days`; all of the history when that is short of data (cold start)."""
+        steps = min(self.total.size, days * 86_400 // self.step_s + 1)
+        start = self.end_s - (steps - 1) * self.step_s
+        quality = data_quality(self.total[-steps:], start, self.step_s)
+        if short_of_history(quality, days, days, min_days) and steps < self.total.size:
+            return (self.start_s, self.total, self.failed,
+                    data_quality(self.total, self.start_s, self.step_s))
+        return start, self.total[-steps:], self.failed[-steps:], quality
 
 
 class RecommendSlos:
     def __init__(self, graph: GraphStore, snapshots: SnapshotHolder, telemetry: Telemetry,
-                 clock: Clock, policy: RecommendationPolicy,
+                 clock: Clock, policy: RecommendationPolicy, priors: ForecastPriors,
                  external_pessimism_ratio: float = 0.001) -> None:
+        self._priors = priors
         self._graph = graph
         self._snapshots = snapshots
         self._telemetry = telemetry
@@ -104,50 +134,47 @@ class RecommendSlos:
             if sli_type in ("availability", "all") else _nothing(),
             self._latency_inputs(service_id, start, end)
             if sli_type in ("latency", "all") else _nothing())
-        history_start, step, total, failed, quality = history
-        if history_start != start:
-            start = history_start
+        lookback_start, total, failed, quality = history.lookback(
+            lookback_days, self._policy.cold_start_min_days)
+        if lookback_start != start:
+            start = lookback_start
             bound, latency_inputs = await asyncio.gather(
                 self._dependency_bound(snapshot, service_id, start, end) if bound else _nothing(),
                 self._latency_inputs(service_id, start, end) if latency_inputs
                 else _nothing())
-        cold = self._short_of_history(quality, (end - start) / 86_400, lookback_days)
+        cold = short_of_history(quality, (end - start) / 86_400, lookback_days,
+                                self._policy.cold_start_min_days)
         result = SloRecommendation(service_id, self._clock.now_ms(), start, end, quality,
                                    "low" if cold else "high", archetype, bound=bound)
         if latency_inputs is not None:
             result.latency = self._latency(latency_inputs, result, cold)
         if sli_type in ("availability", "all"):
-            result.availability = self._availability(total, failed, step, result, cold)
+            result.forecast = forecast_service(
+                service_id, service.get("criticality"), history.total, history.failed,
+                history.step_s, history.start_s, end, self._policy, self._priors)
+            result.availability = self._availability(total, failed, history.step_s, result,
+                                                     cold)
         return result
 
-    def _short_of_history(self, quality: DataQuality, window_days: float,
-                          lookback_days: int) -> bool:
-        """Less data than asked for (or than the cold-start minimum), allowing a day of
-        edge effects: a new service, or one with long gaps."""
-        wanted = min(self._policy.cold_start_min_days, lookback_days)
-        return quality.completeness_ratio * window_days < wanted - 1
-
-    async def _history(self, service_id: str, end: int, lookback_days: int
-                       ) -> tuple[int, int, np.ndarray, np.ndarray, DataQuality]:
-        """Cold start (TRD FR-2): short of history, look back further (up to 90 days)."""
-        days = lookback_days
-        while True:
-            start = end - days * 86_400
-            # Hourly windows need no finer counts than 15 minutes (gaps show at that grain).
-            step = self._telemetry.step_for(end - start, COUNT_STEP_SECONDS)
-            total, failed = await self._telemetry.request_counts(service_id, start, end, step)
-            quality = data_quality(total, start, step)
-            if (not self._short_of_history(quality, days, lookback_days)
-                    or days >= self._policy.cold_start_lookback_days):
-                return start, step, total, failed, quality
-            days = self._policy.cold_start_lookback_days
+    async def _history(self, service_id: str, end: int, lookback_days: int) -> CountHistory:
+        """One fetch for the forecast's history (90 days), the lookback and a cold start
+        (TRD FR-2: short of history, look back further) alike."""
+        days = max(lookback_days, self._policy.forecast_history_days,
+                   self._policy.cold_start_lookback_days)
+        start = end - days * 86_400
+        # Hourly windows need no finer counts than 15 minutes (gaps show at that grain).
+        step = self._telemetry.step_for(end - start, COUNT_STEP_SECONDS)
+        total, failed = await self._telemetry.request_counts(service_id, start, end, step)
+        return CountHistory(start, end, step, total, failed)
 
     def _availability(self, total: np.ndarray, failed: np.ndarray, step: int,
                       result: SloRecommendation, cold: bool) -> AvailabilityRecommendation | None:
         bound = result.bound.composite.availability_ratio if result.bound else None
+        assert result.forecast is not None
         try:
             recommendation = recommend_availability(
-                total, failed, step, self._policy.availability_rule, bound)
+                total, failed, step, result.forecast.forecast, bound,
+                self._policy.availability_window_days)
         except ValueError as error:
             result.notes.append(f"availability: {error}; the {result.archetype} archetype "
                                 "baseline is used")
@@ -275,6 +302,13 @@ class RecommendSlos:
                 f"low confidence: the {result.archetype} baseline p99 is "
                 f"{baseline['latency_p99_seconds'] * 1000:.0f} ms")
         return recommendation
+
+
+def short_of_history(quality: DataQuality, window_days: float, lookback_days: int,
+                     min_days: int) -> bool:
+    """Less data than asked for (or than the cold-start minimum), allowing a day of edge
+    effects: a new service, or one with long gaps."""
+    return quality.completeness_ratio * window_days < min(min_days, lookback_days) - 1
 
 
 def archetype_availability(baseline: float, bound: float | None) -> AvailabilityRecommendation:

@@ -8,8 +8,8 @@ the held-out test period against the simulator's own counts. Figures pool servic
 the TRD's "SLO windows", because one month is too small a sample to tune on:
 - breach rate: the share of service-months whose availability fell below the tier;
 - error-budget use: (1 - actual) / (1 - target), its mean as the TRD states it;
-- Brier score: each tier's stated breach probability (per availability window) against
-  whether each non-overlapping window of the test period breached it.
+- Brier score: each tier's stated breach probability (a forecast for the next SLO period)
+  against whether the held-out period breached it.
 Latency tiers are judged the same way on the simulator's latency distribution (lognormal
 per step): a tier at percentile p with target T is breached when more than 1 - p of the
 test period's requests were slower than T (its budget use is that share over 1 - p), and
@@ -100,13 +100,16 @@ def _ingest(container: Container, topology: dict[str, Any]) -> None:
 async def _recommend_months(container: Container, clock: SettableClock, services: list[str],
                             splits: list[int], train_days: int
                             ) -> list[tuple[int, dict[str, SloRecommendation]]]:
-    if container.recommendations is None or container.telemetry is None:
+    if container.recommendations is None or container.telemetry is None \
+            or container.fit_priors is None:
         raise RuntimeError("evaluation needs the metrics store")
     recommend = container.recommendations.recommender
     try:
         by_month = []
         for split_s in splits:
             clock.now = split_s * 1000
+            # As the daily job would have: the fleet's priors from the history before it.
+            await container.fit_priors.run()
             by_month.append((split_s, {service: await recommend.recommend(service, "all",
                                                                           train_days)
                                        for service in services}))
@@ -189,10 +192,10 @@ def _score_availability(scores: _TierScores, month: int, history: FleetHistory,
         actual = 1 - failures.sum() / requests.sum()
         for tier in TIER_NAMES:
             target = rec.tiers[tier].target_ratio
-            scores.add(month, tier, bool(actual < target), float((1 - actual) / (1 - target)),
-                       rec.tiers[tier].breach_probability,
-                       np.array(_window_outcomes(requests, failures, history.step_s,
-                                                 rec.window_days, target)))
+            missed = bool(actual < target)
+            # The stated probability is a forecast for this very period: judged on it.
+            scores.add(month, tier, missed, float((1 - actual) / (1 - target)),
+                       rec.tiers[tier].breach_probability, np.array([float(missed)]))
 
 
 def _score_latency(scores: _TierScores, month: int, history: FleetHistory,
@@ -219,15 +222,3 @@ def _score_latency(scores: _TierScores, month: int, history: FleetHistory,
             known = hourly_total > 0
             scores.add(month, tier, use > 1, use, judged.breach_probability,
                        (hourly_slow[known] / hourly_total[known] > allowed).astype(float))
-
-
-def _window_outcomes(requests: np.ndarray, failures: np.ndarray, step_s: int,
-                     window_days: float, target: float) -> list[float]:
-    """1.0 for each non-overlapping test window whose availability missed the target."""
-    size = max(1, round(window_days * 86_400 / step_s))
-    outcomes = []
-    for start in range(0, len(requests) - size + 1, size):
-        total = requests[start:start + size].sum()
-        if total > 0:
-            outcomes.append(float(1 - failures[start:start + size].sum() / total < target))
-    return outcomes

@@ -9,14 +9,16 @@ leaves most of the budget unused in a typical one.
 One long simulated history is cut into 30-day months. The oracle knows each service's
 own monthly errors (in sample, which flatters it) and sets the target at the (1 - q)
 quantile of them; sweeping q traces the best mean budget use for each breach rate. The
-engine's rule is then run the way production runs it (the recommendation policy on the
-train days before each month, counts at the pipeline's step) and judged on the same
-months, so its distance from the frontier is measured, not guessed.
+engine's forecast is then run the way production runs it (each service fitted on the
+history before each month, at the pipeline's step, pooled with the fleet's prior fitted
+on the same history; no dependency bound) and judged on the same months, so its distance
+from the frontier, and its calibration, are measured, not guessed.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +26,13 @@ import numpy as np
 
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
 from slo_engine.bench.evaluate import topology_for
-from slo_engine.domain.recommendation import (
-    TIER_NAMES,
-    AvailabilityTierRule,
-    recommend_availability,
-)
+from slo_engine.domain.availability_forecast import forecast_availability
+from slo_engine.domain.fleet_prior import fleet_prior
+from slo_engine.domain.incident_history import fit_service
+from slo_engine.domain.recommendation import TIER_NAMES
 from slo_engine.fleet.generators import GENERATORS, GeneratorName
 from slo_engine.fleet.simulation import DAY_S
-from slo_engine.policy.loader import load_policy
+from slo_engine.policy.loader import RecommendationPolicy, load_policy
 
 EFFICIENCY_TARGET = 0.9  # issue 15: the balanced tier's use over the oracle's
 
@@ -45,6 +46,8 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
                    generator: GeneratorName = "simulation") -> dict[str, Any]:
     started = time.perf_counter()
     topology = topology_for(services)
+    policy = load_policy(policy_file)
+    train_days = max(train_days, policy.forecast_history_days)
     train_months = -(-train_days // MONTH_DAYS)
     history = GENERATORS[generator](topology, (months + train_months) * MONTH_DAYS,
                                     HISTORY_END_S, seed=seed)
@@ -58,9 +61,8 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
     judged = slice(requests.shape[1] - months * month_steps, requests.shape[1])
     errors = monthly_error_ratios(requests[:, judged], failures[:, judged], month_steps)
     frontier = oracle_frontier(errors)
-    policy = load_policy(policy_file)
-    engine = engine_rule_scores(requests, failures, errors, month_steps, train_steps,
-                                policy.availability_rule)
+    engine = engine_forecast_scores(requests, failures, errors, month_steps, train_steps,
+                                    policy)
     share = _share_of_frontier(frontier, engine)
     breach_met = engine["breach_rate"]["balanced"] < 0.05
     return {
@@ -72,7 +74,7 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
             p["budget_use_mean"] for p in frontier if p["breach_rate"] < 0.05),
         "typical_over_bad_month_error_median": round(float(np.median(
             np.median(errors, axis=1) / np.quantile(errors, 0.95, axis=1))), 4),
-        "engine_rule": engine,
+        "engine_forecast": engine,
         "engine_share_of_oracle_at_its_breach_rate": share,
         "meets_breach_target": breach_met,
         # Balanced below 5% of months breached, at 90% of the oracle's budget use there.
@@ -115,27 +117,37 @@ def oracle_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
     return points
 
 
-def engine_rule_scores(requests: np.ndarray, failures: np.ndarray, errors: np.ndarray,
-                       month_steps: int, train_steps: int, rule: AvailabilityTierRule
-                       ) -> dict[str, Any]:
-    """The policy's tiers from the train steps before each judged month (no dependency
-    bound: it caps only where dependencies are worse than the service's own history)."""
+def engine_forecast_scores(requests: np.ndarray, failures: np.ndarray, errors: np.ndarray,
+                           month_steps: int, train_steps: int, policy: RecommendationPolicy
+                           ) -> dict[str, Any]:
+    """Before each judged month: every service fitted on the train steps, the fleet's
+    prior from those fits, each service's forecast; its tiers judged on the month, and
+    its stated breach probabilities against what happened (Brier)."""
     months = errors.shape[1]
     first_judged = requests.shape[1] - months * month_steps
     breached = {tier: np.zeros(errors.shape, dtype=bool) for tier in TIER_NAMES}
     use = {tier: np.zeros(errors.shape) for tier in TIER_NAMES}
-    for s in range(errors.shape[0]):
-        for m in range(months):
-            split = first_judged + m * month_steps
-            train = slice(split - train_steps, split)
-            rec = recommend_availability(requests[s, train], failures[s, train],
-                                         COUNT_STEP_SECONDS, rule, None)
+    stated = {tier: np.zeros(errors.shape) for tier in TIER_NAMES}
+    forecast_policy = replace(policy.forecast, bootstrap_replicates=0)  # intervals unused
+    for m in range(months):
+        split = first_judged + m * month_steps
+        train = slice(split - train_steps, split)
+        fits = [fit_service(requests[s, train], failures[s, train], COUNT_STEP_SECONDS,
+                            policy.incident_detection) for s in range(errors.shape[0])]
+        prior = fleet_prior(fits, policy.slo_period_days)
+        for s, fit in enumerate(fits):
+            forecast = forecast_availability(fit, prior, policy.slo_period_days,
+                                             forecast_policy, seed=s * 1000 + m)
             for tier in TIER_NAMES:
-                budget = 1 - rec.tiers[tier].target_ratio
+                budget = 1 - forecast.tiers[tier].target_ratio
                 breached[tier][s, m] = errors[s, m] > budget
                 use[tier][s, m] = errors[s, m] / max(budget, 1e-12)
+                stated[tier][s, m] = forecast.tiers[tier].breach_probability
     return {
         "breach_rate": {t: round(float(v.mean()), 4) for t, v in breached.items()},
+        "mean_stated_probability": {t: round(float(v.mean()), 4) for t, v in stated.items()},
+        "brier": {t: round(float(np.mean((stated[t] - breached[t]) ** 2)), 4)
+                  for t in TIER_NAMES},
         "budget_use_mean": {t: round(float(v.mean()), 4) for t, v in use.items()},
         "balanced_budget_use_median": round(float(np.median(use["balanced"])), 4),
     }

@@ -64,6 +64,14 @@ class AvailabilityForecast:
     loss_prior_share: float  # k / (n + k)
     mean_error_ratio: float
     simulations: int
+    # The simulated periods' error ratios, so any target (say one capped by the
+    # dependency bound) can be given its breach probability.
+    error_draws: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False,
+                                    repr=False)
+
+    def breach_probability_of(self, target_ratio: float) -> float:
+        """P(the next period's availability < target) over the draws."""
+        return float(np.mean(1.0 - self.error_draws < target_ratio))
 
 
 def forecast_availability(fit: ServiceFit, prior: FleetPrior, period_days: float = 30,
@@ -85,7 +93,8 @@ def forecast_availability(fit: ServiceFit, prior: FleetPrior, period_days: float
         rate_prior_share=float(prior.rate_days / rate),
         loss_prior_share=float(prior.loss_prior_weight
                                / (fit.episodes + prior.loss_prior_weight)),
-        mean_error_ratio=float(errors.mean()), simulations=policy.simulations)
+        mean_error_ratio=float(errors.mean()), simulations=policy.simulations,
+        error_draws=errors)
 
 
 def simulate_period_errors(fit: ServiceFit, prior: FleetPrior, period_days: float,

@@ -18,8 +18,9 @@ Pure: numpy and the standard library only.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,26 @@ class FleetPrior:
     log_loss_within_sd: float  # spread of log L within one service
     steady_log_sd: float
     period_dispersion: float  # c: a period's count is Poisson(lambda D G), G ~ Gamma(1/c, c)
+    services: int = 0  # how many services it was pooled from (0: the default prior)
+
+    def to_record(self) -> dict[str, Any]:
+        """Plain values (the pool rounded to 4 decimals of log minutes) for storage."""
+        scalars = {k: float(v) for k, v in asdict(self).items()
+                   if k not in ("log_loss_pool", "services")}
+        return {**scalars, "services": int(self.services),
+                "log_loss_pool": [round(float(x), 4) for x in self.log_loss_pool]}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> FleetPrior:
+        return cls(**{**record, "log_loss_pool": np.asarray(record["log_loss_pool"], float)})
+
+
+# Until the fleet's own prior is fitted (the daily `fit_forecast_priors` job): a weak prior
+# set a priori, not tuned on any fleet: one episode in 60 days with wide uncertainty
+# (shape 0.5), episodes of 30 minutes' full outage at median, unknown clustering.
+DEFAULT_PRIOR = FleetPrior(rate_shape=0.5, rate_days=30.0, log_loss_pool=np.log([30.0]),
+                           loss_prior_weight=5.0, log_loss_within_sd=1.0,
+                           steady_log_sd=0.2, period_dispersion=0.5)
 
 
 def fleet_prior(fits: Sequence[ServiceFit], period_days: int = 30) -> FleetPrior:
@@ -45,7 +66,7 @@ def fleet_prior(fits: Sequence[ServiceFit], period_days: int = 30) -> FleetPrior
     pool = np.concatenate([*logs, np.empty(0)])
     weight, within = _loss_prior_weight(logs)
     return FleetPrior(shape, rate_days, pool, weight, within, _steady_log_sd(fits),
-                      _period_dispersion(fits, period_days))
+                      _period_dispersion(fits, period_days), len(fits))
 
 
 def _gamma_poisson_moments(counts: Sequence[int], exposures: Sequence[float]

@@ -1,12 +1,14 @@
 """Tiered SLO recommendations from SLI history (TRD FR-2), as pure functions of arrays.
 
-Availability: each tier's error budget is a multiple of the error ratio the service
-showed over its lookback plus an allowance for an incident the lookback did not hold,
-balanced capped by the dependency bound; each tier carries its error budget, the share
-of historical rolling windows that would have breached it, and a block-bootstrap
-interval. Latency: tiers from the service's own end-to-end histogram (percentiles never
-add along a call chain), p99.9 and p99 widened by a noise margin; breach probability is
-the share of windows whose same percentile exceeded the target.
+Availability: each tier is the quantile of the service's forecast of the next SLO period
+(availability_forecast.py) at the tier's breach probability, balanced capped by the
+dependency bound unless history contradicts the bound, the tiers kept in order; each
+carries its error budget, its forecast breach probability for the period, the interval
+from the fit's uncertainty, and (in-sample, for comparison only) the share of past
+rolling windows that would have breached it. Latency: tiers from the service's own
+end-to-end histogram (percentiles never add along a call chain), p99.9 and p99 widened by
+a noise margin; breach probability is the share of windows whose same percentile
+exceeded the target.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from slo_engine.domain.availability_forecast import AvailabilityForecast
 from slo_engine.domain.sli_statistics import (
-    MONTH_MINUTES,
     block_bootstrap_ratio_ci,
     breach_probability,
     error_budget_minutes,
@@ -33,39 +35,6 @@ TIER_NAMES = ("conservative", "balanced", "aggressive")
 
 
 @dataclass(frozen=True)
-class AvailabilityTierRule:
-    """Each tier's monthly error budget: `error_multiplier` x the error ratio the service
-    showed over its lookback, plus `allowance_minutes[tier]` of full outage a month.
-
-    Why not low quantiles of rolling-window availability (TRD FR-2's p99.9 / p99 / p95):
-    most of a service's error comes from incidents, a few a quarter, so a 60-day lookback
-    holds zero, one or two of them, and every low quantile of its windows lands on the
-    same worst week. Backtested over thousands of service-months, those tiers breached in
-    about 10% of months, all three alike. A target can only be met in a month with an
-    incident if it budgets for one the lookback may not have held: the allowance. The
-    multiplier covers a lookback that was calmer than the service's usual level.
-    """
-
-    error_multiplier: float
-    allowance_minutes: Mapping[str, float]
-    window_days: float  # breach probabilities are judged on rolling windows this long
-
-    def __post_init__(self) -> None:
-        if set(self.allowance_minutes) != set(TIER_NAMES):
-            raise ValueError(f"incident_allowance_minutes needs exactly the tiers {TIER_NAMES}")
-        if self.error_multiplier <= 0 or self.window_days <= 0 \
-                or min(self.allowance_minutes.values()) < 0:
-            raise ValueError("lookback_error_multiplier and window_days must be positive and "
-                             "incident_allowance_minutes not negative")
-
-    def budget_ratio(self, tier: str, error_ratio: float) -> float:
-        return self.error_multiplier * error_ratio + self.allowance_minutes[tier] / MONTH_MINUTES
-
-    def target_ratio(self, tier: str, error_ratio: float) -> float:
-        return max(0.0, 1.0 - self.budget_ratio(tier, error_ratio))
-
-
-@dataclass(frozen=True)
 class DataQuality:
     completeness_ratio: float
     days_of_data: float
@@ -76,8 +45,11 @@ class DataQuality:
 class AvailabilityTier:
     target_ratio: float
     error_budget_minutes: float
-    breach_probability: float | None  # None: no history to judge it on
+    breach_probability: float | None  # forecast for the next period; None: no forecast
     confidence_interval: tuple[float, float] | None
+    # In-sample: the share of past rolling windows that would have breached the target.
+    # Biased low (the target came from the same history); never the stated figure.
+    historical_window_breach_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +60,7 @@ class AvailabilityRecommendation:
     windows: int
     capped_by_bound: bool
     uncapped_balanced_ratio: float | None = None
-    rule: AvailabilityTierRule | None = None  # None: an archetype baseline, not history
+    forecast: AvailabilityForecast | None = None  # None: an archetype baseline, not history
     # The service achieved more than its dependencies supposedly allow, beyond the noise
     # of its own history: the bound's inputs or assumptions are wrong, so it caps nothing.
     bound_contradicted: bool = False
@@ -136,13 +108,15 @@ def data_quality(total: np.ndarray, start_s: int, step_s: int) -> DataQuality:
 
 
 def recommend_availability(
-    total: np.ndarray, failed: np.ndarray, step_s: int, rule: AvailabilityTierRule,
-    bound_ratio: float | None, seed: int = 0,
+    total: np.ndarray, failed: np.ndarray, step_s: int, forecast: AvailabilityForecast,
+    bound_ratio: float | None, window_days: float = 7.0, seed: int = 0,
 ) -> AvailabilityRecommendation:
+    """`total` and `failed` are the lookback's counts (the observed baseline, its noise,
+    the in-sample windows); the tiers come from the forecast of the next period."""
     total_counts = np.nan_to_num(np.asarray(total, dtype=float))
     failed_counts = np.nan_to_num(np.asarray(failed, dtype=float))
     good = total_counts - failed_counts
-    window_steps = max(1, round(rule.window_days * DAY_S / step_s))
+    window_steps = max(1, round(window_days * DAY_S / step_s))
     # Windows ending every hour: ones a step apart are near-copies and add only cost.
     stride = max(1, round(WINDOW_STRIDE_SECONDS / step_s))
     windows = rolling_window_ratios(good, total_counts, window_steps)[::-1][::stride][::-1]
@@ -152,27 +126,26 @@ def recommend_availability(
     # Day-long blocks keep an incident, and a day's traffic cycle, within one block.
     interval = block_bootstrap_ratio_ci(failed_counts, total_counts, seed=seed,
                                         block_length=max(1, DAY_S // step_s))
-    uncapped = floor_target(rule.target_ratio("balanced", error_ratio))
+    uncapped = forecast.tiers["balanced"].target_ratio
     observed_low = 1.0 - interval.high
     contradicted = bound_ratio is not None and bound_ratio < observed_low
     cap = None if bound_ratio is None or contradicted else floor_target(bound_ratio)
-    targets = ordered_tiers({name: floor_target(rule.target_ratio(name, error_ratio))
-                             for name in TIER_NAMES}, cap)
+    targets = ordered_tiers({name: forecast.tiers[name].target_ratio for name in TIER_NAMES},
+                            cap)
     tiers = {
         name: AvailabilityTier(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
-            breach_probability=breach_probability(windows, target),
-            # What the target would be at either end of the error ratio's interval.
-            confidence_interval=(floor_target(rule.target_ratio(name, interval.high)),
-                                 floor_target(rule.target_ratio(name, interval.low))),
+            breach_probability=forecast.breach_probability_of(target),
+            confidence_interval=forecast.tiers[name].confidence_interval,
+            historical_window_breach_share=breach_probability(windows, target),
         )
         for name, target in targets.items()}
     return AvailabilityRecommendation(
         observed_ratio=1.0 - error_ratio,
-        tiers=tiers, window_days=rule.window_days, windows=int(windows.size),
+        tiers=tiers, window_days=window_days, windows=int(windows.size),
         capped_by_bound=tiers["balanced"].target_ratio < uncapped,
-        uncapped_balanced_ratio=uncapped, rule=rule, bound_contradicted=contradicted,
+        uncapped_balanced_ratio=uncapped, forecast=forecast, bound_contradicted=contradicted,
         observed_interval=(observed_low, 1.0 - interval.low),
         warnings=[] if cap is None else unachievable_warnings(targets, cap),
     )

@@ -9,12 +9,18 @@ from typing import Any
 
 import yaml
 
-from slo_engine.domain.recommendation import AvailabilityTierRule
+from slo_engine.domain.availability_forecast import ForecastPolicy
+from slo_engine.domain.incident_history import IncidentDetection
+from slo_engine.domain.recommendation import TIER_NAMES
 
 
 @dataclass(frozen=True)
 class RecommendationPolicy:
-    availability_rule: AvailabilityTierRule
+    forecast: ForecastPolicy
+    incident_detection: IncidentDetection
+    slo_period_days: int
+    forecast_history_days: int
+    availability_window_days: float
     latency_percentiles: dict[str, float]
     latency_window_hours: int
     margin_min_ratio: float
@@ -32,11 +38,11 @@ class RecommendationPolicy:
         margin, cold = latency["noise_margin"], data["cold_start"]
         staleness = data.get("staleness", {})
         return cls(
-            availability_rule=AvailabilityTierRule(
-                error_multiplier=float(availability["lookback_error_multiplier"]),
-                allowance_minutes={tier: float(minutes) for tier, minutes
-                                   in availability["incident_allowance_minutes"].items()},
-                window_days=float(availability["window_days"])),
+            forecast=_forecast_policy(availability),
+            incident_detection=_incident_detection(availability["incident_detection"]),
+            slo_period_days=int(availability["period_days"]),
+            forecast_history_days=int(availability["history_days"]),
+            availability_window_days=float(availability["window_days"]),
             latency_percentiles=dict(latency["tier_percentiles"]),
             latency_window_hours=int(latency["window_hours"]),
             margin_min_ratio=float(margin["min"]),
@@ -48,6 +54,34 @@ class RecommendationPolicy:
             staleness_relative_change=float(staleness.get("relative_change", 0.05)),
             staleness_error_ratio_floor=float(staleness.get("error_ratio_floor", 0.0001)),
         )
+
+
+def _forecast_policy(availability: dict[str, Any]) -> ForecastPolicy:
+    probabilities = {tier: float(q) for tier, q in
+                     availability["tier_breach_probabilities"].items()}
+    if set(probabilities) != set(TIER_NAMES) or not all(0 < q < 1 for q in
+                                                        probabilities.values()):
+        raise ValueError(f"tier_breach_probabilities needs exactly the tiers {TIER_NAMES}, "
+                         "each between 0 and 1")
+    if not probabilities["conservative"] <= probabilities["balanced"] \
+            <= probabilities["aggressive"]:
+        raise ValueError("tier_breach_probabilities must grow from conservative to "
+                         "aggressive")
+    bootstrap = availability["bootstrap"]
+    return ForecastPolicy(
+        tier_breach_probabilities=probabilities,
+        simulations=int(availability["simulations"]),
+        bootstrap_replicates=int(bootstrap["replicates"]),
+        bootstrap_simulations=int(bootstrap["simulations"]),
+        bootstrap_block_days=int(bootstrap["block_days"]),
+        confidence=float(bootstrap["confidence"]))
+
+
+def _incident_detection(detection: dict[str, Any]) -> IncidentDetection:
+    return IncidentDetection(detection_z=float(detection["z"]),
+                             excess_factor=float(detection["excess_factor"]),
+                             merge_gap_seconds=int(detection["merge_gap_seconds"]),
+                             episode_gap_seconds=int(detection["episode_gap_seconds"]))
 
 
 def load_policy(path: Path | None = None) -> RecommendationPolicy:

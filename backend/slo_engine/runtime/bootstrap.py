@@ -16,6 +16,7 @@ from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES, GraphApiKeys
 from slo_engine.adapters.graph.approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES, GraphForecastPriors
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
@@ -34,6 +35,7 @@ from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approve import AutoApprove
+from slo_engine.application.availability_forecasts import FitForecastPriors, ForecastPriors
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
 from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
@@ -96,6 +98,7 @@ class Container:
     servers: list[ServerProcess] = field(default_factory=list)
     # The API's loop, attached at start-up: inline jobs run their async work on it.
     event_loop: asyncio.AbstractEventLoop | None = None
+    fit_priors: FitForecastPriors | None = None
 
     def close(self) -> None:
         """Stops what bootstrap started. The telemetry client is async: the API closes it
@@ -167,7 +170,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
     catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
-                    + AGGREGATE_QUERIES)
+                    + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES)
     metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:
@@ -206,33 +209,12 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     decisions = DecideSlo(graph, ledger, clock, on_decided=decided)
     rules = GraphApprovalRules(runner)
     sli_aggregates = GraphSliAggregates(runner)
-    recommendations = regenerate = aggregate = detect_drift = None
     # Requests make one attempt per query within a deadline; background jobs retry.
     request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_s)
                          if telemetry is not None else None)
-    if telemetry is not None and request_telemetry is not None:
-        policy_data = load_policy(settings.policy_file)
-        auto_approve = AutoApprove(rules, graph, ledger, decisions)
-
-        def serving(source: PrometheusTelemetry, deadline_s: float | None
-                    ) -> ServeRecommendation:
-            recommend = RecommendSlos(graph, snapshots, source, clock, policy_data,
-                                      settings.external_sla_pessimism_ratio)
-            return ServeRecommendation(recommend, graph, cache, clock, auto_approve,
-                                       deadline_s, source.retry_after_s)
-
-        recommendations = serving(request_telemetry, settings.prometheus_request_deadline_s)
-        regenerate = RegenerateRecommendations(serving(telemetry, None), recommendation_view,
-                                               settings.regeneration_concurrency)
-        aggregate = AggregateSlis(
-            telemetry, sli_aggregates, snapshots, cache, jobs, clock,
-            StalenessPolicy(policy_data.staleness_relative_change,
-                            policy_data.staleness_error_ratio_floor),
-            settings.regeneration_chunk_services)
-        detect_drift = DetectDrift(
-            telemetry, snapshots, sli_aggregates, ledger, cache, jobs,
-            RedisDriftCooldown(client), clock, _drift_schedule(settings),
-            observe=metrics.drift_detected)
+    uses = _telemetry_use_cases(settings, telemetry, request_telemetry, _Parts(
+        graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
+        AutoApprove(rules, graph, ledger, decisions), sli_aggregates))
     notifications = DeliverNotification(
         WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
                        settings.notification_team_webhook_urls),
@@ -247,10 +229,70 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
-                          _oidc(settings), telemetry, recommendations, regenerate, aggregate,
-                          detect_drift, notifications, servers)
+                          _oidc(settings), telemetry, uses.recommendations, uses.regenerate,
+                          uses.aggregate, uses.detect_drift, notifications, servers,
+                          fit_priors=uses.fit_priors)
     built.append(container)
     return container
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the use cases over the metrics store are built from."""
+
+    graph: GraphRepository
+    runner: CypherRunner
+    snapshots: SnapshotHolder
+    cache: RedisRecommendationCache
+    clock: Clock
+    ledger: GraphSloLedger
+    jobs: RqJobQueue
+    client: redis.Redis
+    metrics: EngineMetrics
+    auto_approve: AutoApprove
+    sli_aggregates: GraphSliAggregates
+
+
+@dataclass(frozen=True)
+class _TelemetryUseCases:
+    recommendations: ServeRecommendation | None = None
+    regenerate: RegenerateRecommendations | None = None
+    aggregate: AggregateSlis | None = None
+    detect_drift: DetectDrift | None = None
+    fit_priors: FitForecastPriors | None = None
+
+
+def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
+                         request_telemetry: PrometheusTelemetry | None, parts: _Parts
+                         ) -> _TelemetryUseCases:
+    """Everything that reads history; none without a metrics store."""
+    if telemetry is None or request_telemetry is None:
+        return _TelemetryUseCases()
+    policy = load_policy(settings.policy_file)
+    prior_store = GraphForecastPriors(parts.runner)
+    priors = ForecastPriors(prior_store)
+
+    def serving(source: PrometheusTelemetry, deadline_s: float | None) -> ServeRecommendation:
+        recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,
+                                  priors, settings.external_sla_pessimism_ratio)
+        return ServeRecommendation(recommend, parts.graph, parts.cache, parts.clock,
+                                   parts.auto_approve, deadline_s, source.retry_after_s)
+
+    return _TelemetryUseCases(
+        recommendations=serving(request_telemetry, settings.prometheus_request_deadline_s),
+        regenerate=RegenerateRecommendations(serving(telemetry, None), recommendation_view,
+                                             settings.regeneration_concurrency),
+        aggregate=AggregateSlis(
+            telemetry, parts.sli_aggregates, parts.snapshots, parts.cache, parts.jobs,
+            parts.clock, StalenessPolicy(policy.staleness_relative_change,
+                                         policy.staleness_error_ratio_floor),
+            settings.regeneration_chunk_services),
+        detect_drift=DetectDrift(
+            telemetry, parts.snapshots, parts.sli_aggregates, parts.ledger, parts.cache,
+            parts.jobs, RedisDriftCooldown(parts.client), parts.clock,
+            _drift_schedule(settings), observe=parts.metrics.drift_detected),
+        fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
+                                     policy, priors))
 
 
 def _drift_schedule(settings: Settings) -> DriftSchedule:

@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     regeneration_concurrency: int = Field(default=4, ge=1, le=64, description=(
         "Recommendations a worker computes at once (they mostly wait on Prometheus)"))
     aggregation_interval_seconds: int = Field(default=3600, ge=60)
+    forecast_prior_interval_seconds: int = Field(default=86_400, ge=600, description=(
+        "How often the fleet's forecast priors are fitted again (at scheduler start too)"))
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535, description=(
         "Where a worker serves its own /metrics (aggregation duration, drift detections, "
         "its PromQL queries); unset: not served"))

@@ -1,0 +1,44 @@
+"""The ForecastPriorStore contract on every backend."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from slo_engine.adapters.graph.forecast_priors import GraphForecastPriors
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior
+
+
+def prior(shape: float, pool: list[float], services: int) -> FleetPrior:
+    return FleetPrior(shape, 90.0, np.array(pool), 4.0, 0.8, 0.15, 0.3, services)
+
+
+def test_priors_read_back_by_class_and_a_new_fit_replaces_them(graph_runner: CypherRunner
+                                                                 ) -> None:
+    store = GraphForecastPriors(graph_runner)
+    assert store.priors().by_class == {}
+    assert store.priors().computed_at_ms is None
+    assert store.store_priors({"fleet": prior(0.7, [3.4012, 2.3026], 40),
+                               "criticality:high": prior(1.2, [], 31)}, 100) == 2
+    assert store.store_priors({"fleet": prior(0.9, [1.0], 41)}, 200) == 1
+    stored = store.priors()
+    assert sorted(stored.by_class) == ["criticality:high", "fleet"]
+    fleet = stored.by_class["fleet"]
+    assert (fleet.rate_shape, fleet.services, fleet.log_loss_pool.tolist()) == (0.9, 41, [1.0])
+    assert stored.by_class["criticality:high"].log_loss_pool.size == 0
+    assert stored.computed_at_ms == 200
+
+
+def test_a_fitted_prior_of_numpy_numbers_is_stored_as_plain_values(
+        graph_runner: CypherRunner) -> None:
+    fitted = FleetPrior(np.float64(0.5), np.float64(30.0), np.log([30.0, 12.5]),
+                        np.float64(5.0), 1.0, np.float64(0.2), 0.5, 2)
+    store = GraphForecastPriors(graph_runner)
+    store.store_priors({"fleet": fitted}, 1)
+    assert store.priors().by_class["fleet"].to_record() == fitted.to_record()
+
+
+def test_the_record_round_trip_keeps_every_hyperparameter() -> None:
+    again = FleetPrior.from_record(DEFAULT_PRIOR.to_record())
+    assert again.to_record() == DEFAULT_PRIOR.to_record()
+    assert np.allclose(again.log_loss_pool, DEFAULT_PRIOR.log_loss_pool, atol=1e-4)
