@@ -448,12 +448,15 @@ def evaluate(
     policy: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="A recommendation policy YAML to evaluate")] = None,
     generator: GeneratorOption = "simulation",
+    fleets: Annotated[int, typer.Option(
+        min=1, max=64, help="Fleets, one seed each (standard errors cluster by fleet)")] = 1,
     as_json: JsonFlag = False,
 ) -> None:
     """Recommend from a training period, then judge the tiers on held-out data."""
     from slo_engine.bench.evaluate import evaluate as run
 
-    _print(run(train_days, test_days, months, services, seed, policy, generator), as_json)
+    _print(run(train_days, test_days, months, services, seed, policy, generator, fleets),
+           as_json)
 
 
 @app.command("synthetic-graph")

@@ -1,12 +1,20 @@
-"""The held-out scoring of `slo-engine evaluate`, on hand-made histories."""
+"""The held-out scoring of `slo-engine evaluate`, on hand-made histories and outcomes."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
 from slo_engine.application.recommend_slos import SloRecommendation
-from slo_engine.bench.evaluate import _score
+from slo_engine.bench.calibration_scores import (
+    PeriodOutcome,
+    clustered_standard_error,
+    reliability,
+    tier_figures,
+)
+from slo_engine.bench.evaluate import JudgedFleet, report
 from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
     AvailabilityTier,
@@ -27,6 +35,11 @@ def recommendation(service: str, target: float, stated: float) -> SloRecommendat
     return result
 
 
+def fleet(history: FleetHistory, months: list[tuple[int, dict[str, SloRecommendation]]],
+          name: str = "seed-1") -> JudgedFleet:
+    return JudgedFleet(name, history, months)
+
+
 def test_breach_budget_use_and_brier_are_judged_on_the_test_period_only() -> None:
     days = 8  # 4 training days, 4 test days
     requests = np.full((2, days), 1000.0)
@@ -36,13 +49,16 @@ def test_breach_budget_use_and_brier_are_judged_on_the_test_period_only() -> Non
     history = FleetHistory(0, STEP, ["a", "b"], requests, failures, np.ones((2, days)),
                            np.ones(2), np.zeros((2, days)), np.zeros((2, days)))
     split = 3 * STEP  # the last training step
-    report = _score(history, [(split, {"a": recommendation("a", 0.999, 0.0),
-                                       "b": recommendation("b", 0.999, 0.5)})], 4, 4)
-    assert report["breach_rate"]["balanced"] == 0.5                # b: 99.8% < 99.9%
-    assert report["balanced_budget_use_median"] == pytest.approx((0 + 2.0) / 2)
-    # A forecast for the test period: a stated 0, not breached -> 0; b stated 0.5,
-    # breached -> 0.25.
-    assert report["brier"]["balanced"] == pytest.approx((0 + 0.25) / 2)
+    figures = report([fleet(history, [(split, {"a": recommendation("a", 0.999, 0.0),
+                                               "b": recommendation("b", 0.999, 0.5)})])],
+                     4, 4, 1)
+    balanced = figures["availability"]["tiers"]["balanced"]
+    assert balanced["breach_rate"] == 0.5                # b: 99.8% < 99.9%
+    assert balanced["budget_use_median"] == pytest.approx((0 + 2.0) / 2)
+    assert balanced["mean_stated_probability"] == 0.25
+    # A forecast for the test period: a stated 0, fine -> 0; b stated 0.5, breached -> 0.25.
+    assert balanced["brier"] == pytest.approx((0 + 0.25) / 2)
+    assert figures["service_months_evaluated"] == 2
 
 
 def test_latency_tiers_are_judged_on_the_share_of_slow_test_requests() -> None:
@@ -58,12 +74,11 @@ def test_latency_tiers_are_judged_on_the_share_of_slow_test_requests() -> None:
         {0.99: 0.3}, {"conservative": LatencyTier(target, 0.999, 0.0),
                       "balanced": LatencyTier(target, 0.99, 0.5),
                       "aggressive": LatencyTier(target, 0.95, 0.0)}, 0.05, 10)
-    latency = _score(history, [(3 * STEP, {"a": result})], 4, 4)["latency"]
-    assert latency["breach_rate"] == {"conservative": 1.0, "balanced": 0.0, "aggressive": 0.0}
-    assert latency["balanced_budget_use_mean"] == pytest.approx(0.00135 / 0.01, rel=1e-2)
-    # Stated 0.5 against four test days (one step an hour here), none breached.
-    assert latency["brier"]["balanced"] == pytest.approx(0.25)
-    assert latency["brier"]["conservative"] == pytest.approx(1.0)
+    tiers = report([fleet(history, [(3 * STEP, {"a": result})])], 4, 4, 1)["latency"]["tiers"]
+    assert {t: v["breach_rate"] for t, v in tiers.items()} == {
+        "conservative": 1.0, "balanced": 0.0, "aggressive": 0.0}
+    assert tiers["balanced"]["budget_use_mean"] == pytest.approx(0.00135 / 0.01, rel=1e-2)
+    assert tiers["balanced"]["mean_stated_probability"] is None  # no period forecast yet
 
 
 def test_rolling_months_are_each_judged_on_their_own_test_period_and_pooled() -> None:
@@ -74,11 +89,37 @@ def test_rolling_months_are_each_judged_on_their_own_test_period_and_pooled() ->
     history = FleetHistory(0, STEP, ["a"], requests, failures, np.ones((1, days)),
                            np.ones(1), np.zeros((1, days)), np.zeros((1, days)))
     months = [(split * STEP, {"a": recommendation("a", 0.999, 0.0)}) for split in (1, 3, 5)]
-    report = _score(history, months, 2, 2)
-    assert report["months"] == 3
-    assert report["service_months_evaluated"] == 3
-    assert report["balanced_breach_rate_by_month"] == [0.0, 1.0, 0.0]
-    assert report["breach_rate"]["balanced"] == pytest.approx(1 / 3, abs=1e-4)
+    figures = report([fleet(history, months)], 2, 2, 3)
+    assert figures["service_months_evaluated"] == 3
+    assert figures["availability"]["balanced_breach_rate_by_month"] == [0.0, 1.0, 0.0]
+    balanced = figures["availability"]["tiers"]["balanced"]
+    assert balanced["breach_rate"] == pytest.approx(1 / 3, abs=1e-4)
     # Budget use per month: 0, 0.005 / 0.001 = 5, 0 -> mean 5 / 3.
-    assert report["balanced_budget_use_mean"] == pytest.approx(5 / 3, abs=1e-4)
-    assert report["budget_use_mean"]["balanced"] == pytest.approx(5 / 3, abs=1e-4)
+    assert balanced["budget_use_mean"] == pytest.approx(5 / 3, abs=1e-4)
+    # The oracle on the held-out months 0, 0.005, 0: a budget at the worst month (0.005)
+    # breaches none and uses (0 + 1 + 0) / 3 of it.
+    first = figures["availability"]["oracle_frontier"][0]
+    assert (first["breach_rate"], first["budget_use_mean"]) == (0.0, 0.3333)
+
+
+def test_the_standard_error_clusters_by_fleet() -> None:
+    # Two fleets: one breached in both of its periods, one in neither. Independent periods
+    # would claim sqrt(0.25 / 4) = 0.25; clustered, the fleets are two observations.
+    values, clusters = [1.0, 1.0, 0.0, 0.0], ["a", "a", "b", "b"]
+    assert clustered_standard_error(values, clusters) == pytest.approx(
+        math.sqrt(2 / 1 * (1.0 ** 2 + 1.0 ** 2)) / 4)
+    assert math.isnan(clustered_standard_error([1.0, 0.0], ["a", "a"]))
+
+
+def test_the_reliability_table_bins_stated_probabilities_against_outcomes() -> None:
+    outcomes = [PeriodOutcome("f", 0, "balanced", k < 3, 0.5, 0.05) for k in range(40)]
+    outcomes += [PeriodOutcome("f", 0, "balanced", False, 0.2, 0.005) for _ in range(10)]
+    rows = reliability(outcomes)
+    assert rows == [
+        {"bin": [0.0, 0.01], "periods": 10, "mean_stated": 0.005, "realised": 0.0,
+         "within_2se": None},  # fewer than 30 periods: not judged
+        {"bin": [0.05, 0.1], "periods": 40, "mean_stated": 0.05, "realised": 0.075,
+         "within_2se": True}]  # |0.075 - 0.05| <= 2 x sqrt(0.05 x 0.95 / 40) = 0.069
+    figures = tier_figures(outcomes)["balanced"]
+    assert figures["periods"] == 50
+    assert figures["breach_rate"] == 0.06

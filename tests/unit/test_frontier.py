@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slo_engine.bench.frontier import monthly_error_ratios, oracle_frontier
+from slo_engine.bench.calibration_scores import oracle_frontier
+from slo_engine.bench.frontier import monthly_error_ratios
 
 
 def test_monthly_error_ratios_pool_each_months_counts() -> None:

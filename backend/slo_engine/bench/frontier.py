@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
+from slo_engine.bench.calibration_scores import oracle_frontier
 from slo_engine.bench.evaluate import topology_for
 from slo_engine.domain.availability_forecast import forecast_availability
 from slo_engine.domain.fleet_prior import fleet_prior
@@ -98,23 +99,6 @@ def monthly_error_ratios(requests: np.ndarray, failures: np.ndarray, month_steps
     ratios: np.ndarray = (failures.reshape(shape).sum(2)
                           / np.maximum(requests.reshape(shape).sum(2), 1.0))
     return ratios
-
-
-def oracle_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
-                    ) -> list[dict[str, float]]:
-    """Every service's budget at its own k-th worst month, for k = 1, 2, ...: at most
-    k - 1 of its months breach (fewer where months tie)."""
-    months = errors.shape[1]
-    worst_first = -np.sort(-errors, axis=1)
-    points = []
-    for k in range(1, int(highest_breach_rate * months) + 2):
-        budgets = np.maximum(worst_first[:, k - 1:k], 1e-12)
-        use = errors / budgets
-        points.append({"breach_rate": round(float(np.mean(errors > budgets)), 4),
-                       "budget_use_mean": round(float(np.mean(use)), 4),
-                       "budget_use_mean_capped_at_1": round(float(np.mean(np.minimum(use, 1))),
-                                                            4)})
-    return points
 
 
 def engine_forecast_scores(requests: np.ndarray, failures: np.ndarray, errors: np.ndarray,

@@ -1,0 +1,113 @@
+"""Figures that tell a calibrated rule from a lucky one, over pooled SLO periods
+(issue 15): per tier the breach rate with its standard error clustered by fleet (periods
+of one fleet share its incidents and regimes, so they are not independent), the mean
+stated breach probability, the Brier score of the stated probability against the
+period's outcome, budget use, a reliability table (stated probability in bins against
+the realised rate, with counts), and the oracle frontier at the tier's breach rate."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from slo_engine.domain.recommendation import TIER_NAMES
+
+RELIABILITY_BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 1.0)
+
+
+@dataclass(frozen=True)
+class PeriodOutcome:
+    """One tier of one service judged on one held-out SLO period."""
+
+    cluster: str  # the fleet it belongs to
+    month: int
+    tier: str
+    breached: bool
+    budget_use: float
+    stated: float | None  # the breach probability stated for this period
+
+
+def clustered_standard_error(values: Sequence[float], clusters: Sequence[str]) -> float:
+    """The standard error of the mean with clusters (CR1: G / (G - 1) small-sample
+    factor): sqrt(G / (G - 1) x sum_g (sum_{i in g} (y_i - mean))^2) / n. One cluster
+    gives no estimate (NaN)."""
+    y = np.asarray(values, dtype=float)
+    names = sorted(set(clusters))
+    if len(names) < 2 or y.size == 0:
+        return math.nan
+    residual = y - y.mean()
+    sums = np.array([residual[[c == name for c in clusters]].sum() for name in names])
+    return float(math.sqrt(len(names) / (len(names) - 1) * float((sums ** 2).sum()))
+                 / y.size)
+
+
+def reliability(outcomes: Sequence[PeriodOutcome]) -> list[dict[str, Any]]:
+    """Stated probability in bins against the realised rate; `within_2se` for bins of 30
+    or more periods (the binomial standard error of the realised rate)."""
+    rows = []
+    for low, high in itertools.pairwise(RELIABILITY_BINS):
+        inside = [o for o in outcomes if o.stated is not None
+                  and (low <= o.stated < high or (high == 1.0 and o.stated == 1.0))]
+        if not inside:
+            continue
+        stated = float(np.mean([o.stated for o in inside if o.stated is not None]))
+        realised = float(np.mean([o.breached for o in inside]))
+        se = math.sqrt(max(stated * (1 - stated), 1e-12) / len(inside))
+        rows.append({"bin": [low, high], "periods": len(inside),
+                     "mean_stated": round(stated, 4), "realised": round(realised, 4),
+                     "within_2se": None if len(inside) < 30
+                     else abs(realised - stated) <= 2 * se})
+    return rows
+
+
+def tier_figures(outcomes: Sequence[PeriodOutcome]) -> dict[str, dict[str, Any]]:
+    figures = {}
+    for tier in TIER_NAMES:
+        mine = [o for o in outcomes if o.tier == tier]
+        if not mine:
+            continue
+        breached = [float(o.breached) for o in mine]
+        stated = [o.stated for o in mine if o.stated is not None]
+        brier = [((o.stated or 0.0) - float(o.breached)) ** 2 for o in mine
+                 if o.stated is not None]
+        use = [o.budget_use for o in mine]
+        figures[tier] = {
+            "periods": len(mine),
+            "breach_rate": round(float(np.mean(breached)), 4),
+            "breach_rate_se": round(clustered_standard_error(breached,
+                                                             [o.cluster for o in mine]), 4),
+            "mean_stated_probability": round(float(np.mean(stated)), 4) if stated else None,
+            "brier": round(float(np.mean(brier)), 5) if brier else None,
+            "budget_use_mean": round(float(np.mean(use)), 4),
+            "budget_use_median": round(float(np.median(use)), 4),
+            "reliability": reliability(mine),
+        }
+    return figures
+
+
+def frontier_at(frontier: Sequence[dict[str, float]], breach_rate: float) -> float:
+    """The oracle's best mean budget use at a breach rate (interpolated)."""
+    return float(np.interp(breach_rate, [p["breach_rate"] for p in frontier],
+                           [p["budget_use_mean"] for p in frontier]))
+
+
+def oracle_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
+                    ) -> list[dict[str, float]]:
+    """Every service's budget at its own k-th worst month, for k = 1, 2, ...: at most
+    k - 1 of its months breach (fewer where months tie)."""
+    months = errors.shape[1]
+    worst_first = -np.sort(-errors, axis=1)
+    points = []
+    for k in range(1, int(highest_breach_rate * months) + 2):
+        budgets = np.maximum(worst_first[:, k - 1:k], 1e-12)
+        use = errors / budgets
+        points.append({"breach_rate": round(float(np.mean(errors > budgets)), 4),
+                       "budget_use_mean": round(float(np.mean(use)), 4),
+                       "budget_use_mean_capped_at_1": round(float(np.mean(np.minimum(use, 1))),
+                                                            4)})
+    return points
