@@ -103,7 +103,8 @@ def test_ac002_three_tiers_for_availability_and_latency_with_confidence(
         tiers["aggressive"]["target"]
     attribution = availability["explanation"]["feature_attribution"]
     assert {a["feature"] for a in attribution} == {
-        "historical_availability", "downstream_dependency_risk", "external_api_reliability"}
+        "steady_errors", "incident_forecast", "downstream_dependency_risk",
+        "external_api_reliability"}
     assert sum(a["contribution"] for a in attribution) == pytest.approx(1.0, abs=0.002)
     latency_attribution = latency["explanation"]["feature_attribution"]
     assert {a["feature"] for a in latency_attribution} == {

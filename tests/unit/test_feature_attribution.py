@@ -7,18 +7,20 @@ from slo_engine.application.feature_attribution import (
 
 
 def test_attributions_add_up_to_the_change_from_the_reference() -> None:
-    rows = availability_attribution(0.9985, 0.997, 0.9989, baseline_ratio=0.999)
-    target = min(0.9985, 0.997 * 0.9989)
+    rows = availability_attribution(0.0002, 0.0013, 0.997, 0.9989, baseline_ratio=0.999)
+    target = min(1 - 0.0002 - 0.0013, 0.997 * 0.9989)
     assert sum(r.effect for r in rows) == pytest.approx(target - 0.999, abs=1e-12)
     assert sum(r.contribution for r in rows) == pytest.approx(1.0)
     assert rows[0].feature == "downstream_dependency_risk"
-    assert all(r.effect <= 0 for r in rows)
+    assert all(r.effect <= 1e-15 for r in rows)
 
 
-def test_history_alone_explains_a_target_no_dependency_limits() -> None:
-    rows = {r.feature: r for r in availability_attribution(0.995, 1.0, 1.0, 0.999)}
-    assert rows["historical_availability"].effect == pytest.approx(0.995 - 0.999)
-    assert rows["historical_availability"].contribution == 1.0
+def test_steady_errors_and_the_incident_forecast_explain_a_target_no_dependency_limits(
+        ) -> None:
+    rows = {r.feature: r for r in availability_attribution(0.003, 0.002, 1.0, 1.0, 0.999)}
+    # target 99.5% against the reference 99.9% (all of its 0.1% for incidents)
+    assert rows["steady_errors"].effect == pytest.approx(-0.003)
+    assert rows["incident_forecast"].effect == pytest.approx(-(0.002 - 0.001))
     assert rows["external_api_reliability"].effect == 0.0
 
 
@@ -31,7 +33,7 @@ def test_latency_effects_split_between_history_and_margin() -> None:
 
 
 def test_a_service_exactly_at_the_reference_has_no_effects_to_attribute() -> None:
-    rows = availability_attribution(0.999, 1.0, 1.0, 0.999)
+    rows = availability_attribution(0.0, 0.001, 1.0, 1.0, 0.999)
     assert {(a.feature, a.contribution, a.effect) for a in rows} == {
-        ("historical_availability", 0.0, 0.0), ("downstream_dependency_risk", 0.0, 0.0),
-        ("external_api_reliability", 0.0, 0.0)}
+        ("steady_errors", 0.0, 0.0), ("incident_forecast", 0.0, 0.0),
+        ("downstream_dependency_risk", 0.0, 0.0), ("external_api_reliability", 0.0, 0.0)}

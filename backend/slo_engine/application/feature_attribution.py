@@ -1,8 +1,10 @@
 """FR-7 feature attribution: exact Shapley values (the shap library) of the function that
 turns a recommendation's inputs into its balanced target.
 
-Availability: target = min(historical availability, internal dependency bound x external
-reliability); latency: target = historical p99 x (1 + noise margin). Values are measured
+Availability: target = min(1 - steady error ratio - the forecast's incident budget,
+internal dependency bound x external reliability), the forecast's balanced target split
+into what steady errors and what the incidents it expects cost; latency: target =
+historical p99 x (1 + noise margin). Values are measured
 against a reference service: the archetype baseline with perfect dependencies and the
 minimum margin, so each feature's effect says how far it moved the target from what a
 typical service of that kind would get.
@@ -29,8 +31,8 @@ class Attribution:
 
 def _exact_shapley(function: Callable[[np.ndarray], np.ndarray], values: list[float],
                    reference: list[float]) -> np.ndarray:
-    if values == reference:  # nothing moved the target: every Shapley value is zero, and
-        return np.zeros(len(values))  # shap would index an empty coefficient array
+    if np.allclose(values, reference, rtol=0, atol=1e-15):  # nothing moved the target:
+        return np.zeros(len(values))  # all zero, and shap would index an empty array
     # Three features make shap's loops tiny: interpreted, they cost 0.1 ms more per call,
     # while numba's compiler would hold ~110 MB of the API's memory and take 5 s to warm.
     os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
@@ -49,17 +51,20 @@ def _attributions(names: list[str], effects: np.ndarray) -> list[Attribution]:
 
 
 def _availability_target(x: np.ndarray) -> np.ndarray:
-    return np.asarray(np.minimum(x[:, 0], x[:, 1] * x[:, 2]))
+    return np.asarray(np.minimum(1.0 - x[:, 0] - x[:, 1], x[:, 2] * x[:, 3]))
 
 
-def availability_attribution(historical_ratio: float, internal_bound_ratio: float,
-                             external_reliability_ratio: float, baseline_ratio: float
-                             ) -> list[Attribution]:
+def availability_attribution(steady_error_ratio: float, incident_budget_ratio: float,
+                             internal_bound_ratio: float, external_reliability_ratio: float,
+                             baseline_ratio: float) -> list[Attribution]:
+    """The reference: no steady errors, the archetype baseline's budget all for
+    incidents, perfect dependencies."""
     effects = _exact_shapley(
         _availability_target,
-        [historical_ratio, internal_bound_ratio, external_reliability_ratio],
-        [baseline_ratio, 1.0, 1.0])
-    return _attributions(["historical_availability", "downstream_dependency_risk",
+        [steady_error_ratio, incident_budget_ratio, internal_bound_ratio,
+         external_reliability_ratio],
+        [0.0, 1.0 - baseline_ratio, 1.0, 1.0])
+    return _attributions(["steady_errors", "incident_forecast", "downstream_dependency_risk",
                           "external_api_reliability"], effects)
 
 

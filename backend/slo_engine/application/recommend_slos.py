@@ -197,12 +197,13 @@ class RecommendSlos:
     def _availability_attribution(self, result: SloRecommendation,
                                   rec: AvailabilityRecommendation, bound: DependencyBound
                                   ) -> list[Attribution]:
-        if rec.uncapped_balanced_ratio is None:
+        if rec.uncapped_balanced_ratio is None or result.forecast is None:
             return []
         full = bound.composite.availability_ratio
         internal = bound.with_availability(dict.fromkeys(bound.external_services, 1.0))
-        return availability_attribution(rec.uncapped_balanced_ratio, internal,
-                                        full / internal if internal > 0 else 1.0,
+        steady = min(result.forecast.fit.steady_error_ratio, 1 - rec.uncapped_balanced_ratio)
+        return availability_attribution(steady, 1 - rec.uncapped_balanced_ratio - steady,
+                                        internal, full / internal if internal > 0 else 1.0,
                                         self._baseline(result)["availability"])
 
     def _baseline(self, result: SloRecommendation) -> dict[str, float]:
