@@ -83,5 +83,5 @@ def latency_attribution(historical_seconds: float, margin_ratio: float,
 def warm_up() -> None:
     """The first explanation imports shap (a second): do it before traffic does."""
     if not _warm.is_set():
-        availability_attribution(0.999, 0.999, 0.999, 0.999)
+        availability_attribution(0.0005, 0.0005, 0.999, 0.999, 0.999)
         _warm.set()
