@@ -42,13 +42,13 @@ import numpy as np
 
 from slo_engine.fleet.simulation import (
     DAY_S,
+    FleetDraws,
     FleetEvent,
     FleetHistory,
     SimulatedEdge,
     dependency_order,
-    end_to_end_latency,
+    fleet_history,
     fleet_services,
-    own_latency,
     propagate_failures,
     simulated_edge,
 )
@@ -96,17 +96,9 @@ def simulate_bursty_fleet(topology: dict[str, Any], days: int, end_s: int, step_
     apply_incidents(own_errors, incidents)
     failure_ratio = propagate_failures(own_errors, _propagated(edges, quiet), len(services))
     requests = _traffic(kinds, services, edges, quiet, times, step_s, rng)
-    failures = rng.binomial(requests.astype(np.int64), np.clip(failure_ratio, 0, 1))
     events = _events(incidents, services, times, step_s)
-    own_work = own_latency(services, kinds, times, step_s, requests, own_errors, rng,
-                               events)
-    latency = end_to_end_latency(own_work, edges, len(services))
-    sigma = rng.uniform(0.3, 0.6, len(services))
-    load = requests / np.maximum(requests.mean(axis=1, keepdims=True), 1.0)
-    throttled = np.clip(load - 1.2, 0.0, None) * step_s * 0.05
-    return FleetHistory(start_s, step_s, services, requests.astype(float),
-                        failures.astype(float), latency, sigma, throttled, failure_ratio,
-                        events)
+    return fleet_history(FleetDraws(services, kinds, edges, times, requests, own_errors,
+                                    failure_ratio, events), step_s, rng)
 
 
 def _quiet_services(services: list[str], kinds: dict[str, str], rng: np.random.Generator

@@ -75,16 +75,38 @@ def simulate_fleet(topology: dict[str, Any], days: int, end_s: int, step_s: int 
     own_errors = _own_error_ratios(services, times, step_s, rng, unreliable, events)
     failure_ratio = propagate_failures(own_errors, edges, len(services))
     requests = _traffic(services, kinds, edges, times, step_s, rng)
-    failures = rng.binomial(requests.astype(np.int64), np.clip(failure_ratio, 0, 1))
-    own_work = own_latency(services, kinds, times, step_s, requests, own_errors, rng,
-                               events)
-    latency = end_to_end_latency(own_work, edges, len(services))
+    return fleet_history(FleetDraws(services, kinds, edges, times, requests, own_errors,
+                                    failure_ratio, events), step_s, rng)
+
+
+@dataclass(frozen=True)
+class FleetDraws:
+    """What a generator drew before failures, latency and throttling follow from it."""
+
+    services: list[str]
+    kinds: dict[str, str]
+    edges: list[SimulatedEdge]
+    times: np.ndarray
+    requests: np.ndarray
+    own_errors: np.ndarray
+    failure_ratio: np.ndarray
+    events: list[FleetEvent]
+
+
+def fleet_history(draws: FleetDraws, step_s: int, rng: np.random.Generator) -> FleetHistory:
+    """Failed requests, end-to-end latency and CPU throttling, the same for every
+    generator: only how errors and traffic arise differs between them."""
+    requests, services = draws.requests, draws.services
+    failures = rng.binomial(requests.astype(np.int64), np.clip(draws.failure_ratio, 0, 1))
+    own_work = own_latency(services, draws.kinds, draws.times, step_s, requests,
+                           draws.own_errors, rng, draws.events)
+    latency = end_to_end_latency(own_work, draws.edges, len(services))
     sigma = rng.uniform(0.3, 0.6, len(services))
     load = requests / np.maximum(requests.mean(axis=1, keepdims=True), 1.0)
     throttled = np.clip(load - 1.2, 0.0, None) * step_s * 0.05
-    return FleetHistory(start_s, step_s, services, requests.astype(float),
-                        failures.astype(float), latency, sigma, throttled, failure_ratio,
-                        events)
+    return FleetHistory(int(draws.times[0]), step_s, services, requests.astype(float),
+                        failures.astype(float), latency, sigma, throttled,
+                        draws.failure_ratio, draws.events)
 
 
 def fleet_services(topology: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
