@@ -57,6 +57,9 @@ def test_benchmarks_that_embed_the_engine_run_jobs_inline_with_limits_out_of_rea
     settings = bench_settings()
     assert settings.job_mode == "inline"  # no worker runs beside an embedded benchmark
     assert settings.rate_limits_per_minute == OUT_OF_REACH
+    assert settings.prometheus_request_deadline_s == 30.0
+    assert bench_settings(prometheus_request_deadline_s=0.5).prometheus_request_deadline_s \
+        == 0.5  # bench degraded's own
 
 
 def test_sli_conventions_come_from_the_environment_and_bad_names_stop_start_up(
