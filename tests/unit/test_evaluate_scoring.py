@@ -78,7 +78,8 @@ def test_latency_tiers_are_judged_on_the_share_of_slow_test_requests() -> None:
     assert {t: v["breach_rate"] for t, v in tiers.items()} == {
         "conservative": 1.0, "balanced": 0.0, "aggressive": 0.0}
     assert tiers["balanced"]["budget_use_mean"] == pytest.approx(0.00135 / 0.01, rel=1e-2)
-    assert tiers["balanced"]["mean_stated_probability"] is None  # no period forecast yet
+    assert tiers["balanced"]["mean_stated_probability"] == 0.5
+    assert tiers["conservative"]["brier"] == pytest.approx(1.0)  # stated 0, breached
 
 
 def test_rolling_months_are_each_judged_on_their_own_test_period_and_pooled() -> None:

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slo_engine.domain.availability_forecast import AvailabilityForecast, ForecastTier
+from slo_engine.domain.latency_forecast import daily_slow_counts, period_breach_probability
 from slo_engine.domain.recommendation import (
     TIER_NAMES,
+    DailyHistogram,
     archetype_of,
     data_quality,
     noise_margin,
@@ -166,9 +168,11 @@ def test_latency_tiers_take_the_margin_except_aggressive_and_judge_windows() -> 
     assert rec.tiers["conservative"].target_seconds == pytest.approx(1.26)
     assert rec.tiers["balanced"].target_seconds == pytest.approx(0.84)
     assert rec.tiers["aggressive"].target_seconds == 0.5
-    assert rec.tiers["conservative"].breach_probability == 0.5   # 1.3 > 1.26 of 2 windows
-    assert rec.tiers["balanced"].breach_probability == 0.5       # 0.9, 0.85 > 0.84
-    assert rec.tiers["aggressive"].breach_probability == 0.5
+    shares = {t: rec.tiers[t].historical_window_breach_share for t in rec.tiers}
+    assert shares == {"conservative": 0.5,   # 1.3 > 1.26 of 2 windows
+                      "balanced": 0.5,       # 0.9, 0.85 > 0.84
+                      "aggressive": 0.5}
+    assert rec.tiers["balanced"].breach_probability is None  # no daily history: no forecast
     assert rec.windows == 4
 
 
@@ -242,3 +246,30 @@ def test_a_policy_with_odd_tier_breach_probabilities_is_refused(
     data["availability"]["tier_breach_probabilities"] = probabilities
     with pytest.raises(ValueError, match=message):
         RecommendationPolicy.from_mapping(data)
+
+
+def test_a_latency_tier_forecasts_the_share_of_slow_requests_in_the_next_period() -> None:
+    """Daily histograms: 1,000 requests a day, 5 of them over 1 s on most days (0.5%) and
+    20 on every seventh (2%): a 30-day period holds about 0.7% over 1 s, so a 1 s target
+    at p99 (1% allowed) never breaches and at p99.9 always does; 10% are over 0.5 s, so
+    p95 at 0.5 s always does."""
+    bounds = np.array([0.1, 0.5, 1.0, np.inf])
+    slow = np.array([20.0 if d % 7 == 0 else 5.0 for d in range(90)])
+    cumulative = np.vstack([np.full(90, 500.0), np.full(90, 900.0), 1000.0 - slow,
+                            np.full(90, 1000.0)])
+    daily = DailyHistogram(bounds, cumulative, 30)
+    observed = {0.999: 1.0, 0.99: 1.0, 0.95: 0.5}
+    rec = recommend_latency(observed, {}, POLICY.latency_percentiles, 0.0,
+                            (0.1, 0.5, 1.0), daily=daily)
+    assert {t: rec.tiers[t].breach_probability for t in rec.tiers} == {
+        "conservative": 1.0, "balanced": 0.0, "aggressive": 1.0}
+    assert rec.period_days == 30
+
+
+def test_the_slow_share_interpolates_inside_the_bucket_as_histogram_quantile_does() -> None:
+    bounds = np.array([0.1, 0.5, np.inf])
+    cumulative = np.array([[600.0], [1000.0], [1000.0]])
+    slow, total = daily_slow_counts(bounds, cumulative, 0.3)  # halfway through 0.1-0.5
+    assert (float(slow[0]), float(total[0])) == (200.0, 1000.0)
+    assert period_breach_probability(np.array([1.0] * 3), np.array([10.0] * 3), 0.05, 30) \
+        is None  # under a week of days: no forecast

@@ -227,6 +227,10 @@ def _latency_view(rec: LatencyRecommendation, result: SloRecommendation) -> dict
                "percentile": f"p{tier.percentile * 100:g}",
                "estimated_breach_probability": (None if tier.breach_probability is None
                                                 else round(tier.breach_probability, 4)),
+               "breach_probability_period_days": rec.period_days,
+               "historical_window_breach_share": (
+                   None if tier.historical_window_breach_share is None
+                   else round(tier.historical_window_breach_share, 4)),
                "judged_at_bucket_ms": _ms(tier.judged_at_seconds),
                "beyond_histogram_range": tier.target_seconds is None,
                "at_least_ms": _ms(tier.lower_bound_seconds)}

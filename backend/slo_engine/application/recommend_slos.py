@@ -38,6 +38,7 @@ from slo_engine.domain.own_availability import own_availabilities
 from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
     AvailabilityTier,
+    DailyHistogram,
     DataQuality,
     LatencyRecommendation,
     archetype_of,
@@ -61,6 +62,7 @@ class LatencyInputs:
     throttled_ratio: float | None
     bucket_bounds: tuple[float, ...] = ()  # finite `le` bounds
     beyond_range: frozenset[float] = frozenset()  # percentiles in the +Inf bucket
+    daily: DailyHistogram | None = None
 
 
 @dataclass
@@ -263,10 +265,14 @@ class RecommendSlos:
     async def _latency_inputs(self, service_id: str, start: int, end: int) -> LatencyInputs:
         percentiles = sorted(set(self._policy.latency_percentiles.values()))
         window = self._policy.latency_window_hours * 3600
-        (bounds, whole), (window_bounds, windows), throttled = await asyncio.gather(
-            self._telemetry.latency_histogram(service_id, start, end, end - start),
-            self._telemetry.latency_histogram(service_id, start, end, window),
-            self._telemetry.throttled_ratio(service_id, start, end))
+        history_start = end - self._policy.forecast_history_days * 86_400
+        (bounds, whole), (window_bounds, windows), (day_bounds, days), throttled = \
+            await asyncio.gather(
+                self._telemetry.latency_histogram(service_id, start, end, end - start),
+                self._telemetry.latency_histogram(service_id, start, end, window),
+                # Per day of the forecast's history: the latency tiers' period forecast.
+                self._telemetry.latency_histogram(service_id, history_start, end, 86_400),
+                self._telemetry.throttled_ratio(service_id, start, end))
         observed: dict[float, float | None] = {}
         series: dict[float, np.ndarray] = {}
         for p in percentiles:
@@ -277,7 +283,9 @@ class RecommendSlos:
         finite = tuple(float(b) for b in bounds if np.isfinite(b))
         beyond = (percentiles_beyond_range(percentiles, bounds, whole) if len(bounds)
                   else frozenset())
-        return LatencyInputs(observed, series, throttled, finite, beyond)
+        daily = (DailyHistogram(day_bounds, days, self._policy.slo_period_days)
+                 if len(day_bounds) else None)
+        return LatencyInputs(observed, series, throttled, finite, beyond, daily)
 
     def _latency(self, inputs: LatencyInputs, result: SloRecommendation,
                  cold: bool) -> LatencyRecommendation | None:
@@ -290,7 +298,8 @@ class RecommendSlos:
                               self._policy.margin_saturation_throttled_ratio)
         recommendation = recommend_latency(observed, inputs.series,
                                            self._policy.latency_percentiles, margin,
-                                           inputs.bucket_bounds, inputs.beyond_range)
+                                           inputs.bucket_bounds, inputs.beyond_range,
+                                           inputs.daily)
         balanced = self._policy.latency_percentiles["balanced"]
         p99 = observed.get(balanced)
         if p99 is not None and balanced not in inputs.beyond_range:

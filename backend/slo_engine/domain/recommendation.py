@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from slo_engine.domain.availability_forecast import AvailabilityForecast
+from slo_engine.domain.latency_forecast import daily_slow_counts, period_breach_probability
 from slo_engine.domain.sli_statistics import (
     block_bootstrap_ratio_ci,
     breach_probability,
@@ -77,6 +78,18 @@ class LatencyTier:
     judged_at_seconds: float | None = None
     # Beyond the range: the percentile is at least this (the largest finite bucket).
     lower_bound_seconds: float | None = None
+    # In-sample: the share of past windows whose same percentile exceeded the target.
+    historical_window_breach_share: float | None = None
+
+
+@dataclass(frozen=True)
+class DailyHistogram:
+    """A service's histogram per day of its history: the latency forecast's input."""
+
+    upper_bounds: np.ndarray  # ascending, +Inf last
+    cumulative: np.ndarray  # [bucket, day]
+    period_days: int
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ class LatencyRecommendation:
     noise_margin_ratio: float
     windows: int
     notes: list[str] = field(default_factory=list)
+    period_days: int | None = None  # what the tiers' breach probabilities forecast
 
 
 def data_quality(total: np.ndarray, start_s: int, step_s: int) -> DataQuality:
@@ -182,12 +196,14 @@ def recommend_latency(
     observed: Mapping[float, float], windows: Mapping[float, np.ndarray],
     tier_percentiles: Mapping[str, float], margin_ratio: float,
     bucket_bounds: tuple[float, ...] = (), beyond_range: frozenset[float] = frozenset(),
+    daily: DailyHistogram | None = None,
 ) -> LatencyRecommendation:
     """`observed[p]` is percentile p over the whole lookback; `windows[p]` its per-window
     series; `bucket_bounds` the histogram's finite `le` bounds; `beyond_range` the
     percentiles whose rank fell in the +Inf bucket (Prometheus then reports the largest
-    finite bound, a floor, not a value). The aggressive tier (the lowest percentile)
-    takes no margin."""
+    finite bound, a floor, not a value); `daily` the histogram per day of the history,
+    from which each tier's breach probability is forecast for the next period
+    (latency_forecast.py). The aggressive tier (the lowest percentile) takes no margin."""
     lowest = min(tier_percentiles.values())
     tiers, notes = {}, []
     for name, percentile in tier_percentiles.items():
@@ -201,20 +217,25 @@ def recommend_latency(
         target = math.ceil(observed[percentile] * (1 + margin) * 1000 - 1e-9) / 1000
         series = np.asarray(windows.get(percentile, np.empty(0)), dtype=float)
         series = series[~np.isnan(series)]
-        breach = breach_probability(series, target, higher_is_better=False) if series.size \
+        share = breach_probability(series, target, higher_is_better=False) if series.size \
             else None
+        breach = None if daily is None else period_breach_probability(
+            *daily_slow_counts(daily.upper_bounds, daily.cumulative, target),
+            1 - percentile, daily.period_days, daily.seed)
         if breach is None:
-            notes.append(f"no per-window p{percentile * 100:g} history: breach unknown")
+            notes.append(f"p{percentile * 100:g}: less than a week of daily history, no "
+                         "breach forecast")
         judged = judging_bound(target, bucket_bounds)
         if judged is not None and not math.isclose(judged, target):
             notes.append(f"the {name} target of {target * 1000:g} ms falls between histogram "
                          f"buckets: a bucket-based SLI judges it at le={judged:g} s "
                          f"({judged * 1000:g} ms); add a bucket at the target to judge it "
                          "exactly")
-        tiers[name] = LatencyTier(target, percentile, breach, judged_at_seconds=judged)
+        tiers[name] = LatencyTier(target, percentile, breach, judged_at_seconds=judged,
+                                  historical_window_breach_share=share)
     counts = [np.count_nonzero(~np.isnan(np.asarray(s, dtype=float))) for s in windows.values()]
     return LatencyRecommendation(dict(observed), tiers, margin_ratio, int(max(counts, default=0)),
-                                 notes)
+                                 notes, None if daily is None else daily.period_days)
 
 
 def judging_bound(target_seconds: float, bucket_bounds: tuple[float, ...]) -> float | None:
