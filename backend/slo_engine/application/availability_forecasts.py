@@ -75,8 +75,11 @@ class ForecastPriors:
 def forecast_service(service_id: str, criticality: str | None, total: np.ndarray,
                      failed: np.ndarray, step_s: int, start_s: int, end_s: int,
                      policy: RecommendationPolicy, priors: ForecastPriors) -> ServiceForecast:
-    """Seeded by the service id, so the same history always gives the same tiers."""
+    """Seeded by the service id, so the same history always gives the same tiers; the
+    history window reported starts where the data does."""
     fit = fit_service(total, failed, step_s, policy.incident_detection)
+    present = np.flatnonzero(~np.isnan(np.asarray(total, dtype=float)))
+    start_s += int(present[0]) * step_s if present.size else 0
     prior, source = priors.prior_for(criticality)
     seed = int.from_bytes(hashlib.sha256(service_id.encode()).digest()[:4], "little")
     forecast = forecast_availability(fit, prior, policy.slo_period_days, policy.forecast,
