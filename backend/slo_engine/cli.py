@@ -427,13 +427,15 @@ def bench_frontier(
     policy: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="A recommendation policy YAML to judge")] = None,
     generator: GeneratorOption = "simulation",
+    fleets: Annotated[int, typer.Option(
+        min=1, max=64, help="Fleets, one seed each (standard errors cluster by fleet)")] = 1,
     as_json: JsonFlag = False,
 ) -> None:
     """The best mean budget use any fixed per-service target reaches at each breach rate
     (an oracle on a long simulated history), and where the policy's tiers land."""
     from slo_engine.bench.frontier import bench_frontier as run
 
-    _print(run(months, train_days, services, seed, policy, generator), as_json)
+    _print(run(months, train_days, services, seed, policy, generator, fleets), as_json)
 
 
 @app.command()

@@ -28,7 +28,9 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
                   "5"], {"oracle_frontier", VERDICT}),
     "frontier on the bursty generator": (
         ["bench", "frontier", "--months", "6", "--train-days", "7", "--services", "5",
-         "--generator", "bursty"], {"oracle_frontier", "generator", VERDICT}),
+         "--generator", "bursty", "--fleets", "2"],
+        {"oracle_frontier", "generator", "engine_forecast", "meets_calibration_target",
+         VERDICT}),
     "fleet": (["bench", "fleet", "--services", "10", "--workers", "1", "--days", "1"],
               {"targets", VERDICT}),
     "load": (["bench", "load", "--users", "2", "--seconds", "2", "--services", "5", "--days",
