@@ -44,11 +44,16 @@ from slo_engine.domain.recommendation import (
     archetype_of,
     data_quality,
     noise_margin,
+    ordered_tiers,
     percentiles_beyond_range,
     recommend_availability,
     recommend_latency,
 )
-from slo_engine.domain.sli_statistics import error_budget_minutes, histogram_quantile
+from slo_engine.domain.sli_statistics import (
+    error_budget_minutes,
+    floor_target,
+    histogram_quantile,
+)
 from slo_engine.policy.loader import RecommendationPolicy
 
 SliType = Literal["availability", "latency", "all"]
@@ -151,9 +156,11 @@ class RecommendSlos:
         if latency_inputs is not None:
             result.latency = self._latency(latency_inputs, result, cold)
         if sli_type in ("availability", "all"):
-            result.forecast = forecast_service(
-                service_id, service.get("criticality"), history.total, history.failed,
-                history.step_s, history.start_s, end, self._policy, self._priors)
+            # ~10 ms of numpy (and a prior read every few minutes): off the event loop.
+            result.forecast = await asyncio.to_thread(
+                forecast_service, service_id, service.get("criticality"), history.total,
+                history.failed, history.step_s, history.start_s, end, self._policy,
+                self._priors)
             result.availability = self._availability(total, failed, history.step_s, result,
                                                      cold)
         return result
@@ -323,14 +330,16 @@ def short_of_history(quality: DataQuality, window_days: float, lookback_days: in
 
 def archetype_availability(baseline: float, bound: float | None) -> AvailabilityRecommendation:
     """Cold-start tiers around an archetype baseline: the balanced tier is the baseline
-    (capped by the bound); conservative allows twice its errors, aggressive half."""
-    balanced = min(baseline, bound) if bound is not None else baseline
-    targets = {"conservative": 1 - 2 * (1 - baseline), "balanced": balanced,
-               "aggressive": 1 - (1 - baseline) / 2}
+    (capped by the bound); conservative allows twice its errors, aggressive half; the
+    order always holds."""
+    targets = ordered_tiers({"conservative": 1 - 2 * (1 - baseline), "balanced": baseline,
+                             "aggressive": 1 - (1 - baseline) / 2},
+                            None if bound is None else floor_target(bound))
     tiers = {name: AvailabilityTier(target, error_budget_minutes(target), None, None)
              for name, target in targets.items()}
     return AvailabilityRecommendation(observed_ratio=float("nan"), tiers=tiers, window_days=0,
-                                      windows=0, capped_by_bound=balanced < baseline)
+                                      windows=0,
+                                      capped_by_bound=targets["balanced"] < baseline)
 
 
 async def _nothing() -> None:
