@@ -72,10 +72,15 @@ def test_a_frozen_prometheus_costs_a_request_its_deadline_then_the_breaker_answe
             assert forced.json()["stale"] is True
             assert "no answer within the 0.5 s deadline" in forced.json()["stale_reason"]
             assert forced.json()["recommendation_id"] == fresh.json()["recommendation_id"]
-            answers = [client.get(PATH.format("dg-a"), params=QUERY) for _ in range(6)]
-            assert {a.status_code for a in answers} == {503}
+            # Each request that misses its deadline is one failure (not one per query it
+            # had open): the breaker opens at its threshold, then answers at once.
             breaker = container.telemetry.breaker  # type: ignore[attr-defined]
+            answers = [client.get(PATH.format("dg-a"), params=QUERY)
+                       for _ in range(breaker.failure_threshold + 2)]
+            assert {a.status_code for a in answers} == {503}
             assert breaker.state == "open"
+            assert sum("deadline" in a.json()["detail"] for a in answers) \
+                == breaker.failure_threshold - 1  # the forced request above was the first
             last = answers[-1]
             assert last.headers["content-type"] == "application/problem+json"
             assert 1 <= int(last.headers["retry-after"]) <= breaker.open_seconds

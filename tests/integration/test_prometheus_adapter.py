@@ -121,6 +121,22 @@ async def test_the_breaker_opens_and_then_fails_fast_without_calling() -> None:
     await telemetry.close()
 
 
+async def test_a_half_open_trial_answered_with_a_refusal_closes_the_breaker(
+        prometheus: ServerProcess) -> None:
+    """The store answered (it refused a query): alive, so the breaker must not stay stuck
+    with its trial in flight and refuse every later call."""
+    now = [0.0]
+    breaker = CircuitBreaker(1, 10.0, clock=lambda: now[0])
+    breaker.record_failure()
+    now[0] = 11.0  # half open: the next call is the trial
+    telemetry = PrometheusTelemetry(prometheus.url, sleep=no_wait, breaker=breaker)
+    with pytest.raises(TelemetryQueryRejected):
+        await telemetry.instant_value("sum(", END)
+    assert await telemetry.instant_value("vector(1)", END) == 1.0
+    assert breaker.state is CircuitState.CLOSED
+    await telemetry.close()
+
+
 async def test_readiness_reflects_the_server(prometheus: ServerProcess, tmp_path: Path) -> None:
     telemetry = PrometheusTelemetry(prometheus.url)
     await telemetry.ready()

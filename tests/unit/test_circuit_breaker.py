@@ -53,3 +53,15 @@ def test_half_open_allows_one_trial_that_closes_or_reopens_the_circuit() -> None
     breaker.before_call()
     breaker.record_success()
     assert breaker.state is CircuitState.CLOSED
+
+
+def test_a_cancelled_trial_lets_the_next_call_try_without_counting_a_failure() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failure_threshold=1, open_seconds=10, clock=lambda: now[0])
+    breaker.record_failure()
+    now[0] = 11.0
+    breaker.before_call()  # the half-open trial
+    breaker.release_trial()  # cancelled by a request's deadline
+    breaker.before_call()  # not "circuit open; next trial in 0.0 s" for ever
+    breaker.record_success()
+    assert breaker.state == "closed"

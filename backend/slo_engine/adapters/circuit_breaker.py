@@ -65,6 +65,10 @@ class CircuitBreaker:
         self._opened_at = None
         self._trial_in_flight = False
 
+    def release_trial(self) -> None:
+        """A call that neither succeeded nor failed (cancelled): let the next one try."""
+        self._trial_in_flight = False
+
     def record_failure(self) -> None:
         self._failures += 1
         if self._trial_in_flight or self._failures >= self.failure_threshold:

@@ -291,6 +291,9 @@ class PrometheusTelemetry:
         except TelemetryQueryRejected:
             error_type = "rejected"
             raise
+        except asyncio.CancelledError:
+            error_type = "cancelled"
+            raise
         finally:
             self._observe(query_type, time.perf_counter() - started, error_type)
 
@@ -306,9 +309,12 @@ class PrometheusTelemetry:
             try:
                 data = await self._attempt(path, query, params)
             except asyncio.CancelledError:
-                # Cut off by a request's deadline: a slow store is a failing one (and a
-                # half-open trial must not stay in flight for ever).
-                self.breaker.record_failure()
+                # Cut off by a request's deadline: the request counts that once
+                # (ServeRecommendation); a half-open trial must not stay in flight for ever.
+                self.breaker.release_trial()
+                raise
+            except TelemetryQueryRejected:
+                self.breaker.record_success()  # it answered: alive, just unwilling
                 raise
             except _Transient as error:
                 self.breaker.record_failure()
@@ -317,6 +323,9 @@ class PrometheusTelemetry:
                     break
                 await self._sleep(delay)
                 continue
+            except BaseException:
+                self.breaker.record_failure()  # an unreadable answer: never a stuck trial
+                raise
             self.breaker.record_success()
             return data
         attempts = len(self._retry_delays) + 1

@@ -36,10 +36,12 @@ class ServeRecommendation:
     def __init__(self, recommend: RecommendSlos, graph: GraphStore, cache: RecommendationCache,
                  clock: Clock, auto_approve: AutoApprove | None = None,
                  deadline_s: float | None = None,
-                 retry_after_s: Callable[[], float] = lambda: 0.0) -> None:
+                 retry_after_s: Callable[[], float] = lambda: 0.0,
+                 on_deadline: Callable[[], None] = lambda: None) -> None:
         self._recommend = recommend
         self._deadline_s = deadline_s  # for all of one computation's queries; None: none
         self._retry_after_s = retry_after_s  # the metrics store's breaker knows the wait
+        self._on_deadline = on_deadline  # one missed deadline is one failure, not one a query
         self._graph = graph
         self._cache = cache
         self._clock = clock
@@ -68,6 +70,7 @@ class ServeRecommendation:
             async with asyncio.timeout(self._deadline_s):
                 return await self._recommend.recommend(service_id, sli_type, lookback_days)
         except TimeoutError as error:
+            self._on_deadline()
             wait = self._retry_after_s()
             raise DependencyUnavailable(
                 METRICS_STORE, f"no answer within the {self._deadline_s:g} s deadline",

@@ -276,7 +276,8 @@ def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | No
         recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,
                                   priors, settings.external_sla_pessimism_ratio)
         return ServeRecommendation(recommend, parts.graph, parts.cache, parts.clock,
-                                   parts.auto_approve, deadline_s, source.retry_after_s)
+                                   parts.auto_approve, deadline_s, source.retry_after_s,
+                                   source.breaker.record_failure)
 
     return _TelemetryUseCases(
         recommendations=serving(request_telemetry, settings.prometheus_request_deadline_s),
