@@ -45,9 +45,13 @@ def test_each_end_user_of_a_portal_key_has_a_bucket_and_the_key_a_ceiling(
     def status(user: str) -> int:
         return client.get(SERVICES, headers={"X-End-User": user}).status_code
 
-    assert [status("user:default/jane") for _ in range(3)] == [200, 200, 429]
+    assert [status("user:default/jane") for _ in range(5)] == [200, 200, 429, 429, 429]
     assert status("user:default/joe") == 200  # jane's empty bucket is not joe's
-    assert [status(f"user:default/u{k}") for k in range(3)] == [200, 200, 429]  # 6 in all
+    # Only what passed a person's bucket spends the key's ceiling (2 x 3 = 6): jane's
+    # refusals did not.
+    assert [status(f"user:default/u{k}") for k in range(4)] == [200, 200, 200, 429]
+    # The key's own bucket (no X-End-User) is apart from its ceiling.
+    assert client.get(SERVICES).status_code == 200
 
 
 def test_a_key_without_the_right_or_a_persons_token_may_not_name_an_end_user(

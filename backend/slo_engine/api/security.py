@@ -21,7 +21,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.domain.access import END_USER_HEADER, Action, Principal, Role, authorize
 from slo_engine.domain.api_key import parse_raw_key
-from slo_engine.domain.errors import InvalidInput, RateLimited, Unauthenticated
+from slo_engine.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
 from slo_engine.runtime.bootstrap import Container
 
 # bcrypt work an attacker can make us do by guessing one key's secret: a legitimate client
@@ -49,11 +49,18 @@ def access(action: Action, rate_group: str, service_scoped: bool = False) -> Any
         principal = authenticate(container, api_key, credentials)
         request.state.principal = principal
         if end_user is not None:
-            principal = principal.for_end_user(_checked_end_user(end_user))
+            try:
+                principal = principal.for_end_user(_checked_end_user(end_user))
+            except (Forbidden, InvalidInput):
+                limit_rate(request, container, principal.bucket, rate_group)  # throttled too
+                raise
             request.state.principal = principal
-            limit_rate(request, container, f"{principal.kind}:{principal.subject}",
-                       rate_group, container.settings.end_user_key_ceiling_multiplier)
         limit_rate(request, container, principal.bucket, rate_group)
+        if principal.end_user is not None:
+            # Only what the person's bucket let through spends the key's ceiling (its own
+            # bucket name: the key's plain bucket holds 1x the limit, this one 50x).
+            limit_rate(request, container, f"{principal.kind}:{principal.subject}:ceiling",
+                       rate_group, container.settings.end_user_key_ceiling_multiplier)
         team = None  # only a service owner's decision depends on whose service it is
         if service_scoped and principal.role is Role.SERVICE_OWNER:
             team = _service_team(container, request.path_params.get("service_id", ""))
@@ -91,7 +98,7 @@ def _verify_api_key(container: Container, api_key: str) -> Principal:
 
 
 def _checked_end_user(value: str) -> str:
-    if not END_USER.match(value):
+    if not END_USER.fullmatch(value):
         raise InvalidInput(f"{END_USER_HEADER} must be 1-200 letters, digits or ._@:/+=- "
                            "(a user id or entity ref, such as user:default/jane.doe).",
                            [{"pointer": f"/headers/{END_USER_HEADER}",
