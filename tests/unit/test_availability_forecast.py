@@ -9,7 +9,7 @@ import pytest
 
 from slo_engine.domain.availability_forecast import ForecastPolicy, forecast_availability
 from slo_engine.domain.fleet_prior import _gamma_poisson_moments, fleet_prior
-from slo_engine.domain.incident_history import IncidentDetection, fit_service
+from slo_engine.domain.incident_history import IncidentDetection, ServiceFit, fit_service
 
 STEP = 900
 DAY_STEPS = 96
@@ -35,12 +35,14 @@ def test_a_full_outage_is_one_episode_of_its_lost_minutes() -> None:
     assert fit.days == 90
 
 
-def test_incidents_hours_apart_are_one_episode_and_a_day_apart_two() -> None:
-    close = fit_service(*history(30, [(500, 1), (512, 1)]), STEP)  # 3 hours apart
-    apart = fit_service(*history(30, [(500, 1), (548, 1)]), STEP)  # 12 hours apart
-    detection = IncidentDetection(episode_gap_seconds=6 * 3600)
-    assert (close.episodes, apart.episodes) == (1, 2)
-    assert detection.episode_gap_seconds == 6 * 3600
+def test_incidents_closer_than_the_episode_gap_are_one_episode() -> None:
+    six_hours = IncidentDetection(episode_gap_seconds=6 * 3600)
+    a_day = IncidentDetection(episode_gap_seconds=86_400)  # the shipped policy's gap
+    three_apart = history(30, [(500, 1), (512, 1)])   # 3 hours apart
+    twelve_apart = history(30, [(500, 1), (548, 1)])  # 12 hours apart
+    assert fit_service(*three_apart, STEP, six_hours).episodes == 1
+    assert fit_service(*twelve_apart, STEP, six_hours).episodes == 2
+    assert fit_service(*twelve_apart, STEP, a_day).episodes == 1
 
 
 def test_the_steady_ratio_leaves_the_incidents_out() -> None:
@@ -104,3 +106,25 @@ def test_periods_drawn_from_the_modelled_process_breach_as_often_as_stated() -> 
         rate = np.mean([actual < forecast.tiers[tier].target_ratio
                         for forecast, actual in zip(forecasts, futures, strict=True)])
         assert abs(rate - q) <= 0.02, (tier, rate)
+
+
+def test_a_range_querys_extra_step_is_not_a_day_of_its_own() -> None:
+    requests, failed = history(90, [])
+    fit = fit_service(np.concatenate(([REQUESTS], requests)),
+                      np.concatenate(([0.0], failed)), STEP)  # 90 days + 1 step, as fetched
+    assert fit.days == 90
+    assert fit.day_requests.size == 90
+
+
+def test_young_services_empty_early_periods_are_not_clustering() -> None:
+    rng = np.random.default_rng(3)
+
+    def service(days_with_data: int) -> ServiceFit:
+        requests, failed = history(90, [(int(s), 1) for s in rng.integers(
+            (90 - days_with_data) * DAY_STEPS, 90 * DAY_STEPS - 2, rng.poisson(3))])
+        requests[:(90 - days_with_data) * DAY_STEPS] = np.nan
+        return fit_service(requests, failed, STEP)
+
+    steady = fleet_prior([service(90) for _ in range(150)])
+    mixed = fleet_prior([service(90) for _ in range(150)] + [service(30) for _ in range(150)])
+    assert mixed.period_dispersion <= steady.period_dispersion + 0.05

@@ -72,6 +72,14 @@ GRAPHS = {
     "a dependency whose own dependencies share one": (
         [hard("r", "a"), hard("a", "b"), hard("a", "c"), hard("b", "d"), hard("c", "d")],
         {"r": 0.99, "a": 0.97, "b": 0.95, "c": 0.9, "d": 0.8}),
+    "one dependency in two redundancy groups": (
+        [hard("r", "a"), hard("a", "x", "g1"), hard("a", "y", "g1"), hard("a", "x", "g2"),
+         hard("a", "z", "g2")],
+        {"r": 0.99, "a": 0.9, "x": 0.9, "y": 0.9, "z": 0.9}),
+    "a cycle whose members need one service serially and in a group": (
+        [hard("r", "m"), hard("m", "r"), hard("r", "x"), hard("m", "x", "g"),
+         hard("m", "y", "g")],
+        {"r": 0.95, "m": 0.95, "x": 0.9, "y": 0.9}),
     "a diamond under a redundancy group": (
         [hard("r", "a", "g"), hard("r", "b", "g"), hard("a", "d"), hard("b", "d"),
          hard("r", "e")],

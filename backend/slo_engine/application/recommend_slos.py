@@ -99,16 +99,21 @@ class CountHistory:
     total: np.ndarray
     failed: np.ndarray
 
+    def last(self, days: int) -> CountHistory:
+        steps = min(self.total.size, days * 86_400 // self.step_s + 1)
+        return CountHistory(self.end_s - (steps - 1) * self.step_s, self.end_s, self.step_s,
+                            self.total[-steps:], self.failed[-steps:])
+
     def lookback(self, days: int, min_days: int
                  ) -> tuple[int, np.ndarray, np.ndarray, DataQuality]:
         """The last `days`; all of the history when that is short of data (cold start)."""
-        steps = min(self.total.size, days * 86_400 // self.step_s + 1)
-        start = self.end_s - (steps - 1) * self.step_s
-        quality = data_quality(self.total[-steps:], start, self.step_s)
-        if short_of_history(quality, days, days, min_days) and steps < self.total.size:
+        recent = self.last(days)
+        quality = data_quality(recent.total, recent.start_s, self.step_s)
+        if short_of_history(quality, days, days, min_days) \
+                and recent.total.size < self.total.size:
             return (self.start_s, self.total, self.failed,
                     data_quality(self.total, self.start_s, self.step_s))
-        return start, self.total[-steps:], self.failed[-steps:], quality
+        return recent.start_s, recent.total, recent.failed, quality
 
 
 class RecommendSlos:
@@ -156,11 +161,13 @@ class RecommendSlos:
         if latency_inputs is not None:
             result.latency = self._latency(latency_inputs, result, cold)
         if sli_type in ("availability", "all"):
-            # ~10 ms of numpy (and a prior read every few minutes): off the event loop.
-            result.forecast = await asyncio.to_thread(
-                forecast_service, service_id, service.get("criticality"), history.total,
-                history.failed, history.step_s, history.start_s, end, self._policy,
-                self._priors)
+            counts = await self._forecast_counts(service_id, history)
+            if np.nansum(counts.total) > 0:
+                # ~10 ms of numpy (and a prior read every few minutes): off the event loop.
+                result.forecast = await asyncio.to_thread(
+                    forecast_service, service_id, service.get("criticality"), counts.total,
+                    counts.failed, counts.step_s, counts.start_s, end, self._policy,
+                    self._priors)
             result.availability = self._availability(total, failed, history.step_s, result,
                                                      cold)
         return result
@@ -176,10 +183,24 @@ class RecommendSlos:
         total, failed = await self._telemetry.request_counts(service_id, start, end, step)
         return CountHistory(start, end, step, total, failed)
 
+    async def _forecast_counts(self, service_id: str, history: CountHistory) -> CountHistory:
+        """The forecast's own history: its policy's days at 15-minute steps, as the priors
+        were fitted (a longer lookback's coarser counts would detect other incidents)."""
+        days = self._policy.forecast_history_days
+        if history.step_s == COUNT_STEP_SECONDS:
+            return history.last(days)
+        start = history.end_s - days * 86_400
+        total, failed = await self._telemetry.request_counts(service_id, start, history.end_s,
+                                                             COUNT_STEP_SECONDS)
+        return CountHistory(start, history.end_s, COUNT_STEP_SECONDS, total, failed)
+
     def _availability(self, total: np.ndarray, failed: np.ndarray, step: int,
                       result: SloRecommendation, cold: bool) -> AvailabilityRecommendation | None:
         bound = result.bound.composite.availability_ratio if result.bound else None
-        assert result.forecast is not None
+        if result.forecast is None:
+            result.notes.append(f"availability: no traffic history; the {result.archetype} "
+                                "archetype baseline is used")
+            return archetype_availability(self._baseline(result)["availability"], bound)
         try:
             recommendation = recommend_availability(
                 total, failed, step, result.forecast.forecast, bound,

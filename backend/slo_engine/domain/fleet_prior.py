@@ -113,13 +113,17 @@ def _period_dispersion(fits: Sequence[ServiceFit], period_days: int) -> float:
     """Extra-Poisson variation of episode counts between periods (clustering, regimes):
     with B whole periods per history, counts N_ib and means m_i, E[sum_b (N_ib - m_i)^2]
     = (B - 1)(m_i + c m_i^2), so c = sum_i [S_i - (B - 1) m_i] / ((B - 1) sum_i m_i^2),
-    at least 0 (the negative-binomial moment estimator, pooled over services)."""
+    at least 0 (the negative-binomial moment estimator, pooled over services). Periods
+    count from a service's first day of data: a young service's empty early periods are
+    not clustering."""
     spread, scale = 0.0, 0.0
     for fit in fits:
-        blocks = fit.day_requests.size // period_days
+        first = int(np.argmax(fit.day_has_data)) if fit.day_has_data.any() else 0
+        blocks = (fit.day_has_data.size - first) // period_days
         if blocks < 2:
             continue
-        counts = np.bincount(fit.episode_day // period_days, minlength=blocks)[:blocks]
+        counts = np.bincount(np.maximum(fit.episode_day - first, 0) // period_days,
+                             minlength=blocks)[:blocks]
         mean = counts.mean()
         spread += float(((counts - mean) ** 2).sum() - (blocks - 1) * mean)
         scale += (blocks - 1) * mean**2

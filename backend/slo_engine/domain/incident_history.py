@@ -61,9 +61,12 @@ class ServiceFit:
 def fit_service(requests: np.ndarray, failed: np.ndarray, step_s: int,
                 policy: IncidentDetection | None = None) -> ServiceFit:
     policy = policy or IncidentDetection()
-    present = ~np.isnan(np.asarray(requests, dtype=float))
-    r = np.nan_to_num(np.asarray(requests, dtype=float))
-    f = np.minimum(np.nan_to_num(np.asarray(failed, dtype=float)), r)
+    # Whole days only: a range query's both ends give one step more than whole days,
+    # which would otherwise become a day of its own counted as a full day's exposure.
+    partial = len(requests) % (DAY_S // step_s)
+    present = ~np.isnan(np.asarray(requests, dtype=float)[partial:])
+    r = np.nan_to_num(np.asarray(requests, dtype=float)[partial:])
+    f = np.minimum(np.nan_to_num(np.asarray(failed, dtype=float)[partial:]), r)
     flagged, p0 = _incident_steps(r, f, step_s, policy)
     excess = np.where(flagged, np.maximum(f - p0 * r, 0.0), 0.0)
     rpm = r.sum() / max(present.sum() * step_s / 60, 1.0)

@@ -108,7 +108,9 @@ def _allowed(graph: _Graph, component: int, own_product: list[float], allowed: l
         union |= graph.closure[child]
     if all(len(g) == 1 for g in groups) and not any(graph.grouped[c] for c in children):
         return math.prod(own_product[c] for c in _bits(union))
-    disjoint = sum(graph.closure[c].bit_count() for c in children) == union.bit_count()
+    # Independent only when no child sits in two groups and nothing below is shared.
+    disjoint = (sum(len(g) for g in groups) == len(children)
+                and sum(graph.closure[c].bit_count() for c in children) == union.bit_count())
     if disjoint or union.bit_count() > EXACT_SHARED_LIMIT:
         # Disjoint below: each child succeeds independently of the others.
         success = {c: own_product[c] * allowed[c] for c in children}
