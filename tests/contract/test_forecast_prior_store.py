@@ -20,12 +20,14 @@ def test_priors_read_back_by_class_and_a_new_fit_replaces_them(graph_runner: Cyp
     assert store.priors().computed_at_ms is None
     assert store.store_priors({"fleet": prior(0.7, [3.4012, 2.3026], 40),
                                "criticality:high": prior(1.2, [], 31)}, 100) == 2
+    assert sorted(store.priors().by_class) == ["criticality:high", "fleet"]
+    assert store.priors().by_class["criticality:high"].log_loss_pool.size == 0
+    # A class the new fit no longer has (too few services) goes: it falls back to the fleet.
     assert store.store_priors({"fleet": prior(0.9, [1.0], 41)}, 200) == 1
     stored = store.priors()
-    assert sorted(stored.by_class) == ["criticality:high", "fleet"]
+    assert sorted(stored.by_class) == ["fleet"]
     fleet = stored.by_class["fleet"]
     assert (fleet.rate_shape, fleet.services, fleet.log_loss_pool.tolist()) == (0.9, 41, [1.0])
-    assert stored.by_class["criticality:high"].log_loss_pool.size == 0
     assert stored.computed_at_ms == 200
 
 

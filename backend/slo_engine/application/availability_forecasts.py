@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,10 +22,12 @@ import numpy as np
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ports import Clock, ForecastPriorStore, StoredPriors, Telemetry
 from slo_engine.domain.availability_forecast import AvailabilityForecast, forecast_availability
+from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior, fleet_prior
 from slo_engine.domain.incident_history import ServiceFit, fit_service
 from slo_engine.policy.loader import RecommendationPolicy
 
+log = logging.getLogger(__name__)
 FLEET = "fleet"
 MIN_CLASS_SERVICES = 30
 FIT_CHUNK_SERVICES = 200  # services whose 90 days of counts are held at once
@@ -65,10 +68,16 @@ class ForecastPriors:
             self._loaded = None
 
     def _priors(self) -> StoredPriors:
+        """A store that fails keeps the priors read last (tried again after a refresh
+        period); with none read yet, the default prior is used."""
         with self._lock:
             if self._loaded is None or self._monotonic() > self._loaded[0]:
-                self._loaded = (self._monotonic() + self._refresh_seconds,
-                                self._store.priors())
+                try:
+                    priors = self._store.priors()
+                except DependencyUnavailable as error:
+                    log.warning("forecast priors not read, keeping the last: %s", error)
+                    priors = self._loaded[1] if self._loaded else StoredPriors({}, None)
+                self._loaded = (self._monotonic() + self._refresh_seconds, priors)
             return self._loaded[1]
 
 
@@ -114,6 +123,11 @@ class FitForecastPriors:
         self._policy = policy
         self._priors = priors
 
+    def _fit(self, counts: Mapping[str, tuple[np.ndarray, np.ndarray]], step_s: int
+             ) -> dict[str, ServiceFit]:
+        return {service_id: fit_service(total, failed, step_s, self._policy.incident_detection)
+                for service_id, (total, failed) in counts.items() if np.nansum(total) > 0}
+
     async def run(self) -> dict[str, Any]:
         started = time.perf_counter()
         snapshot = await asyncio.to_thread(self._snapshots.current)
@@ -125,10 +139,7 @@ class FitForecastPriors:
         for k in range(0, len(service_ids), FIT_CHUNK_SERVICES):
             counts = await self._telemetry.request_counts_of_services(
                 service_ids[k:k + FIT_CHUNK_SERVICES], start, end, step)
-            fits.update({service_id: fit_service(total, failed, step,
-                                                 self._policy.incident_detection)
-                         for service_id, (total, failed) in counts.items()
-                         if np.nansum(total) > 0})
+            fits.update(await asyncio.to_thread(self._fit, counts, step))
         criticality = {s: row.get("criticality") for s, row in snapshot.services.items()}
         classes = prior_classes(fits, criticality) if fits else {}
         priors = {name: fleet_prior(members, self._policy.slo_period_days)

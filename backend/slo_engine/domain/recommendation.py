@@ -151,7 +151,8 @@ def recommend_availability(
             target_ratio=target,
             error_budget_minutes=error_budget_minutes(target),
             breach_probability=forecast.breach_probability_of(target),
-            confidence_interval=forecast.tiers[name].confidence_interval,
+            confidence_interval=_interval_holding(forecast.tiers[name].confidence_interval,
+                                                  target),
             historical_window_breach_share=breach_probability(windows, target),
         )
         for name, target in targets.items()}
@@ -163,6 +164,15 @@ def recommend_availability(
         observed_interval=(observed_low, 1.0 - interval.low),
         warnings=[] if cap is None else unachievable_warnings(targets, cap),
     )
+
+
+def _interval_holding(interval: tuple[float, float], target: float) -> tuple[float, float]:
+    """A tier moved by the bound or by the order keeps an interval that holds it: the
+    forecast's interval widened to the target it moved to."""
+    low, high = interval
+    if math.isnan(low) or low <= target <= high:
+        return interval
+    return (min(low, target), max(high, target))
 
 
 def ordered_tiers(targets: Mapping[str, float], cap: float | None) -> dict[str, float]:

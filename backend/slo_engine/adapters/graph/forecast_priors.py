@@ -10,7 +10,8 @@ from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.application.ports import StoredPriors
 from slo_engine.domain.fleet_prior import FleetPrior
 
-FORECAST_PRIOR_QUERIES = ["forecast/store_forecast_priors", "forecast/forecast_priors"]
+FORECAST_PRIOR_QUERIES = ["forecast/store_forecast_priors", "forecast/forecast_priors",
+                          "forecast/delete_other_forecast_priors"]
 
 
 class GraphForecastPriors:
@@ -21,6 +22,7 @@ class GraphForecastPriors:
         rows = [{"prior_class": name, "body": orjson.dumps(prior.to_record()).decode(),
                  "services": prior.services} for name, prior in priors.items()]
         result = self._runner.write("forecast/store_forecast_priors", rows=rows, now=now_ms)
+        self._runner.write("forecast/delete_other_forecast_priors", classes=list(priors))
         return int(result[0]["stored"]) if result else 0
 
     def priors(self) -> StoredPriors:
