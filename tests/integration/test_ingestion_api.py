@@ -205,3 +205,13 @@ def test_a_known_attribute_beside_attributes_is_refused_with_where_it_belongs(
     assert response.json()["errors"] == [{
         "pointer": "/edges/0/criticality",
         "message": "'criticality' is an edge attribute: move it into /edges/0/attributes."}]
+
+
+def test_a_misspelt_attributes_key_is_refused_not_kept_as_metadata(client: TestClient) -> None:
+    payload = {"source": "manual", "edges": [{"source": "a", "target": "b",
+                                              "atributes": {"criticality": "soft"}}]}
+    response = client.post(INGEST, json=payload)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{
+        "pointer": "/edges/0/atributes",
+        "message": "unknown key 'atributes': did you mean 'attributes'?"}]

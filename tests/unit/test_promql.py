@@ -117,3 +117,9 @@ def test_a_chunk_of_many_services_is_one_matcher_however_long() -> None:
     query = SliQueries().total_requests_by_service(ids, 3600)
     assert query.count("domain\\\\-svc\\\\-") == 250
     assert len(query) > 1024
+
+
+def test_a_services_extra_matchers_add_to_the_fleets() -> None:
+    queries = SliQueries(extra_matchers={"env": "prod"}).overridden_with(
+        {"extra_matchers": {"cluster": "eu-1"}})
+    assert queries.extra_matchers == {"env": "prod", "cluster": "eu-1"}

@@ -117,11 +117,15 @@ class SliQueries:
     extra_matchers: dict[str, str] = field(default_factory=dict)
 
     def overridden_with(self, overrides: dict[str, Any]) -> SliQueries:
-        """These queries with some fields replaced (a service's own conventions)."""
+        """These queries with some fields replaced (a service's own conventions); extra
+        matchers add to the fleet's (a service's own win on the same label)."""
         unknown = sorted(set(overrides) - set(SLI_QUERY_FIELDS))
         if unknown:
             raise UnsafeQuery(f"unknown SLI query field(s) {unknown}; known: "
                               f"{list(SLI_QUERY_FIELDS)}")
+        if "extra_matchers" in overrides:
+            overrides = {**overrides, "extra_matchers": {**self.extra_matchers,
+                                                         **overrides["extra_matchers"]}}
         return replace(self, **overrides)
 
     def __post_init__(self) -> None:

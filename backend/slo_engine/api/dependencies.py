@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 from typing import Annotated, Any
 
@@ -69,16 +70,26 @@ def misplaced_attribute_problems(edges: list[EdgeIn]) -> list[dict[str, str]]:
     `criticallity: soft` kept as metadata would leave the edge hard)."""
     problems = []
     for i, edge in enumerate(edges):
-        for key in dict(edge).keys() & KNOWN_ATTRIBUTES:
-            problems.append({"pointer": f"/edges/{i}/{key}", "message": (
-                f"'{key}' is an edge attribute: move it into /edges/{i}/attributes.")})
+        for key in dict(edge).keys() - EDGE_KEYS:
+            if key in KNOWN_ATTRIBUTES:
+                problems.append({"pointer": f"/edges/{i}/{key}", "message": (
+                    f"'{key}' is an edge attribute: move it into /edges/{i}/attributes.")})
+            elif (close := _misspelt(key, EDGE_KEYS | KNOWN_ATTRIBUTES)) is not None:
+                problems.append({"pointer": f"/edges/{i}/{key}", "message": (
+                    f"unknown key '{key}': did you mean '{close}'?")})
         for key in dict(edge.get("attributes", {})).keys() - KNOWN_ATTRIBUTES:
-            close = difflib.get_close_matches(key, sorted(KNOWN_ATTRIBUTES), n=1, cutoff=0.8)
-            if close:
+            if (close := _misspelt(key, KNOWN_ATTRIBUTES)) is not None:
                 problems.append({"pointer": f"/edges/{i}/attributes/{key}", "message": (
-                    f"unknown attribute '{key}': did you mean '{close[0]}'? Other unknown "
+                    f"unknown attribute '{key}': did you mean '{close}'? Other unknown "
                     "attributes are kept as metadata.")})
     return problems
+
+
+@functools.lru_cache(maxsize=4096)
+def _misspelt(key: str, known: frozenset[str]) -> str | None:
+    """The known name a key looks like a misspelling of (cached: a body repeats keys)."""
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _node_metadata(metadata: NodeMetadata) -> dict[str, Any]:
