@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from slo_engine.api.app import create_app
-from slo_engine.runtime.bootstrap import Container
+from slo_engine.runtime.bootstrap import Container, bootstrap
+from slo_engine.runtime.settings import Settings
+from tests.conftest import SettableClock
 from tests.identity_provider import LocalIdentityProvider
 
 INGEST = "/api/v1/services/dependencies"
@@ -46,3 +50,17 @@ def ingest(client: TestClient, payload: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = status.json()
     assert body["status"] == "completed", body
     return body
+
+
+@contextlib.contextmanager
+def serving(settings: Settings, topology: dict[str, Any], provider: LocalIdentityProvider
+            ) -> Iterator[TestClient]:
+    """An admin client of an engine built from these settings, holding this topology;
+    the engine is closed afterwards."""
+    container = bootstrap(settings, SettableClock())
+    try:
+        with admin_client(container, provider) as client:
+            ingest(client, topology)
+            yield client
+    finally:
+        container.close()

@@ -12,11 +12,10 @@ from fastapi.testclient import TestClient
 
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
-from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess
-from tests.conftest import SettableClock, settings_for
+from tests.conftest import settings_for
 from tests.identity_provider import LocalIdentityProvider
-from tests.integration.api_helpers import admin_client, graph, ingest
+from tests.integration.api_helpers import graph, serving
 from tests.prometheus_history import prometheus_holding
 
 # Simulated without the edge: front's history holds none of flaky's failures.
@@ -39,12 +38,10 @@ def history_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
 def client(falkordb_server: ServerProcess, redis_server: ServerProcess,
            history_prometheus: ServerProcess, tmp_path: Path,
            identity_provider: LocalIdentityProvider) -> Iterator[TestClient]:
-    container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
-                                       history_prometheus, identity_provider), SettableClock())
-    with admin_client(container, identity_provider) as test_client:
-        ingest(test_client, {**SIMULATED, "edges": DECLARED["edges"]})
+    with serving(settings_for(falkordb_server, redis_server, tmp_path, history_prometheus,
+                              identity_provider), {**SIMULATED, "edges": DECLARED["edges"]},
+                 identity_provider) as test_client:
         yield test_client
-    container.close()
 
 
 def test_history_above_the_bound_is_reported_and_caps_nothing(client: TestClient) -> None:

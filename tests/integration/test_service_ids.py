@@ -13,11 +13,10 @@ from fastapi.testclient import TestClient
 
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
-from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess
-from tests.conftest import SettableClock, settings_for
+from tests.conftest import settings_for
 from tests.identity_provider import LocalIdentityProvider
-from tests.integration.api_helpers import admin_client, graph, ingest
+from tests.integration.api_helpers import graph, serving
 from tests.prometheus_history import prometheus_holding
 
 HEX_DIGEST = "04940a16b54c3d25fe069d5fa3b209e6897040996c3715a8f684b7dddb1d7ef9"
@@ -41,12 +40,9 @@ def odd_ids_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
 def client(falkordb_server: ServerProcess, redis_server: ServerProcess,
            odd_ids_prometheus: ServerProcess, tmp_path: Path,
            identity_provider: LocalIdentityProvider) -> Iterator[TestClient]:
-    container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
-                                       odd_ids_prometheus, identity_provider), SettableClock())
-    with admin_client(container, identity_provider) as test_client:
-        ingest(test_client, TOPOLOGY)
+    with serving(settings_for(falkordb_server, redis_server, tmp_path, odd_ids_prometheus,
+                              identity_provider), TOPOLOGY, identity_provider) as test_client:
         yield test_client
-    container.close()
 
 
 @pytest.mark.parametrize("service_id", ODD_IDS)

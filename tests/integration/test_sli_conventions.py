@@ -12,11 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess
-from tests.conftest import SettableClock, settings_for
+from tests.conftest import settings_for
 from tests.identity_provider import LocalIdentityProvider
-from tests.integration.api_helpers import admin_client, ingest
+from tests.integration.api_helpers import serving
 from tests.prometheus_history import prometheus_holding
 
 STEP_S, DAYS, PER_STEP = 300, 8, 100  # 1 request in 100 fails, all take 100-250 ms
@@ -67,17 +66,6 @@ def conventions_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield server
 
 
-def _client(falkordb: ServerProcess, redis: ServerProcess, prometheus: ServerProcess,
-            tmp_path: Path, identity: LocalIdentityProvider, nodes: list[dict[str, Any]],
-            **settings: object) -> Iterator[TestClient]:
-    container = bootstrap(settings_for(falkordb, redis, tmp_path, prometheus, identity,
-                                       **settings), SettableClock())
-    with admin_client(container, identity) as client:
-        ingest(client, {"source": "manual", "nodes": nodes, "edges": []})
-        yield client
-    container.close()
-
-
 def _recommendation(client: TestClient, service_id: str) -> dict[str, dict[str, Any]]:
     response = client.get(f"/api/v1/services/{service_id}/slo-recommendations",
                           params={"lookback_days": 7, "force_regenerate": True})
@@ -91,8 +79,10 @@ def test_a_services_own_sli_metadata_points_at_semconv_and_span_metrics(
         identity_provider: LocalIdentityProvider) -> None:
     nodes = [{"service_id": "semconv", "metadata": {"sli": SEMCONV}},
              {"service_id": "spans", "metadata": {"sli": SPAN_METRICS}}]
-    for client in _client(falkordb_server, redis_server, conventions_prometheus, tmp_path,
-                          identity_provider, nodes):
+    settings = settings_for(falkordb_server, redis_server, tmp_path, conventions_prometheus,
+                            identity_provider)
+    with serving(settings, {"source": "manual", "nodes": nodes, "edges": []},
+                 identity_provider) as client:
         for service_id in ("semconv", "spans"):
             by_type = _recommendation(client, service_id)
             assert by_type["availability"]["observed"] == 99.0
@@ -104,9 +94,11 @@ def test_the_fleets_settings_name_the_conventions_every_service_follows(
         falkordb_server: ServerProcess, redis_server: ServerProcess,
         conventions_prometheus: ServerProcess, tmp_path: Path,
         identity_provider: LocalIdentityProvider) -> None:
-    settings = {f"sli_{name}": value for name, value in SEMCONV.items()}
-    for client in _client(falkordb_server, redis_server, conventions_prometheus, tmp_path,
-                          identity_provider, [{"service_id": "semconv"}], **settings):
+    overrides = {f"sli_{name}": value for name, value in SEMCONV.items()}
+    settings = settings_for(falkordb_server, redis_server, tmp_path, conventions_prometheus,
+                            identity_provider, **overrides)
+    with serving(settings, {"source": "manual", "nodes": [{"service_id": "semconv"}],
+                            "edges": []}, identity_provider) as client:
         assert _recommendation(client, "semconv")["availability"]["observed"] == 99.0
 
 

@@ -90,6 +90,26 @@ def tier_figures(outcomes: Sequence[PeriodOutcome]) -> dict[str, dict[str, Any]]
     return figures
 
 
+def calibrated(tiers: dict[str, dict[str, Any]], points: float = 0.02) -> bool:
+    """Every tier's realised breach rate within `points` of its mean stated probability."""
+    return all(abs(t["breach_rate"] - (t["mean_stated_probability"] or 0)) <= points
+               for t in tiers.values())
+
+
+def frontier_by_tier(frontier: Sequence[dict[str, float]], tiers: dict[str, dict[str, Any]]
+                     ) -> dict[str, float]:
+    """The oracle's best mean budget use at each tier's breach rate."""
+    return {t: round(frontier_at(frontier, v["breach_rate"]), 4) for t, v in tiers.items()}
+
+
+def share_of_oracle(frontier: Sequence[dict[str, float]], tier: dict[str, Any]
+                    ) -> float | None:
+    """A tier's mean budget use over the oracle's at the same breach rate (None where the
+    oracle uses nothing)."""
+    oracle = frontier_at(frontier, tier["breach_rate"])
+    return float(tier["budget_use_mean"] / oracle) if oracle > 0 else None
+
+
 def frontier_at(frontier: Sequence[dict[str, float]], breach_rate: float) -> float:
     """The oracle's best mean budget use at a breach rate (interpolated)."""
     return float(np.interp(breach_rate, [p["breach_rate"] for p in frontier],

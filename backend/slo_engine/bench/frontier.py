@@ -27,8 +27,10 @@ import numpy as np
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
 from slo_engine.bench.calibration_scores import (
     PeriodOutcome,
-    frontier_at,
+    calibrated,
+    frontier_by_tier,
     oracle_frontier,
+    share_of_oracle,
     tier_figures,
 )
 from slo_engine.bench.evaluate import topology_for
@@ -68,8 +70,7 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
     frontier = oracle_frontier(errors)
     tiers = tier_figures(outcomes)
     balanced = tiers["balanced"]
-    oracle = frontier_at(frontier, balanced["breach_rate"])
-    share = round(balanced["budget_use_mean"] / oracle, 4) if oracle > 0 else 0.0
+    share = round(share_of_oracle(frontier, balanced) or 0.0, 4)
     breach_met = balanced["breach_rate"] < 0.05
     return {
         "benchmark": "frontier", "generator": generator, "fleets": fleets,
@@ -81,14 +82,10 @@ def bench_frontier(months: int, train_days: int, services: int | None, seed: int
         "typical_over_bad_month_error_median": round(float(np.median(
             np.median(errors, axis=1) / np.maximum(np.quantile(errors, 0.95, axis=1),
                                                     1e-12))), 4),
-        "engine_forecast": {"tiers": tiers,
-                            "frontier": {t: round(frontier_at(frontier, v["breach_rate"]), 4)
-                                         for t, v in tiers.items()}},
+        "engine_forecast": {"tiers": tiers, "frontier": frontier_by_tier(frontier, tiers)},
         "engine_share_of_oracle_at_its_breach_rate": share,
         "meets_breach_target": breach_met,
-        "meets_calibration_target": all(
-            abs(v["breach_rate"] - (v["mean_stated_probability"] or 0)) <= 0.02
-            for v in tiers.values()),
+        "meets_calibration_target": calibrated(tiers),
         # Balanced below 5% of months breached, at 90% of the oracle's budget use there.
         "meets_target": breach_met and share >= EFFICIENCY_TARGET,
         "seconds": round(time.perf_counter() - started, 1),

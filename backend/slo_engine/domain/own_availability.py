@@ -28,8 +28,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from slo_engine.domain.closure_index import closure_index
 from slo_engine.domain.composite import Dependency, composite_availability
-from slo_engine.domain.cycles import strongly_connected_components
 
 VIRTUAL_CALLER = "\0caller"
 EXACT_SHARED_LIMIT = 100  # an exact solve costs O(services below): 0.6 s for all of a 5k/50k fleet
@@ -63,25 +63,15 @@ def own_availabilities(observed: Mapping[str, float], dependencies: Iterable[Dep
 
 
 def _graph(observed: Mapping[str, float], dependencies: Iterable[Dependency]) -> _Graph:
+    """The fleet-wide closure index (components children first, their closures as bitsets,
+    where redundancy groups sit), with each service's hard edges."""
     hard = [d for d in dependencies if d.exclusion_reason is None]
-    adjacency: dict[str, list[str]] = {s: [] for s in observed}
     outgoing: dict[str, list[Dependency]] = {}
     for d in hard:
-        adjacency.setdefault(d.source, []).append(d.target)
-        adjacency.setdefault(d.target, [])
         outgoing.setdefault(d.source, []).append(d)
-    components = [tuple(sorted(c)) for c in strongly_connected_components(adjacency)]
-    component_of = {s: c for c, members in enumerate(components) for s in members}
-    closure, grouped = [0] * len(components), [False] * len(components)
-    for c, members in enumerate(components):
-        bits = 1 << c
-        has_group = any(d.redundancy_group for s in members for d in outgoing.get(s, ()))
-        for child in {component_of[d.target] for s in members for d in outgoing.get(s, ())}:
-            if child != c:
-                bits |= closure[child]
-                has_group = has_group or grouped[child]
-        closure[c], grouped[c] = bits, has_group
-    return _Graph(components, component_of, outgoing, closure, grouped)
+    index = closure_index(observed, hard)
+    return _Graph(index.members, dict(index.component_of), outgoing, index.closure,
+                  index.grouped)
 
 
 def _out_groups(graph: _Graph, component: int) -> list[frozenset[int]]:

@@ -47,10 +47,9 @@ from slo_engine.fleet.simulation import (
     FleetHistory,
     SimulatedEdge,
     dependency_order,
+    fleet_frame,
     fleet_history,
-    fleet_services,
     propagate_failures,
-    simulated_edge,
 )
 
 BRANCHING = 0.5  # follow-ups per incident (a Hawkes process's branching ratio)
@@ -83,12 +82,8 @@ def simulate_bursty_fleet(topology: dict[str, Any], days: int, end_s: int, step_
                           seed: int = 7, unreliable_external: str | None = None
                           ) -> FleetHistory:
     rng = np.random.default_rng(seed)
-    services, kinds = fleet_services(topology)
-    position = {s: i for i, s in enumerate(services)}
-    edges = [simulated_edge(e, position) for e in topology.get("edges", [])]
-    steps = days * DAY_S // step_s
-    start_s = end_s - (steps - 1) * step_s
-    times = start_s + step_s * np.arange(steps)
+    services, kinds, edges, times = fleet_frame(topology, days, end_s, step_s)
+    steps = len(times)
     quiet = _quiet_services(services, kinds, rng)
     unreliable = _unreliable(services, kinds, unreliable_external, rng)
     incidents = incident_plan(len(services), steps, step_s, unreliable, rng)

@@ -64,12 +64,7 @@ class SimulatedEdge:
 def simulate_fleet(topology: dict[str, Any], days: int, end_s: int, step_s: int = 300,
                    seed: int = 7, unreliable_external: str | None = None) -> FleetHistory:
     rng = np.random.default_rng(seed)
-    services, kinds = fleet_services(topology)
-    position = {s: i for i, s in enumerate(services)}
-    edges = [simulated_edge(e, position) for e in topology.get("edges", [])]
-    steps = days * DAY_S // step_s
-    start_s = end_s - (steps - 1) * step_s
-    times = start_s + step_s * np.arange(steps)
+    services, kinds, edges, times = fleet_frame(topology, days, end_s, step_s)
     unreliable = unreliable_external or _first_external(services, kinds)
     events: list[FleetEvent] = []
     own_errors = _own_error_ratios(services, times, step_s, rng, unreliable, events)
@@ -107,6 +102,17 @@ def fleet_history(draws: FleetDraws, step_s: int, rng: np.random.Generator) -> F
     return FleetHistory(int(draws.times[0]), step_s, services, requests.astype(float),
                         failures.astype(float), latency, sigma, throttled,
                         draws.failure_ratio, draws.events)
+
+
+def fleet_frame(topology: dict[str, Any], days: int, end_s: int, step_s: int
+                ) -> tuple[list[str], dict[str, str], list[SimulatedEdge], np.ndarray]:
+    """What every generator starts from: the services and their kinds, the edges by
+    position, and the step times ending at end_s."""
+    services, kinds = fleet_services(topology)
+    position = {s: i for i, s in enumerate(services)}
+    edges = [simulated_edge(e, position) for e in topology.get("edges", [])]
+    steps = days * DAY_S // step_s
+    return services, kinds, edges, end_s - (steps - 1) * step_s + step_s * np.arange(steps)
 
 
 def fleet_services(topology: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
