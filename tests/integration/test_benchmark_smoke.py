@@ -39,7 +39,7 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
                   "--deadline-s", "0.3"],
                  {"latency", "status_counts", "server_errors_other_than_503", VERDICT}),
     "evaluate": (["evaluate", "--months", "1", "--train-days", "7", "--test-days", "7",
-                  "--services", "5", "--generator", "bursty"],
+                  "--services", "5", "--generator", "bursty", "--fleets", "2"],
                  {"availability", "latency", "generator", "meets_breach_target",
                   "meets_calibration_target", "meets_efficiency_target"}),
 }
