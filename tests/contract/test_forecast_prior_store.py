@@ -10,7 +10,8 @@ from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior
 
 
 def prior(shape: float, pool: list[float], services: int) -> FleetPrior:
-    return FleetPrior(shape, 90.0, np.array(pool), 4.0, 0.8, 0.15, 0.3, services)
+    return FleetPrior(shape, 90.0, np.array(pool), 4.0, 0.8, 0.15, {7: 0.6, 30: 0.3},
+                      services)
 
 
 def test_priors_read_back_by_class_and_a_new_fit_replaces_them(graph_runner: CypherRunner
@@ -34,7 +35,7 @@ def test_priors_read_back_by_class_and_a_new_fit_replaces_them(graph_runner: Cyp
 def test_a_fitted_prior_of_numpy_numbers_is_stored_as_plain_values(
         graph_runner: CypherRunner) -> None:
     fitted = FleetPrior(np.float64(0.5), np.float64(30.0), np.log([30.0, 12.5]),
-                        np.float64(5.0), 1.0, np.float64(0.2), 0.5, 2)
+                        np.float64(5.0), 1.0, np.float64(0.2), {30: np.float64(0.5)}, 2)
     store = GraphForecastPriors(graph_runner)
     store.store_priors({"fleet": fitted}, 1)
     assert store.priors().by_class["fleet"].to_record() == fitted.to_record()
@@ -44,3 +45,16 @@ def test_the_record_round_trip_keeps_every_hyperparameter() -> None:
     again = FleetPrior.from_record(DEFAULT_PRIOR.to_record())
     assert again.to_record() == DEFAULT_PRIOR.to_record()
     assert np.allclose(again.log_loss_pool, DEFAULT_PRIOR.log_loss_pool, atol=1e-4)
+
+
+def test_a_prior_stored_before_dispersion_was_fitted_per_period_reads_as_30_days() -> None:
+    record = {k: v for k, v in DEFAULT_PRIOR.to_record().items() if k != "period_dispersions"}
+    old = FleetPrior.from_record({**record, "period_dispersion": 0.8})
+    assert old.period_dispersions == {30: 0.8}
+    assert old.period_dispersion(7) == old.period_dispersion(30) == 0.8
+
+
+def test_the_dispersion_of_the_nearest_period_length_offered_is_used() -> None:
+    fitted = prior(1.0, [1.0], 40)
+    assert (fitted.period_dispersion(7), fitted.period_dispersion(28),
+            fitted.period_dispersion(30)) == (0.6, 0.3, 0.3)

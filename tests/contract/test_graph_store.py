@@ -7,8 +7,11 @@ import threading
 import pytest
 
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
+from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import GraphRepository
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.model import (
     DiscoverySource,
@@ -224,3 +227,48 @@ def test_a_large_upsert_writes_every_batch_in_order(graph_store: GraphRepository
     graph_store.create_placeholder_services(sorted({e.target for e in edges}), 1)
     assert graph_store.upsert_dependencies(edges, 2) == len(edges) == 7_200
     assert sum(len(t) for t in graph_store.dependency_pairs().values()) == 7_200
+
+
+def _recommend(graph: GraphRepository, recommendation_id: str, window: RecommendationWindow,
+               now: int) -> None:
+    graph.store_recommendation("checkout", recommendation_id, window, 1,
+                               {"recommendation_id": recommendation_id}, {}, now,
+                               now + 86_400_000)
+
+
+def test_recommendations_of_different_slo_periods_are_kept_apart(
+        graph_store: GraphRepository) -> None:
+    graph_store.upsert_services([ServiceRecord("checkout")], MANUAL, 1)
+    month, week = RecommendationWindow("all", 30, 30), RecommendationWindow("all", 30, 7)
+    _recommend(graph_store, "r-month", month, 10)
+    _recommend(graph_store, "r-week", week, 20)
+    _recommend(graph_store, "r-month-2", month, 30)
+    latest = {w.period_days: graph_store.latest_recommendation("checkout", w)
+              for w in (month, week)}
+    assert {days: row and row["recommendation_id"] for days, row in latest.items()} == \
+        {30: "r-month-2", 7: "r-week"}
+    assert graph_store.latest_recommendation("checkout",
+                                             RecommendationWindow("all", 30, 28)) is None
+
+
+def test_a_recommendation_stored_before_periods_were_kept_reads_as_a_30_day_one(
+        graph_runner: CypherRunner, graph_store: GraphRepository, slo_ledger: GraphSloLedger
+) -> None:
+    graph_store.upsert_services([ServiceRecord("checkout")], MANUAL, 1)
+    graph_runner.write("legacy/store_recommendation_without_period", service_id="checkout",
+                       recommendation_id="r-old", sli_type="all", lookback_days=30,
+                       graph_version=1, body='{"recommendation_id": "r-old"}', targets="{}",
+                       now=10, expires_at=20)
+    month = RecommendationWindow("all", 30, 30)
+    old = graph_store.latest_recommendation("checkout", month)
+    assert old is not None
+    assert old["body"] == {"recommendation_id": "r-old"}
+    assert graph_store.latest_recommendation("checkout",
+                                             RecommendationWindow("all", 30, 7)) is None
+    _recommend(graph_store, "r-new", month, 30)  # supersedes the old one
+    new = graph_store.latest_recommendation("checkout", month)
+    assert new is not None
+    assert new["recommendation_id"] == "r-new"
+    superseded = slo_ledger.get_recommendation("r-old")
+    assert superseded is not None
+    assert superseded["status"] == "superseded"

@@ -7,6 +7,7 @@ import pytest
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.sli_aggregates import GraphSliAggregates
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.domain.sli_aggregates import SliAggregate
 
 
@@ -25,7 +26,8 @@ def stores(graph_runner: CypherRunner) -> tuple[GraphRepository, GraphSliAggrega
 
 def recommend(graph: GraphRepository, service_id: str, recommendation_id: str,
               lookback_days: int = 30, now: int = 10) -> None:
-    graph.store_recommendation(service_id, recommendation_id, "all", lookback_days, 1,
+    graph.store_recommendation(service_id, recommendation_id,
+                               RecommendationWindow("all", lookback_days, 30), 1,
                                {"service_id": service_id}, {}, now, now + 1000)
 
 

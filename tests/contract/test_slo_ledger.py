@@ -11,18 +11,20 @@ from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.application.decide_slo import chained
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, verify_chain
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import DiscoverySource, ServiceRecord
 
 MANUAL = DiscoverySource.MANUAL.rank
 TARGETS = {"availability_ratio": {"balanced": 0.999}, "latency_seconds": {}}
+ALL_30D = RecommendationWindow("all", 30, 30)
 
 
 def _service_with_recommendation(graph: GraphRepository, recommendation_id: str = "rec-1"
                                  ) -> None:
     graph.upsert_services([ServiceRecord("checkout", team="payments")], MANUAL, 1)
-    graph.store_recommendation("checkout", recommendation_id, "all", 30, 1, {"x": 1}, TARGETS,
+    graph.store_recommendation("checkout", recommendation_id, ALL_30D, 1, {"x": 1}, TARGETS,
                                10, 10 + 86_400_000)
 
 
@@ -51,7 +53,7 @@ def test_a_new_version_supersedes_the_active_one_which_stays_as_it_was(
     _service_with_recommendation(graph_store)
     assert slo_ledger.record_slo_version("checkout", None, "rec-1", "accepted",
                                          _slo("v1", 1, 0.999), _event(slo_ledger), 5)
-    graph_store.store_recommendation("checkout", "rec-2", "all", 30, 1, {}, TARGETS, 20,
+    graph_store.store_recommendation("checkout", "rec-2", ALL_30D, 1, {}, TARGETS, 20,
                                      20 + 86_400_000)
     assert slo_ledger.record_slo_version("checkout", "v1", "rec-2", "modified",
                                          _slo("v2", 2, 0.995), _event(slo_ledger), 6)
@@ -90,7 +92,7 @@ def test_nothing_is_written_when_the_active_slo_or_recommendation_moved(
     assert not slo_ledger.record_slo_version("checkout", "v1", "rec-1", "accepted",
                                              _slo("v2", 2, 0.99), _event(slo_ledger), 6)
     # a version that expected no SLO yet
-    graph_store.store_recommendation("checkout", "rec-2", "all", 30, 1, {}, TARGETS, 20,
+    graph_store.store_recommendation("checkout", "rec-2", ALL_30D, 1, {}, TARGETS, 20,
                                      20 + 86_400_000)
     assert not slo_ledger.record_slo_version("checkout", None, "rec-2", "accepted",
                                              _slo("v2", 2, 0.99), _event(slo_ledger), 6)

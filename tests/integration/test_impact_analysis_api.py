@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slo_engine.application.decide_slo import SloDecision
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.runtime.bootstrap import Container
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, graph, ingest
@@ -43,7 +44,8 @@ def client(container: Container, identity_provider: LocalIdentityProvider) -> An
 
 def set_slo(container: Container, service: str, ratio: float) -> None:
     rec_id, now = str(uuid.uuid4()), container.clock.now_ms()
-    container.graph.store_recommendation(service, rec_id, "availability", 30, 1, {},
+    window = RecommendationWindow("availability", 30, 30)
+    container.graph.store_recommendation(service, rec_id, window, 1, {},
                                          {"availability_ratio": {"balanced": ratio}}, now,
                                          now + 86_400_000)
     container.decisions.decide(service, SloDecision(rec_id, "accept", "sre@example.com"))

@@ -22,6 +22,8 @@ from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, ingest
 from tests.prometheus_history import prometheus_holding
 
+TIERS = ("conservative", "balanced", "aggressive")
+
 
 def edge(source: str, target: str, **attributes: Any) -> dict[str, Any]:
     return {"source": source, "target": target, "attributes": attributes}
@@ -226,3 +228,35 @@ def test_a_graph_change_invalidates_the_cached_recommendation(client: TestClient
     assert after["recommendation_id"] != first["recommendation_id"]
     impact = after["recommendations"][0]["dependency_impact"]
     assert impact["dependencies_without_data"] == ["d"]
+
+
+def test_a_7_day_slo_period_is_forecast_and_kept_apart_from_the_30_day_one(
+    client: TestClient,
+) -> None:
+    month_body = recommend(client, "front")
+    week_body = recommend(client, "front", period_days=7)
+    month, week = by_type(month_body), by_type(week_body)
+    for sli in ("availability", "latency"):
+        for tier in TIERS:
+            assert month[sli]["tiers"][tier]["breach_probability_period_days"] == 30
+            assert week[sli]["tiers"][tier]["breach_probability_period_days"] == 7
+    assert week["availability"]["forecast"]["period_days"] == 7
+    assert week_body["recommendation_id"] != month_body["recommendation_id"]
+    again = recommend(client, "front", period_days=7)
+    assert again["cached"] is True
+    assert again["recommendation_id"] == week_body["recommendation_id"]
+    # The same incident rate makes fewer expected incidents in a week than in a month.
+    assert week["availability"]["forecast"]["expected_incidents_per_period"] < \
+        month["availability"]["forecast"]["expected_incidents_per_period"]
+    tiers = week["availability"]["tiers"]
+    assert tiers["conservative"]["target"] <= tiers["balanced"]["target"] <= \
+        tiers["aggressive"]["target"]
+
+
+def test_an_slo_period_other_than_7_28_or_30_days_is_refused(client: TestClient) -> None:
+    response = client.get("/api/v1/services/front/slo-recommendations",
+                          params={"period_days": 14})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["pointer"] == "/query/period_days"
+    assert "7, 28 or 30" in error["message"]

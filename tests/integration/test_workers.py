@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from rq.worker import Worker
 
 from slo_engine.application.jobs import JobKind
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, free_port
 from slo_engine.runtime.settings import Settings
@@ -131,7 +132,8 @@ def test_a_fleet_regeneration_is_shared_by_the_workers_and_reports_progress(
     assert state["progress"] == {"done": len(services), "total": len(services), "failed": 0}
     assert state["parts"] == {"finished": -(-len(services) // 2)}  # chunks of two
     for service_id in services:
-        stored = container.graph.latest_recommendation(service_id, "all", 30)
+        stored = container.graph.latest_recommendation(service_id,
+                                                       RecommendationWindow("all", 30, 30))
         assert stored is not None, service_id
     workers_used = {row["worker_name"] for row in _chunk_workers(container, state["job_id"])}
     assert len(workers_used) == 2

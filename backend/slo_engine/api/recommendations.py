@@ -12,6 +12,7 @@ from slo_engine.api.security import access
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.slo import SloPeriodDays
 
 router = APIRouter(prefix="/api/v1/services", tags=["recommendations"])
 
@@ -23,6 +24,9 @@ async def get_slo_recommendations(
     container: ContainerDep,
     sli_type: Literal["availability", "latency", "all"] = "all",
     lookback_days: Annotated[int, Query(ge=7, le=365)] = 30,
+    period_days: Annotated[SloPeriodDays | None, Query(
+        description="The SLO period the tiers' breach probabilities forecast, in days "
+                    "(the policy's, 30, when absent)")] = None,
     force_regenerate: Annotated[bool, Query(
         description="Bypass the cache: compute afresh and store the result")] = False,
     desired_target: Annotated[float | None, Query(
@@ -31,8 +35,11 @@ async def get_slo_recommendations(
 ) -> dict[str, Any]:
     if container.recommendations is None:
         raise DependencyUnavailable("metrics store", "no Prometheus is configured")
-    served = await container.recommendations.get(service_id, sli_type, lookback_days,
-                                                  force_regenerate, recommendation_view)
+    serve = container.recommendations
+    request = serve.request(service_id, sli_type, lookback_days,
+                            None if period_days is None else int(period_days),
+                            force_regenerate)
+    served = await serve.get(request, recommendation_view)
     if served.source == "computed":
         for recommendation in served.body["recommendations"]:
             container.metrics.recommendation_generated(service_id, recommendation["sli_type"])

@@ -83,16 +83,17 @@ class ForecastPriors:
 
 def forecast_service(service_id: str, criticality: str | None, total: np.ndarray,
                      failed: np.ndarray, step_s: int, start_s: int, end_s: int,
-                     policy: RecommendationPolicy, priors: ForecastPriors) -> ServiceForecast:
-    """Seeded by the service id, so the same history always gives the same tiers; the
-    history window reported starts where the data does."""
+                     period_days: int, policy: RecommendationPolicy, priors: ForecastPriors
+                     ) -> ServiceForecast:
+    """The next `period_days`-day period's forecast. Seeded by the service id, so the same
+    history always gives the same tiers; the history window reported starts where the
+    data does."""
     fit = fit_service(total, failed, step_s, policy.incident_detection)
     present = np.flatnonzero(~np.isnan(np.asarray(total, dtype=float)))
     start_s += int(present[0]) * step_s if present.size else 0
     prior, source = priors.prior_for(criticality)
     seed = int.from_bytes(hashlib.sha256(service_id.encode()).digest()[:4], "little")
-    forecast = forecast_availability(fit, prior, policy.slo_period_days, policy.forecast,
-                                     seed)
+    forecast = forecast_availability(fit, prior, period_days, policy.forecast, seed)
     return ServiceForecast(forecast, fit, source, start_s, end_s)
 
 
@@ -142,8 +143,7 @@ class FitForecastPriors:
             fits.update(await asyncio.to_thread(self._fit, counts, step))
         criticality = {s: row.get("criticality") for s, row in snapshot.services.items()}
         classes = prior_classes(fits, criticality) if fits else {}
-        priors = {name: fleet_prior(members, self._policy.slo_period_days)
-                  for name, members in classes.items()}
+        priors = {name: fleet_prior(members) for name, members in classes.items()}
         if priors:
             await asyncio.to_thread(self._store.store_priors, priors, self._clock.now_ms())
             self._priors.forget()

@@ -20,6 +20,16 @@ from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, 
 from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecommendationWindow:
+    """What a stored recommendation is filed under: its SLI type, the baseline lookback
+    and the SLO period its breach probabilities forecast."""
+
+    sli_type: str
+    lookback_days: int
+    period_days: int
 StoredProvenance = dict[tuple[str, str], dict[DiscoverySource, Observation]]
 
 
@@ -99,15 +109,18 @@ class GraphStore(Protocol):
 
     # recommendations
     def store_recommendation(
-        self, service_id: str, recommendation_id: str, sli_type: str, lookback_days: int,
+        self, service_id: str, recommendation_id: str, window: RecommendationWindow,
         graph_version: int, body: Mapping[str, Any], targets: Mapping[str, Any], now_ms: int,
         expires_at_ms: int,
     ) -> bool:
-        """`targets` are the tiers' targets in ratios and seconds (RecommendedTargets)."""
+        """`targets` are the tiers' targets in ratios and seconds (RecommendedTargets); the
+        previous active one of the same window is superseded."""
         ...
 
-    def latest_recommendation(self, service_id: str, sli_type: str, lookback_days: int
-                              ) -> Row | None: ...
+    def latest_recommendation(self, service_id: str, window: RecommendationWindow
+                              ) -> Row | None:
+        """Recommendations stored before periods were kept count as 30-day ones."""
+        ...
 
 
 class SloLedger(Protocol):

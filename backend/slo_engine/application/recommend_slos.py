@@ -128,8 +128,15 @@ class RecommendSlos:
         self._policy = policy
         self._pessimism = external_pessimism_ratio
 
+    @property
+    def default_period_days(self) -> int:
+        return self._policy.slo_period_days
+
     async def recommend(self, service_id: str, sli_type: SliType = "all",
-                        lookback_days: int = 30) -> SloRecommendation:
+                        lookback_days: int = 30, period_days: int | None = None
+                        ) -> SloRecommendation:
+        """Tiers for an SLO period of `period_days` (the policy's when None)."""
+        period_days = period_days or self._policy.slo_period_days
         service = await asyncio.to_thread(self._graph.get_service, service_id)
         if service is None:
             raise ServiceNotFound(service_id)
@@ -144,7 +151,7 @@ class RecommendSlos:
             self._history(service_id, end, lookback_days),
             self._dependency_bound(snapshot, service_id, start, end)
             if sli_type in ("availability", "all") else _nothing(),
-            self._latency_inputs(service_id, start, end)
+            self._latency_inputs(service_id, start, end, period_days)
             if sli_type in ("latency", "all") else _nothing())
         lookback_start, total, failed, quality = history.lookback(
             lookback_days, self._policy.cold_start_min_days)
@@ -152,7 +159,7 @@ class RecommendSlos:
             start = lookback_start
             bound, latency_inputs = await asyncio.gather(
                 self._dependency_bound(snapshot, service_id, start, end) if bound else _nothing(),
-                self._latency_inputs(service_id, start, end) if latency_inputs
+                self._latency_inputs(service_id, start, end, period_days) if latency_inputs
                 else _nothing())
         cold = short_of_history(quality, (end - start) / 86_400, lookback_days,
                                 self._policy.cold_start_min_days)
@@ -166,8 +173,8 @@ class RecommendSlos:
                 # ~10 ms of numpy (and a prior read every few minutes): off the event loop.
                 result.forecast = await asyncio.to_thread(
                     forecast_service, service_id, service.get("criticality"), counts.total,
-                    counts.failed, counts.step_s, counts.start_s, end, self._policy,
-                    self._priors)
+                    counts.failed, counts.step_s, counts.start_s, end, period_days,
+                    self._policy, self._priors)
             result.availability = self._availability(total, failed, history.step_s, result,
                                                      cold)
         return result
@@ -290,7 +297,8 @@ class RecommendSlos:
             return DependencyRisk(service_id, assumed, "published_sla", 0.0)
         return DependencyRisk(service_id, 1.0, "unknown", 0.0)
 
-    async def _latency_inputs(self, service_id: str, start: int, end: int) -> LatencyInputs:
+    async def _latency_inputs(self, service_id: str, start: int, end: int, period_days: int
+                              ) -> LatencyInputs:
         percentiles = sorted(set(self._policy.latency_percentiles.values()))
         window = self._policy.latency_window_hours * 3600
         history_start = end - self._policy.forecast_history_days * 86_400
@@ -311,7 +319,7 @@ class RecommendSlos:
         finite = tuple(float(b) for b in bounds if np.isfinite(b))
         beyond = (percentiles_beyond_range(percentiles, bounds, whole) if len(bounds)
                   else frozenset())
-        daily = (DailyHistogram(day_bounds, days, self._policy.slo_period_days)
+        daily = (DailyHistogram(day_bounds, days, period_days)
                  if len(day_bounds) else None)
         return LatencyInputs(observed, series, throttled, finite, beyond, daily)
 

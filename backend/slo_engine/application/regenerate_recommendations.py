@@ -83,8 +83,9 @@ class RegenerateRecommendations:
         async def one(service_id: str) -> None:
             async with gate:
                 try:
-                    served = await self._serve.get(service_id, "all", DEFAULT_LOOKBACK_DAYS,
-                                                   force_regenerate=True, render=self._render)
+                    request = self._serve.request(service_id, "all", DEFAULT_LOOKBACK_DAYS,
+                                                  force_regenerate=True)
+                    served = await self._serve.get(request, self._render)
                     if served.stale:  # the metrics store failed: only the old one was found
                         outcome.failed[service_id] = str(served.body.get("stale_reason"))
                     else:

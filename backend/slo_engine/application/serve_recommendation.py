@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from slo_engine.application.auto_approve import AutoApprove
-from slo_engine.application.ports import Clock, GraphStore, RecommendationCache
+from slo_engine.application.ports import (
+    Clock,
+    GraphStore,
+    RecommendationCache,
+    RecommendationWindow,
+)
 from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.slo import RecommendedTargets, percentile_label
@@ -23,6 +28,20 @@ log = logging.getLogger(__name__)
 Render = Callable[[SloRecommendation], dict[str, Any]]
 EXPIRY_MS = 24 * 3600 * 1000
 METRICS_STORE = "metrics store (Prometheus)"
+
+
+@dataclass(frozen=True)
+class RecommendationRequest:
+    service_id: str
+    sli_type: SliType = "all"
+    lookback_days: int = 30
+    period_days: int = 30  # the SLO period the tiers' breach probabilities forecast
+    force_regenerate: bool = False  # bypass the cache: compute afresh and store
+
+    @property
+    def window(self) -> RecommendationWindow:
+        """What a stored recommendation is filed under."""
+        return RecommendationWindow(self.sli_type, self.lookback_days, self.period_days)
 
 
 @dataclass(frozen=True)
@@ -47,28 +66,35 @@ class ServeRecommendation:
         self._clock = clock
         self._auto_approve = auto_approve
 
-    async def get(self, service_id: str, sli_type: SliType, lookback_days: int,
-                  force_regenerate: bool, render: Render) -> ServedRecommendation:
+    def request(self, service_id: str, sli_type: SliType = "all", lookback_days: int = 30,
+                period_days: int | None = None, force_regenerate: bool = False
+                ) -> RecommendationRequest:
+        """A request, with the policy's SLO period when none is asked for."""
+        return RecommendationRequest(service_id, sli_type, lookback_days,
+                                     period_days or self._recommend.default_period_days,
+                                     force_regenerate)
+
+    async def get(self, request: RecommendationRequest, render: Render
+                  ) -> ServedRecommendation:
         # One thread hop for the three blocking reads: the default executor has only a few
         # threads, and a hop each tripled the queueing of cached reads under load.
-        version, key, cached = await asyncio.to_thread(
-            self._lookup, service_id, sli_type, lookback_days, not force_regenerate)
+        version, key, cached = await asyncio.to_thread(self._lookup, request)
         if cached is not None:
             return ServedRecommendation(cached, "cache", stale=False)
         try:
-            result = await self._compute(service_id, sli_type, lookback_days)
+            result = await self._compute(request)
         except (DependencyUnavailable, TelemetryQueryRejected) as error:
-            return await self._stored_or_raise(service_id, sli_type, lookback_days, error)
+            return await self._stored_or_raise(request, error)
         body = render(result)
-        await asyncio.to_thread(self._store, result, sli_type, lookback_days, version, body,
-                                key)
+        await asyncio.to_thread(self._store, result, request, version, body, key)
         return ServedRecommendation(body, "computed", stale=False)
 
-    async def _compute(self, service_id: str, sli_type: SliType, lookback_days: int
-                       ) -> SloRecommendation:
+    async def _compute(self, request: RecommendationRequest) -> SloRecommendation:
         try:
             async with asyncio.timeout(self._deadline_s):
-                return await self._recommend.recommend(service_id, sli_type, lookback_days)
+                return await self._recommend.recommend(
+                    request.service_id, request.sli_type, request.lookback_days,
+                    request.period_days)
         except TimeoutError as error:
             self._on_deadline()
             wait = self._retry_after_s()
@@ -76,24 +102,25 @@ class ServeRecommendation:
                 METRICS_STORE, f"no answer within the {self._deadline_s:g} s deadline",
                 wait or None) from error
 
-    def _lookup(self, service_id: str, sli_type: str, lookback_days: int, read_cache: bool
+    def _lookup(self, request: RecommendationRequest
                 ) -> tuple[int, str, dict[str, Any] | None]:
         version = self._graph.graph_version()
-        key = self._key(service_id, sli_type, lookback_days, version)
-        return version, key, self._cache.get(key) if read_cache else None
+        key = self._key(request, version)
+        return version, key, None if request.force_regenerate else self._cache.get(key)
 
-    def _key(self, service_id: str, sli_type: str, lookback_days: int, version: int) -> str:
-        generation = self._cache.generation(service_id)
-        return f"{service_id}:{generation}:{version}:{sli_type}:{lookback_days}"
+    def _key(self, request: RecommendationRequest, version: int) -> str:
+        generation = self._cache.generation(request.service_id)
+        return (f"{request.service_id}:{generation}:{version}:{request.sli_type}:"
+                f"{request.lookback_days}:{request.period_days}")
 
-    def _store(self, result: SloRecommendation, sli_type: str, lookback_days: int,
+    def _store(self, result: SloRecommendation, request: RecommendationRequest,
                version: int, body: dict[str, Any], key: str) -> None:
         now, service_id = self._clock.now_ms(), result.service_id
         body["recommendation_id"] = str(uuid.uuid4())
         targets = recommended_targets(result)
-        self._graph.store_recommendation(service_id, body["recommendation_id"], sli_type,
-                                         lookback_days, version, body, targets.to_record(),
-                                         now, now + EXPIRY_MS)
+        self._graph.store_recommendation(
+            service_id, body["recommendation_id"], request.window, version, body,
+            targets.to_record(), now, now + EXPIRY_MS)
         outcome = self._auto_approve.consider(
             service_id, body["recommendation_id"], result.confidence,
             result.quality.completeness_ratio, targets) if self._auto_approve else None
@@ -102,17 +129,17 @@ class ServeRecommendation:
                                      "version": outcome.slo["version"],
                                      "by": outcome.slo["activated_by"]}
             # the decision dropped the service's cache generation: file under the new one
-            key = self._key(service_id, sli_type, lookback_days, version)
+            key = self._key(request, version)
         self._cache.put(key, body)
 
-    async def _stored_or_raise(self, service_id: str, sli_type: str, lookback_days: int,
+    async def _stored_or_raise(self, request: RecommendationRequest,
                                error: DependencyUnavailable | TelemetryQueryRejected
                                ) -> ServedRecommendation:
-        stored = await asyncio.to_thread(self._graph.latest_recommendation, service_id,
-                                         sli_type, lookback_days)
+        stored = await asyncio.to_thread(self._graph.latest_recommendation,
+                                         request.service_id, request.window)
         if stored is None:
             raise error
-        log.warning("serving the stored recommendation for %s: %s", service_id, error)
+        log.warning("serving the stored recommendation for %s: %s", request.service_id, error)
         body = {**stored["body"], "stale": True,
                 "stale_reason": f"{error}; showing the recommendation generated earlier"}
         return ServedRecommendation(body, "stored", stale=True)

@@ -136,9 +136,9 @@ def engine_forecast_outcomes(requests: np.ndarray, failures: np.ndarray,
         train = slice(split - train_steps, split)
         fits = [fit_service(requests[s, train], failures[s, train], COUNT_STEP_SECONDS,
                             policy.incident_detection) for s in range(errors.shape[0])]
-        prior = fleet_prior(fits, policy.slo_period_days)
+        prior = fleet_prior(fits, (MONTH_DAYS,))
         for s, fit in enumerate(fits):
-            forecast = forecast_availability(fit, prior, policy.slo_period_days,
+            forecast = forecast_availability(fit, prior, MONTH_DAYS,
                                              forecast_policy, seed=s * 1000 + m)
             for tier in TIER_NAMES:
                 budget = 1 - forecast.tiers[tier].target_ratio

@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from slo_engine.application.decide_slo import SloDecision
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.graph_benchmarks import post_and_wait
 from slo_engine.bench.stats import latency_summary_ms
@@ -33,6 +34,7 @@ from slo_engine.runtime.server import api_on_thread
 
 SLO_SHARE = 0.2
 TARGET_P95_MS = 150.0
+AVAILABILITY_30D = RecommendationWindow("availability", 30, 30)
 
 
 def write_request_counters(services: list[str], end_s: int, path: Path, seed: int = 3) -> None:
@@ -76,7 +78,7 @@ def set_slos(container: Container, services: list[str], rng: random.Random) -> i
     for service in services:
         rec_id, now = str(uuid.uuid4()), container.clock.now_ms()
         target = rng.choice((0.99, 0.995, 0.999, 0.9995))
-        container.graph.store_recommendation(service, rec_id, "availability", 30, 0, {},
+        container.graph.store_recommendation(service, rec_id, AVAILABILITY_30D, 0, {},
                                              {"availability_ratio": {"balanced": target}},
                                              now, now + 86_400_000)
         container.decisions.decide(service, SloDecision(rec_id, "accept", "bench"))

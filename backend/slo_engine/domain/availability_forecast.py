@@ -102,7 +102,7 @@ def simulate_period_errors(fit: ServiceFit, prior: FleetPrior, period_days: floa
     """Draws of the next period's error ratio (steady + incidents), as in the docstring."""
     rates = rng.gamma(prior.rate_shape + fit.episodes, 1.0 / (prior.rate_days + fit.days),
                       simulations)
-    c = prior.period_dispersion
+    c = prior.period_dispersion(period_days)
     frailty = rng.gamma(1 / c, c, simulations) if c > 1e-6 else 1.0
     counts = rng.poisson(rates * frailty * period_days)
     losses = _draw_losses(fit, prior, int(counts.sum()), rng)

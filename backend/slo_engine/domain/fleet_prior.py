@@ -10,7 +10,9 @@ from its peers: a service with no incident in 90 days is not one that never has 
 - steady drift s: the fleet spread of log(p0 of the last 30 days / p0 before them), net
   of Poisson noise;
 - period dispersion c: the pooled negative-binomial moment estimate of how much more
-  episode counts vary between whole periods than Poisson would (clustering, regimes).
+  episode counts vary between whole periods than Poisson would (clustering, regimes),
+  one per SLO period length offered (7, 28 and 30 days: regimes show differently in a
+  week's counts than in a month's).
 
 Pure: numpy and the standard library only.
 """
@@ -25,6 +27,9 @@ from typing import Any
 import numpy as np
 
 from slo_engine.domain.incident_history import ServiceFit
+from slo_engine.domain.slo import SLO_PERIOD_DAYS
+
+LEGACY_PERIOD_DAYS = 30  # the one period length priors were fitted for before per-length
 
 
 @dataclass(frozen=True)
@@ -35,19 +40,35 @@ class FleetPrior:
     loss_prior_weight: float  # k: pseudo-episodes of the pool behind each service's own
     log_loss_within_sd: float  # spread of log L within one service
     steady_log_sd: float
-    period_dispersion: float  # c: a period's count is Poisson(lambda D G), G ~ Gamma(1/c, c)
+    # c by period length in days: a D-day period's count is Poisson(lambda D G),
+    # G ~ Gamma(1/c, c)
+    period_dispersions: Mapping[int, float]
     services: int = 0  # how many services it was pooled from (0: the default prior)
+
+    def period_dispersion(self, period_days: float) -> float:
+        """c for a period length: the one fitted for the nearest length offered."""
+        nearest = min(self.period_dispersions, key=lambda days: abs(days - period_days))
+        return self.period_dispersions[nearest]
 
     def to_record(self) -> dict[str, Any]:
         """Plain values (the pool rounded to 4 decimals of log minutes) for storage."""
         scalars = {k: float(v) for k, v in asdict(self).items()
-                   if k not in ("log_loss_pool", "services")}
+                   if k not in ("log_loss_pool", "services", "period_dispersions")}
         return {**scalars, "services": int(self.services),
+                "period_dispersions": {str(days): float(c)
+                                       for days, c in self.period_dispersions.items()},
                 "log_loss_pool": [round(float(x), 4) for x in self.log_loss_pool]}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FleetPrior:
-        return cls(**{**record, "log_loss_pool": np.asarray(record["log_loss_pool"], float)})
+        """Also reads records stored before dispersion was fitted per period length (one
+        `period_dispersion`, fitted on 30-day periods)."""
+        fields = dict(record)
+        legacy = fields.pop("period_dispersion", None)
+        dispersions = fields.pop("period_dispersions", None) or {LEGACY_PERIOD_DAYS: legacy}
+        return cls(**{**fields, "log_loss_pool": np.asarray(record["log_loss_pool"], float),
+                      "period_dispersions": {int(days): float(c)
+                                             for days, c in dispersions.items()}})
 
 
 # Until the fleet's own prior is fitted (the daily `fit_forecast_priors` job): a weak prior
@@ -55,18 +76,22 @@ class FleetPrior:
 # (shape 0.5), episodes of 30 minutes' full outage at median, unknown clustering.
 DEFAULT_PRIOR = FleetPrior(rate_shape=0.5, rate_days=30.0, log_loss_pool=np.log([30.0]),
                            loss_prior_weight=5.0, log_loss_within_sd=1.0,
-                           steady_log_sd=0.2, period_dispersion=0.5)
+                           steady_log_sd=0.2,
+                           period_dispersions=dict.fromkeys(SLO_PERIOD_DAYS, 0.5))
 
 
-def fleet_prior(fits: Sequence[ServiceFit], period_days: int = 30) -> FleetPrior:
-    """Empirical-Bayes hyperparameters from many services' fits (one class or the fleet)."""
+def fleet_prior(fits: Sequence[ServiceFit], period_days: Sequence[int] = SLO_PERIOD_DAYS
+                ) -> FleetPrior:
+    """Empirical-Bayes hyperparameters from many services' fits (one class or the fleet),
+    with the period dispersion for each of `period_days`."""
     shape, rate_days = _gamma_poisson_moments([f.episodes for f in fits],
                                               [max(f.days, 1.0) for f in fits])
     logs = [np.log(np.maximum(f.episode_loss_minutes, 1e-6)) for f in fits]
     pool = np.concatenate([*logs, np.empty(0)])
     weight, within = _loss_prior_weight(logs)
+    dispersions = {days: _period_dispersion(fits, days) for days in period_days}
     return FleetPrior(shape, rate_days, pool, weight, within, _steady_log_sd(fits),
-                      _period_dispersion(fits, period_days), len(fits))
+                      dispersions, len(fits))
 
 
 def _gamma_poisson_moments(counts: Sequence[int], exposures: Sequence[float]

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any, Literal
 
 from slo_engine.domain.errors import InvalidInput
 
 TIERS = ("conservative", "balanced", "aggressive")
 Action = Literal["accept", "modify", "reject"]
+
+
+class SloPeriodDays(IntEnum):
+    """The SLO period lengths offered, in days (30 by default; 28 keeps whole weeks; 7 for
+    a week's SLO): forecasts, priors and recommendations are kept per length."""
+
+    WEEK = 7
+    FOUR_WEEKS = 28
+    MONTH = 30
+
+
+SLO_PERIOD_DAYS = tuple(int(days) for days in SloPeriodDays)
 
 
 def percentile_label(percentile: float) -> str:

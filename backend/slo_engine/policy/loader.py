@@ -12,6 +12,7 @@ import yaml
 from slo_engine.domain.availability_forecast import ForecastPolicy
 from slo_engine.domain.incident_history import IncidentDetection
 from slo_engine.domain.recommendation import TIER_NAMES
+from slo_engine.domain.slo import SLO_PERIOD_DAYS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class RecommendationPolicy:
         return cls(
             forecast=_forecast_policy(availability),
             incident_detection=_incident_detection(availability["incident_detection"]),
-            slo_period_days=int(availability["period_days"]),
+            slo_period_days=_period_days(availability["period_days"]),
             forecast_history_days=int(availability["history_days"]),
             availability_window_days=float(availability["window_days"]),
             latency_percentiles=dict(latency["tier_percentiles"]),
@@ -54,6 +55,12 @@ class RecommendationPolicy:
             staleness_relative_change=float(staleness.get("relative_change", 0.05)),
             staleness_error_ratio_floor=float(staleness.get("error_ratio_floor", 0.0001)),
         )
+
+
+def _period_days(value: Any) -> int:
+    if int(value) not in SLO_PERIOD_DAYS:
+        raise ValueError(f"period_days must be one of {SLO_PERIOD_DAYS}, not {value}")
+    return int(value)
 
 
 def _forecast_policy(availability: dict[str, Any]) -> ForecastPolicy:

@@ -54,16 +54,17 @@ class QueryCatalog:
         self._queries = queries
 
     @classmethod
-    def load(cls, package: str = "slo_engine.cypher") -> QueryCatalog:
-        root = resources.files(package)
+    def load(cls, *packages: str) -> QueryCatalog:
+        """The queries of `packages` (the shipped ones when none is named)."""
         queries = {}
-        for area in root.iterdir():
-            if not area.is_dir() or area.name in {"schema", "__pycache__"}:
-                continue
-            for item in area.iterdir():
-                if item.name.endswith(".cypher"):
-                    name = f"{area.name}/{item.name.removesuffix('.cypher')}"
-                    queries[name] = parse_query(name, item.read_text(encoding="utf-8"))
+        for package in packages or ("slo_engine.cypher",):
+            for area in resources.files(package).iterdir():
+                if not area.is_dir() or area.name in {"schema", "__pycache__"}:
+                    continue
+                for item in area.iterdir():
+                    if item.name.endswith(".cypher"):
+                        name = f"{area.name}/{item.name.removesuffix('.cypher')}"
+                        queries[name] = parse_query(name, item.read_text(encoding="utf-8"))
         return cls(queries)
 
     def get(self, name: str) -> NamedQuery:

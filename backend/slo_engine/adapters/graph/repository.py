@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from slo_engine.adapters.graph.runner import CypherRunner, Row
-from slo_engine.application.ports import StoredProvenance
+from slo_engine.application.ports import RecommendationWindow, StoredProvenance
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.ingestion import service_properties
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
@@ -279,22 +279,24 @@ class GraphRepository:
 
     # recommendations -------------------------------------------------------------------
     def store_recommendation(
-        self, service_id: str, recommendation_id: str, sli_type: str, lookback_days: int,
+        self, service_id: str, recommendation_id: str, window: RecommendationWindow,
         graph_version: int, body: Mapping[str, Any], targets: Mapping[str, Any], now_ms: int,
         expires_at_ms: int,
     ) -> bool:
         rows = self._runner.write(
             "recommendations/store_recommendation", service_id=service_id,
-            recommendation_id=recommendation_id, sli_type=sli_type,
-            lookback_days=lookback_days, graph_version=graph_version, body=_json_text(body),
-            targets=_json_text(targets), now=now_ms, expires_at=expires_at_ms)
+            recommendation_id=recommendation_id, sli_type=window.sli_type,
+            lookback_days=window.lookback_days, period_days=window.period_days,
+            graph_version=graph_version, body=_json_text(body), targets=_json_text(targets),
+            now=now_ms, expires_at=expires_at_ms)
         return bool(rows)
 
-    def latest_recommendation(self, service_id: str, sli_type: str, lookback_days: int
+    def latest_recommendation(self, service_id: str, window: RecommendationWindow
                               ) -> Row | None:
         rows = self._runner.read("recommendations/latest_recommendation",
-                                 service_id=service_id, sli_type=sli_type,
-                                 lookback_days=lookback_days)
+                                 service_id=service_id, sli_type=window.sli_type,
+                                 lookback_days=window.lookback_days,
+                                 period_days=window.period_days)
         if not rows:
             return None
         return {**rows[0], "body": _json_or_empty(rows[0]["body"])}
