@@ -21,6 +21,7 @@ from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
 from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import DEFAULT_RATE_LIMITS, Settings
+from tests.golden import Golden
 from tests.identity_provider import AUDIENCE, ISSUER, LocalIdentityProvider
 
 NEO4J_URI = os.environ.get("NEO4J_URI")
@@ -152,3 +153,13 @@ def container(
                                    identity_provider), clock)
     yield built
     built.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="Rewrite golden files from what the code produces now")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    return Golden(bool(request.config.getoption("--update-golden")))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from slo_engine.api.impact import ImpactAnalysisView
 from slo_engine.application.decide_slo import SloDecision
 from slo_engine.application.ports import RecommendationWindow
 from slo_engine.runtime.bootstrap import Container
@@ -58,6 +59,8 @@ def analyse(client: TestClient, service: str, proposed: float, **change: Any
                                                    "proposed_target": proposed, **change}})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    # Serialised without FastAPI's validation (for speed): it must still fit its model.
+    ImpactAnalysisView.model_validate(body)
     return body
 
 

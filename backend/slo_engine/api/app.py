@@ -25,6 +25,7 @@ from slo_engine.api import (
     slos,
 )
 from slo_engine.api.body_limit import BodySizeLimit
+from slo_engine.api.problem_schemas import install_problem_documentation
 from slo_engine.api.problems import install_problem_handlers
 from slo_engine.api.request_observation import RequestObservation
 from slo_engine.api.response_headers import ResponseHeaders
@@ -56,6 +57,7 @@ def create_app(container: Container) -> FastAPI:
                   lifespan=lifespan)
     app.state.container = container
     install_problem_handlers(app)
+    install_problem_documentation(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependencies, services, recommendations, slos, impact, cycles,
                    audit, auto_approval, dashboard, jobs):

@@ -3,11 +3,13 @@ Restricted to admins once authentication exists (issue 5)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.problem_schemas import problem_responses
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
@@ -61,22 +63,37 @@ class RuleNotFound(NotFound):
         super().__init__("Auto-approval rule", rule_id)
 
 
-def _view(rule: AutoApprovalRule) -> dict[str, Any]:
-    return {"rule_id": rule.rule_id, "name": rule.name,
-            "conditions": rule.conditions.to_record(), "enabled": rule.enabled,
-            "created_by": rule.created_by, "created_at": iso_from_ms(rule.created_at_ms),
-            "updated_at": iso_from_ms(rule.updated_at_ms)}
+class RuleView(ResponseModel):
+    rule_id: str
+    name: str
+    conditions: Conditions
+    enabled: bool
+    created_by: str | None
+    created_at: str
+    updated_at: str
+
+
+class RuleList(ResponseModel):
+    items: list[RuleView] = Field(description="Oldest first: the oldest match wins")
+
+
+def _view(rule: AutoApprovalRule) -> RuleView:
+    return RuleView(rule_id=rule.rule_id, name=rule.name,
+                    conditions=Conditions.model_validate(rule.conditions.to_record()),
+                    enabled=rule.enabled, created_by=rule.created_by,
+                    created_at=iso_from_ms(rule.created_at_ms),
+                    updated_at=iso_from_ms(rule.updated_at_ms))
 
 
 @router.get("", dependencies=[access(Action.READ, "default")],
             summary="Every auto-approval rule, oldest first (the oldest match wins)")
-def list_rules(container: ContainerDep) -> dict[str, Any]:
-    return {"items": [_view(r) for r in container.approval_rules.list_rules()]}
+def list_rules(container: ContainerDep) -> RuleList:
+    return RuleList(items=[_view(r) for r in container.approval_rules.list_rules()])
 
 
 @router.post("", status_code=201, summary="Create a rule (disabled unless `enabled`)")
 def create_rule(body: RuleCreate, container: ContainerDep, principal: Administrator
-                ) -> dict[str, Any]:
+                ) -> RuleView:
     rule = new_rule(container.clock, body.name, body.conditions.domain(), body.enabled,
                     principal.actor)
     container.approval_rules.create_rule(rule)
@@ -84,14 +101,15 @@ def create_rule(body: RuleCreate, container: ContainerDep, principal: Administra
 
 
 @router.get("/{rule_id}", dependencies=[access(Action.READ, "default")],
-            summary="One rule")
-def get_rule(rule_id: RuleId, container: ContainerDep) -> dict[str, Any]:
+            summary="One rule", responses=problem_responses(404))
+def get_rule(rule_id: RuleId, container: ContainerDep) -> RuleView:
     return _view(_existing(container, rule_id))
 
 
 @router.patch("/{rule_id}", dependencies=[access(Action.ADMINISTER, "default")],
-              summary="Rename, change conditions, enable or disable")
-def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> dict[str, Any]:
+              summary="Rename, change conditions, enable or disable",
+              responses=problem_responses(404))
+def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> RuleView:
     rule = changed_rule(_existing(container, rule_id), container.clock, body.name,
                         body.conditions.domain() if body.conditions else None, body.enabled)
     if not container.approval_rules.update_rule(rule):
@@ -100,7 +118,7 @@ def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> d
 
 
 @router.delete("/{rule_id}", dependencies=[access(Action.ADMINISTER, "default")],
-               status_code=204, summary="Delete a rule")
+               status_code=204, summary="Delete a rule", responses=problem_responses(404))
 def delete_rule(rule_id: RuleId, container: ContainerDep) -> Response:
     if not container.approval_rules.delete_rule(rule_id):
         raise RuleNotFound(rule_id)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1/graph/cycles", tags=["cycles"])
 CycleStatus = Literal["open", "acknowledged", "resolved"]
 
 
-class CycleAlertView(BaseModel):
+class CycleAlertView(ResponseModel):
     cycle_id: str
     cycle_path: list[str] = Field(description="A shortest cycle, first service repeated last.")
     members: list[str] = Field(description="Every service of the strongly connected component.")
@@ -30,7 +31,7 @@ class CycleAlertView(BaseModel):
     resolution_notes: str | None
 
 
-class CycleAlertList(BaseModel):
+class CycleAlertList(ResponseModel):
     items: list[CycleAlertView]
 
 

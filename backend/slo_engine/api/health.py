@@ -8,26 +8,27 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from slo_engine import __version__
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.runtime.bootstrap import Container
 
 router = APIRouter(prefix="/api/v1/health", tags=["health"])
 
 
-class Liveness(BaseModel):
+class Liveness(ResponseModel):
     status: Literal["ok"]
     version: str
 
 
-class ComponentCheck(BaseModel):
+class ComponentCheck(ResponseModel):
     status: Literal["ok", "unavailable"]
     detail: str | None = None
 
 
-class Readiness(BaseModel):
+class Readiness(ResponseModel):
     status: Literal["ready", "not_ready"]
     checks: dict[str, ComponentCheck]
     background_workers: int | None = Field(

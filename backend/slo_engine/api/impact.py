@@ -8,6 +8,8 @@ import orjson
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.problem_schemas import problem_responses
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import percent
@@ -37,9 +39,56 @@ class ImpactRequest(BaseModel):
     proposed_change: ProposedChange
 
 
+class ProposedChangeView(ResponseModel):
+    sli_type: Literal["availability"]
+    current_target: float | None = Field(description="percent")
+    current_target_source: Literal["request", "active_slo", "observed", "published_sla",
+                                   "unknown"]
+    proposed_target: float | None = Field(description="percent")
+
+
+class ImpactedServiceView(ResponseModel):
+    service_id: str
+    relationship: Literal["upstream", "upstream (transitive)"]
+    depth: int
+    affects_composite: bool = Field(description="False: reached only over soft or "
+                                                "asynchronous edges")
+    current_composite_availability: float | None = Field(description="percent")
+    projected_composite_availability: float | None = Field(description="percent")
+    delta: float = Field(description="percentage points")
+    current_slo_target: float | None = Field(description="percent")
+    slo_at_risk: bool | None = Field(description="None: the service has no SLO to risk")
+    method: Literal["serial", "exact", "monte_carlo"]
+    note: str | None = None
+    risk_detail: str | None = None
+
+
+class ImpactSummary(ResponseModel):
+    total_impacted: int
+    slos_at_risk: int
+    recommendation: str
+
+
+class ImpactAnalysisView(ResponseModel):
+    analysis_id: str
+    generated_at: str
+    service_id: str
+    proposed_change: ProposedChangeView
+    impacted_services: list[ImpactedServiceView]
+    cycle: list[str] | None = Field(description="The changed service's cycle, if any")
+    availability_sources: dict[str, int] = Field(
+        description="How many services' availabilities came from each source")
+    summary: ImpactSummary
+    stale: bool
+    stale_reason: str | None
+
+
 @router.post("/impact-analysis", dependencies=[access(Action.READ, "impact")],
-             summary="What a changed target does to every upstream service")
+             summary="What a changed target does to every upstream service",
+             response_model=ImpactAnalysisView, responses=problem_responses(404))
 async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Response:
+    """Serialised directly (thousands of upstream services): the test suite checks the
+    body against the model."""
     change = body.proposed_change
     if change.sli_type != "availability":
         raise InvalidInput("Latency does not compose along dependencies (percentiles do not "

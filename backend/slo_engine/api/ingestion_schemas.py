@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from typing_extensions import TypedDict
 
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.domain.model import (
     CommunicationMode,
     DependencyCriticality,
@@ -138,7 +139,7 @@ class GraphSubmissionIn(Strict):
     edges: list[EdgeIn] = Field(default_factory=list)
 
 
-class IngestionAccepted(BaseModel):
+class IngestionAccepted(ResponseModel):
     ingestion_id: str
     status: Literal["processing"]
     nodes_received: int
@@ -147,7 +148,7 @@ class IngestionAccepted(BaseModel):
     status_url: str
 
 
-class IngestionStatus(BaseModel):
+class IngestionStatus(ResponseModel):
     ingestion_id: str
     source: DiscoverySource
     status: Literal["processing", "completed", "failed"]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.wiring import ContainerDep
@@ -31,13 +32,13 @@ class JobRequest(BaseModel):
                                         "whole fleet"))
 
 
-class JobProgressView(BaseModel):
+class JobProgressView(ResponseModel):
     done: int
     total: int
     failed: int
 
 
-class JobView(BaseModel):
+class JobView(ResponseModel):
     job_id: str
     kind: str
     status: str = Field(description="queued, started, finished, failed, scheduled, "
@@ -52,11 +53,11 @@ class JobView(BaseModel):
     error: str | None = Field(description="The last line of the error of a failed job")
 
 
-class JobList(BaseModel):
+class JobList(ResponseModel):
     items: list[JobView]
 
 
-class JobAccepted(BaseModel):
+class JobAccepted(ResponseModel):
     job_id: str
     kind: str
     status_url: str

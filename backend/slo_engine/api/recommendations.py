@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import ValidationError
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
+from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.recommendation_document import percent_text, recommendation_view
+from slo_engine.api.recommendation_schemas import RecommendationDocument
 from slo_engine.api.security import access
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.slo import SloPeriodDays
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/services", tags=["recommendations"])
 
 @router.get("/{service_id}/slo-recommendations",
             dependencies=[access(Action.READ, "recommendations")],
-            summary="Tiered availability and latency SLO recommendations")
+            summary="Tiered availability and latency SLO recommendations",
+            response_model=RecommendationDocument, response_model_exclude_unset=True,
+            responses=problem_responses(404, 502))
 async def get_slo_recommendations(
     service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],
     container: ContainerDep,
@@ -33,6 +41,8 @@ async def get_slo_recommendations(
         gt=0, lt=100, description="A target you want, in percent: checked against the "
                                   "dependency bound")] = None,
 ) -> dict[str, Any]:
+    """Served from the cache, computed afresh, or (the metrics store down) the last stored
+    one marked `stale`."""
     if container.recommendations is None:
         raise DependencyUnavailable("metrics store", "no Prometheus is configured")
     serve = container.recommendations
@@ -40,6 +50,14 @@ async def get_slo_recommendations(
                             None if period_days is None else int(period_days),
                             force_regenerate)
     served = await serve.get(request, recommendation_view)
+    # A cached or stored body rendered by an earlier release may not fit this one's
+    # document: compute afresh; failing that, there is nothing to show.
+    if served.source == "cache" and not _readable(served.body):
+        served = await serve.get(replace(request, force_regenerate=True), recommendation_view)
+    if served.source == "stored" and not _readable(served.body):
+        raise DependencyUnavailable(
+            "metrics store", "it is not answering, and the recommendation stored earlier "
+            "predates this release's document")
     if served.source == "computed":
         for recommendation in served.body["recommendations"]:
             container.metrics.recommendation_generated(service_id, recommendation["sli_type"])
@@ -47,6 +65,16 @@ async def get_slo_recommendations(
     if desired_target is not None:
         _add_achievability(body, desired_target)
     return body
+
+
+def _readable(body: dict[str, Any]) -> bool:
+    try:
+        RecommendationDocument.model_validate({"cached": False, **body})
+    except ValidationError:
+        log.warning("a cached or stored recommendation of %s does not fit the document",
+                    body.get("service_id"))
+        return False
+    return True
 
 
 def _add_achievability(body: dict[str, Any], desired_percent: float) -> None:

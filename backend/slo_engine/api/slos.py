@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.security import access
+from slo_engine.api.slo_schemas import (
+    RecommendationRejected,
+    SloDecided,
+    SloHistory,
+    SloVersions,
+)
 from slo_engine.api.slo_views import audit_event_view, slo_view
 from slo_engine.api.wiring import ContainerDep
 from slo_engine.application.decide_slo import SloDecision
@@ -52,26 +60,28 @@ class SloDecisionRequest(BaseModel):
 
 
 @router.post("/{service_id}/slos", summary="Accept, modify or reject a recommendation",
-             status_code=201, responses={200: {"description": "Rejected"},
-                                         409: {"description": "Decided meanwhile"}})
+             status_code=201, response_model=SloDecided,
+             responses={200: {"model": RecommendationRejected, "description": "Rejected"},
+                         **problem_responses(404, 409)})
 def decide(service_id: ServiceId, body: SloDecisionRequest, container: ContainerDep,
-           response: Response, principal: Decider) -> dict[str, Any]:
+           principal: Decider) -> SloDecided | JSONResponse:
     """The decider is the caller's OIDC identity: the audit trail records its subject."""
     modifications = body.modifications.targets() if body.modifications else SloTargets()
     outcome = container.decisions.decide(service_id, SloDecision(
         body.recommendation_id, body.action, principal.actor, body.selected_tier,
         modifications, body.rationale, body.expected_version))
-    if outcome.slo is None:
-        response.status_code = 200
-        return {"service_id": service_id, "recommendation_id": body.recommendation_id,
-                "status": "rejected", "rationale": body.rationale,
-                "audit_sequence": outcome.audit_sequence}
-    view = slo_view(outcome.slo)
-    return {**view, "status": "active", "audit_sequence": outcome.audit_sequence}
+    if outcome.slo is None:  # 200, its own model (response_model is the 201's)
+        return JSONResponse(RecommendationRejected(
+            service_id=service_id, recommendation_id=body.recommendation_id,
+            status="rejected", rationale=body.rationale,
+            audit_sequence=outcome.audit_sequence).model_dump())
+    return SloDecided.model_validate({**slo_view(outcome.slo), "status": "active",
+                                      "audit_sequence": outcome.audit_sequence})
 
 
 @router.get("/{service_id}/slos", dependencies=[access(Action.READ, "slos")],
-            summary="The active SLO and every earlier version")
+            summary="The active SLO and every earlier version", response_model=SloVersions,
+            responses=problem_responses(404))
 def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
     _require_service(container, service_id)
     # Every decision activates a version numbered one above the last, and nothing
@@ -84,7 +94,8 @@ def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
 
 
 @router.get("/{service_id}/slo-history", dependencies=[access(Action.READ, "slo_history")],
-            summary="The audit trail of a service's SLOs")
+            summary="The audit trail of a service's SLOs", response_model=SloHistory,
+            responses=problem_responses(404))
 def slo_history(service_id: ServiceId, container: ContainerDep,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     _require_service(container, service_id)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from slo_engine.api.response_model import ResponseModel
 from slo_engine.domain.model import Direction
 
 
-class ServiceView(BaseModel):
+class ServiceView(ResponseModel):
     service_id: str
     team: str | None
     criticality: str | None
@@ -21,7 +22,7 @@ class ServiceView(BaseModel):
     updated_at: str | None
 
 
-class SliAggregateView(BaseModel):
+class SliAggregateView(ResponseModel):
     requests: float
     availability: float | None = Field(description="Percent of requests that succeeded")
     error_rate: float | None = Field(description="Percent of requests that failed")
@@ -41,7 +42,7 @@ class ServiceDetail(ServiceView):
                                           "28d); empty until the first run")
 
 
-class SubgraphNode(BaseModel):
+class SubgraphNode(ResponseModel):
     service_id: str
     team: str | None
     criticality: str | None
@@ -51,7 +52,7 @@ class SubgraphNode(BaseModel):
     upstream_depth: int | None
 
 
-class SubgraphEdge(BaseModel):
+class SubgraphEdge(ResponseModel):
     source: str
     target: str
     communication_mode: str | None
@@ -65,7 +66,7 @@ class SubgraphEdge(BaseModel):
     is_stale: bool
 
 
-class Subgraph(BaseModel):
+class Subgraph(ResponseModel):
     service: ServiceDetail
     direction: Direction
     max_depth: int
@@ -74,7 +75,7 @@ class Subgraph(BaseModel):
     edges: list[SubgraphEdge]
 
 
-class ServicePage(BaseModel):
+class ServicePage(ResponseModel):
     items: list[ServiceView]
     next_cursor: str | None
     limit: int
