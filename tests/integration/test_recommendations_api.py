@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,13 +12,15 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from slo_engine.application.ports import RecommendationWindow
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
-from slo_engine.runtime.bootstrap import bootstrap
+from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.conftest import SettableClock, settings_for
+from tests.golden import GOLDEN
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, ingest
 from tests.prometheus_history import prometheus_holding
@@ -183,17 +186,24 @@ def test_lookback_outside_7_to_365_days_is_refused(client: TestClient) -> None:
     assert response.json()["errors"][0]["pointer"] == "/query/lookback_days"
 
 
-def test_ac008_prometheus_down_serves_the_stored_recommendation_as_stale(
-    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
-    identity_provider: LocalIdentityProvider,
-) -> None:
+def _with_own_prometheus(falkordb: ServerProcess, redis: ServerProcess, tmp_path: Path,
+                         identity: LocalIdentityProvider) -> tuple[ServerProcess, Container]:
+    """A Prometheus of the test's own (to stop), holding eight days of the fleet."""
     end = int(time.time()) // 300 * 300
     write_openmetrics(simulate_fleet(SIMULATED, days=8, end_s=end, seed=3), tmp_path / "f.om")
     backfill_openmetrics(tmp_path / "f.om", tmp_path / "prometheus")
     prometheus = start_prometheus(tmp_path / "prometheus")
-    settings = settings_for(falkordb_server, redis_server, tmp_path, prometheus,
-                            identity_provider, prometheus_retry_delays_s=[0.0])
-    container = bootstrap(settings, SettableClock())
+    settings = settings_for(falkordb, redis, tmp_path, prometheus, identity,
+                            prometheus_retry_delays_s=[0.0])
+    return prometheus, bootstrap(settings, SettableClock())
+
+
+def test_ac008_prometheus_down_serves_the_stored_recommendation_as_stale(
+    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
+    identity_provider: LocalIdentityProvider,
+) -> None:
+    prometheus, container = _with_own_prometheus(falkordb_server, redis_server, tmp_path,
+                                                 identity_provider)
     path = "/api/v1/services/front/slo-recommendations"
     try:
         with admin_client(container, identity_provider) as client:
@@ -260,3 +270,31 @@ def test_an_slo_period_other_than_7_28_or_30_days_is_refused(client: TestClient)
     (error,) = response.json()["errors"]
     assert error["pointer"] == "/query/period_days"
     assert "7, 28 or 30" in error["message"]
+
+
+def test_a_document_stored_by_main_before_records_is_served_as_it_was_when_stale(
+    falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
+    identity_provider: LocalIdentityProvider,
+) -> None:
+    legacy = json.loads((GOLDEN / "recommendations" / "front.stored-by-main-2026-12-01.json")
+                        .read_text(encoding="utf-8"))
+    prometheus, container = _with_own_prometheus(falkordb_server, redis_server, tmp_path,
+                                                 identity_provider)
+    try:
+        with admin_client(container, identity_provider) as client:
+            ingest(client, GRAPH)
+            now = container.clock.now_ms()
+            container.graph.store_recommendation(
+                "front", legacy["recommendation_id"], RecommendationWindow("all", 30, 30),
+                container.graph.graph_version(), legacy, {}, now, now + 86_400_000)
+            prometheus.stop()
+            served = client.get("/api/v1/services/front/slo-recommendations",
+                                params={"force_regenerate": True})
+            assert served.status_code == 200, served.text
+            body = served.json()
+            assert (body["stale"], body["cached"]) == (True, False)
+            assert "metrics store" in body["stale_reason"]
+            assert {k: v for k, v in body.items() if k not in ("stale_reason", "cached")} \
+                == {**legacy, "stale": True}
+    finally:
+        container.close()

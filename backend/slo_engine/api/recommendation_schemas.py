@@ -168,6 +168,21 @@ class AutoApproved(ResponseModel):
     by: str
 
 
+class Provenance(ResponseModel):
+    """Which inputs made the recommendation (absent from ones stored before December
+    2026)."""
+
+    schema_version: int = Field(description="Of the stored record the document renders")
+    lookback_days: int
+    period_days: int
+    graph_version: int
+    policy_version: int
+    policy_digest: str = Field(description="SHA-256 of the recommendation policy file")
+    forecast_method: str
+    forecast_simulations: int
+    engine_version: str
+
+
 class RecommendationDocument(ResponseModel):
     service_id: str
     recommendation_id: str
@@ -183,5 +198,6 @@ class RecommendationDocument(ResponseModel):
         AvailabilityRecommendationView | LatencyRecommendationView,
         Field(discriminator="sli_type")]]
     notes: list[str]
+    provenance: Provenance | None = None
     auto_approved: AutoApproved | None = Field(
         default=None, description="The SLO an auto-approval rule activated from it")

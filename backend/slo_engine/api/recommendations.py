@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -11,10 +10,12 @@ from pydantic import ValidationError
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
 from slo_engine.api.problem_schemas import problem_responses
-from slo_engine.api.recommendation_document import percent_text, recommendation_view
+from slo_engine.api.recommendation_document import percent_text, recommendation_document
 from slo_engine.api.recommendation_schemas import RecommendationDocument
 from slo_engine.api.security import access
 from slo_engine.api.wiring import ContainerDep
+from slo_engine.application.recommendation_record import RecommendationRecord
+from slo_engine.application.serve_recommendation import ServedRecommendation
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.slo import SloPeriodDays
@@ -49,32 +50,37 @@ async def get_slo_recommendations(
     request = serve.request(service_id, sli_type, lookback_days,
                             None if period_days is None else int(period_days),
                             force_regenerate)
-    served = await serve.get(request, recommendation_view)
-    # A cached or stored body rendered by an earlier release may not fit this one's
-    # document: compute afresh; failing that, there is nothing to show.
-    if served.source == "cache" and not _readable(served.body):
-        served = await serve.get(replace(request, force_regenerate=True), recommendation_view)
-    if served.source == "stored" and not _readable(served.body):
-        raise DependencyUnavailable(
-            "metrics store", "it is not answering, and the recommendation stored earlier "
-            "predates this release's document")
-    if served.source == "computed":
-        for recommendation in served.body["recommendations"]:
-            container.metrics.recommendation_generated(service_id, recommendation["sli_type"])
-    body = {**served.body, "cached": served.source == "cache"}
+    served = await serve.get(request)
+    if served.source == "computed" and isinstance(served.content, RecommendationRecord):
+        if served.content.availability is not None:
+            container.metrics.recommendation_generated(service_id, "availability")
+        if served.content.latency is not None:
+            container.metrics.recommendation_generated(service_id, "latency")
+    body = {**_document(served), "cached": served.source == "cache", "stale": served.stale}
+    if served.stale_reason is not None:
+        body["stale_reason"] = served.stale_reason
     if desired_target is not None:
         _add_achievability(body, desired_target)
     return body
 
 
-def _readable(body: dict[str, Any]) -> bool:
+def _document(served: ServedRecommendation) -> dict[str, Any]:
+    """The record rendered; a document an earlier release stored, as it was, when it still
+    fits this release's model (else, the metrics store being down, there is nothing to
+    show)."""
+    if isinstance(served.content, RecommendationRecord):
+        return recommendation_document(served.content)
+    legacy = {key: value for key, value in served.content.items()
+              if key not in ("stale", "stale_reason", "cached")}
     try:
-        RecommendationDocument.model_validate({"cached": False, **body})
-    except ValidationError:
-        log.warning("a cached or stored recommendation of %s does not fit the document",
-                    body.get("service_id"))
-        return False
-    return True
+        RecommendationDocument.model_validate({**legacy, "cached": False, "stale": True})
+    except ValidationError as error:
+        log.warning("the stored recommendation of %s does not fit the document: %s",
+                    legacy.get("service_id"), error)
+        raise DependencyUnavailable(
+            "metrics store", "it is not answering, and the recommendation stored earlier "
+            "predates this release's document") from error
+    return legacy
 
 
 def _add_achievability(body: dict[str, Any], desired_percent: float) -> None:

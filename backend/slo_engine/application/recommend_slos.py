@@ -132,6 +132,10 @@ class RecommendSlos:
     def default_period_days(self) -> int:
         return self._policy.slo_period_days
 
+    @property
+    def policy(self) -> RecommendationPolicy:
+        return self._policy
+
     async def recommend(self, service_id: str, sli_type: SliType = "all",
                         lookback_days: int = 30, period_days: int | None = None
                         ) -> SloRecommendation:

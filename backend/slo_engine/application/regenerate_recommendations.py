@@ -12,7 +12,7 @@ from typing import Any
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.jobs import JobKind
 from slo_engine.application.ports import JobQueue
-from slo_engine.application.serve_recommendation import Render, ServeRecommendation
+from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.domain.errors import DependencyUnavailable, InvalidInput, ServiceNotFound
 
 log = logging.getLogger(__name__)
@@ -70,9 +70,8 @@ def regeneration_chunks(service_ids: list[str], chunk_services: int
 
 
 class RegenerateRecommendations:
-    def __init__(self, serve: ServeRecommendation, render: Render, concurrency: int) -> None:
+    def __init__(self, serve: ServeRecommendation, concurrency: int) -> None:
         self._serve = serve
-        self._render = render
         self._concurrency = concurrency
 
     async def regenerate(self, service_ids: list[str], progress: Progress | None = None
@@ -85,9 +84,9 @@ class RegenerateRecommendations:
                 try:
                     request = self._serve.request(service_id, "all", DEFAULT_LOOKBACK_DAYS,
                                                   force_regenerate=True)
-                    served = await self._serve.get(request, self._render)
+                    served = await self._serve.get(request)
                     if served.stale:  # the metrics store failed: only the old one was found
-                        outcome.failed[service_id] = str(served.body.get("stale_reason"))
+                        outcome.failed[service_id] = str(served.stale_reason)
                     else:
                         outcome.regenerated += 1
                 except ServiceNotFound:

@@ -1,15 +1,17 @@
 """Serving recommendations: from the cache, freshly computed and stored, or (when the
 metrics store is down, slow past the deadline, or refusing queries) the last stored one
 marked stale (TRD AC-008). Without a stored one the error goes up: the API answers 503
-(or 502 for a refused query), with the breaker's wait as Retry-After."""
+(or 502 for a refused query), with the breaker's wait as Retry-After.
+
+What is cached and stored is the record (recommendation_record.py); the API renders it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slo_engine.application.auto_approve import AutoApprove
@@ -20,12 +22,18 @@ from slo_engine.application.ports import (
     RecommendationWindow,
 )
 from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
+from slo_engine.application.recommendation_record import (
+    AutoApprovalRecord,
+    Provenance,
+    RecommendationRecord,
+    is_record,
+    recommendation_record,
+)
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.slo import RecommendedTargets, percentile_label
 
 log = logging.getLogger(__name__)
 
-Render = Callable[[SloRecommendation], dict[str, Any]]
 EXPIRY_MS = 24 * 3600 * 1000
 METRICS_STORE = "metrics store (Prometheus)"
 
@@ -46,9 +54,11 @@ class RecommendationRequest:
 
 @dataclass(frozen=True)
 class ServedRecommendation:
-    body: dict[str, Any]
+    # A record; or, stored by a release before records, the rendered document itself.
+    content: RecommendationRecord | Mapping[str, Any]
     source: str  # "cache" | "computed" | "stored"
     stale: bool
+    stale_reason: str | None = None
 
 
 class ServeRecommendation:
@@ -74,8 +84,7 @@ class ServeRecommendation:
                                      period_days or self._recommend.default_period_days,
                                      force_regenerate)
 
-    async def get(self, request: RecommendationRequest, render: Render
-                  ) -> ServedRecommendation:
+    async def get(self, request: RecommendationRequest) -> ServedRecommendation:
         # One thread hop for the three blocking reads: the default executor has only a few
         # threads, and a hop each tripled the queueing of cached reads under load.
         version, key, cached = await asyncio.to_thread(self._lookup, request)
@@ -85,9 +94,8 @@ class ServeRecommendation:
             result = await self._compute(request)
         except (DependencyUnavailable, TelemetryQueryRejected) as error:
             return await self._stored_or_raise(request, error)
-        body = render(result)
-        await asyncio.to_thread(self._store, result, request, version, body, key)
-        return ServedRecommendation(body, "computed", stale=False)
+        record = await asyncio.to_thread(self._store, result, request, version, key)
+        return ServedRecommendation(record, "computed", stale=False)
 
     async def _compute(self, request: RecommendationRequest) -> SloRecommendation:
         try:
@@ -103,10 +111,14 @@ class ServeRecommendation:
                 wait or None) from error
 
     def _lookup(self, request: RecommendationRequest
-                ) -> tuple[int, str, dict[str, Any] | None]:
+                ) -> tuple[int, str, RecommendationRecord | None]:
+        """A cached body of another schema (an earlier release's) is a miss."""
         version = self._graph.graph_version()
         key = self._key(request, version)
-        return version, key, None if request.force_regenerate else self._cache.get(key)
+        cached = None if request.force_regenerate else self._cache.get(key)
+        if cached is None or not is_record(cached):
+            return version, key, None
+        return version, key, RecommendationRecord.from_record(cached)
 
     def _key(self, request: RecommendationRequest, version: int) -> str:
         generation = self._cache.generation(request.service_id)
@@ -114,23 +126,32 @@ class ServeRecommendation:
                 f"{request.lookback_days}:{request.period_days}")
 
     def _store(self, result: SloRecommendation, request: RecommendationRequest,
-               version: int, body: dict[str, Any], key: str) -> None:
+               version: int, key: str) -> RecommendationRecord:
         now, service_id = self._clock.now_ms(), result.service_id
-        body["recommendation_id"] = str(uuid.uuid4())
+        record = recommendation_record(result, str(uuid.uuid4()),
+                                       self._provenance(result, request, version))
         targets = recommended_targets(result)
         self._graph.store_recommendation(
-            service_id, body["recommendation_id"], request.window, version, body,
-            targets.to_record(), now, now + EXPIRY_MS)
+            service_id, record.recommendation_id, request.window, version,
+            record.to_record(), targets.to_record(), now, now + EXPIRY_MS)
         outcome = self._auto_approve.consider(
-            service_id, body["recommendation_id"], result.confidence,
+            service_id, record.recommendation_id, result.confidence,
             result.quality.completeness_ratio, targets) if self._auto_approve else None
         if outcome is not None and outcome.slo is not None:
-            body["auto_approved"] = {"slo_id": outcome.slo["slo_id"],
-                                     "version": outcome.slo["version"],
-                                     "by": outcome.slo["activated_by"]}
+            record = replace(record, auto_approved=AutoApprovalRecord(
+                outcome.slo["slo_id"], outcome.slo["version"], outcome.slo["activated_by"]))
             # the decision dropped the service's cache generation: file under the new one
             key = self._key(request, version)
-        self._cache.put(key, body)
+        self._cache.put(key, record.to_record())
+        return record
+
+    def _provenance(self, result: SloRecommendation, request: RecommendationRequest,
+                    graph_version: int) -> Provenance:
+        policy = self._recommend.policy
+        simulations = (result.forecast.forecast.simulations if result.forecast is not None
+                       else 0)
+        return Provenance(request.lookback_days, request.period_days, graph_version,
+                          policy.version, policy.digest, "monte_carlo", simulations)
 
     async def _stored_or_raise(self, request: RecommendationRequest,
                                error: DependencyUnavailable | TelemetryQueryRejected
@@ -140,9 +161,11 @@ class ServeRecommendation:
         if stored is None:
             raise error
         log.warning("serving the stored recommendation for %s: %s", request.service_id, error)
-        body = {**stored["body"], "stale": True,
-                "stale_reason": f"{error}; showing the recommendation generated earlier"}
-        return ServedRecommendation(body, "stored", stale=True)
+        body = stored["body"]
+        content = RecommendationRecord.from_record(body) if is_record(body) else body
+        return ServedRecommendation(
+            content, "stored", stale=True,
+            stale_reason=f"{error}; showing the recommendation generated earlier")
 
     @property
     def recommender(self) -> RecommendSlos:

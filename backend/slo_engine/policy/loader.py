@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,9 +33,11 @@ class RecommendationPolicy:
     archetypes: dict[str, dict[str, float]]
     staleness_relative_change: float = 0.05
     staleness_error_ratio_floor: float = 0.0001
+    version: int = 0  # the file's own `version:`
+    digest: str = ""  # SHA-256 of the file's text: which exact policy made a record
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> RecommendationPolicy:
+    def from_mapping(cls, data: dict[str, Any], digest: str = "") -> RecommendationPolicy:
         availability, latency = data["availability"], data["latency"]
         margin, cold = latency["noise_margin"], data["cold_start"]
         staleness = data.get("staleness", {})
@@ -54,6 +57,8 @@ class RecommendationPolicy:
             archetypes={k: dict(v) for k, v in data["archetypes"].items()},
             staleness_relative_change=float(staleness.get("relative_change", 0.05)),
             staleness_error_ratio_floor=float(staleness.get("error_ratio_floor", 0.0001)),
+            version=int(data.get("version", 0)),
+            digest=digest,
         )
 
 
@@ -94,4 +99,5 @@ def _incident_detection(detection: dict[str, Any]) -> IncidentDetection:
 def load_policy(path: Path | None = None) -> RecommendationPolicy:
     text = (path.read_text() if path else resources.files("slo_engine.policy")
             .joinpath("recommendation-policy.yaml").read_text())
-    return RecommendationPolicy.from_mapping(yaml.safe_load(text))
+    return RecommendationPolicy.from_mapping(yaml.safe_load(text),
+                                             hashlib.sha256(text.encode()).hexdigest())

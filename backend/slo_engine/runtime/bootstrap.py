@@ -30,7 +30,6 @@ from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
 from slo_engine.adapters.rq_jobs import RqJobQueue
 from slo_engine.adapters.webhook_sender import HttpWebhookSender
-from slo_engine.api.recommendation_document import recommendation_view
 from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
@@ -281,7 +280,7 @@ def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | No
 
     return _TelemetryUseCases(
         recommendations=serving(request_telemetry, settings.prometheus_request_deadline_s),
-        regenerate=RegenerateRecommendations(serving(telemetry, None), recommendation_view,
+        regenerate=RegenerateRecommendations(serving(telemetry, None),
                                              settings.regeneration_concurrency),
         aggregate=AggregateSlis(
             telemetry, parts.sli_aggregates, parts.snapshots, parts.cache, parts.jobs,
