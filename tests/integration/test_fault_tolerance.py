@@ -1,5 +1,7 @@
-"""Backing servers failing under a running API (TRD REL-005, REL-007): the graph store
-restarted, Redis stopped. Real servers, really stopped."""
+"""Backing servers failing under a running API (TRD REL-007: readiness reports them; the
+TRD has no id for their outages, which degrade as REL-005 asks of Prometheus's: 503 with
+Retry-After, never a 500, then recovery): the graph store restarted, Redis stopped. Real
+servers, really stopped."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Auto-approval rules (TRD FR-11). Rules start disabled unless created enabled.
-Restricted to admins once authentication exists (issue 5)."""
+"""Auto-approval rules (TRD FR-11). Rules start disabled unless created enabled; only an
+administrator may create, change or delete them."""
 
 from __future__ import annotations
 
