@@ -39,10 +39,20 @@ def test_a_hostile_label_value_stays_inside_its_string() -> None:
     assert escape_label_value("back\\slash\nline") == "back\\\\slash\\nline"
 
 
-@pytest.mark.parametrize("value", ["ops@example.com", "4111 1111 1111 1111", "+44 20 7946 0958"])
+@pytest.mark.parametrize("value", [
+    "ops@example.com", "4111 1111 1111 1111", "+44 20 7946 0958", "10.2.3.4",
+    "client-192.168.0.17", "2001:db8::8a2e:370:7334", "fe80::1",
+    "user-3f2b8c1e-9d4a-4b7e-a1c2-5e6f7a8b9c0d"])
 def test_label_values_that_look_like_personal_data_are_refused(value: str) -> None:
     with pytest.raises(UnsafeQuery, match="personal data is never sent"):
         selector({"service": value})
+
+
+@pytest.mark.parametrize("value", [
+    "prod", "eu-west-1", "v1.2.3", "checkout:grpc:server", "api-v2.payments", "10.2.3",
+    "build-1234567", "cafe:beef"])
+def test_ordinary_label_values_are_not_taken_for_personal_data(value: str) -> None:
+    assert selector({"env": value}) == f'{{env="{value}"}}'
 
 
 @pytest.mark.parametrize("bad", [
