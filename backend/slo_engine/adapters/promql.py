@@ -7,8 +7,8 @@ ingestion (letters, digits and `._:-`), so they are escaped and never refused he
 SHA-256 digest is a long digit run, not a phone number). Label values that arrive from
 outside the catalogue (configured extra matchers) and look like personal data (an
 e-mail address, an IP address, a UUID, a phone or card number) are refused (TRD
-SEC-008): such values would end up in Prometheus query logs. Settings validate them at start-up, so a refusal is never
-a failed request.
+SEC-008): such values would end up in Prometheus query logs. Settings validate them at
+start-up, so a refusal is never a failed request.
 """
 
 from __future__ import annotations

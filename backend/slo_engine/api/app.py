@@ -29,6 +29,7 @@ from slo_engine.api.problem_schemas import install_problem_documentation
 from slo_engine.api.problems import install_problem_handlers
 from slo_engine.api.request_observation import RequestObservation
 from slo_engine.api.response_headers import ResponseHeaders
+from slo_engine.api.wiring import RouteUseCases
 from slo_engine.application.feature_attribution import warm_up
 from slo_engine.runtime.bootstrap import Container
 
@@ -56,6 +57,7 @@ def create_app(container: Container) -> FastAPI:
                   description=DESCRIPTION, docs_url="/docs", redoc_url="/redoc",
                   lifespan=lifespan)
     app.state.container = container
+    app.state.use_cases = RouteUseCases.of(container)
     install_problem_handlers(app)
     install_problem_documentation(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.

@@ -12,11 +12,9 @@ from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
-from slo_engine.api.wiring import ContainerDep
-from slo_engine.application.auto_approve import changed_rule, new_rule
+from slo_engine.api.wiring import Rules
 from slo_engine.domain.access import Action, Principal
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
-from slo_engine.domain.errors import NotFound
 
 Administrator = Annotated[Principal, access(Action.ADMINISTER, "default")]
 router = APIRouter(prefix="/api/v1/auto-approval-rules", tags=["auto-approval"])
@@ -58,11 +56,6 @@ class RuleUpdate(BaseModel):
     enabled: bool | None = None
 
 
-class RuleNotFound(NotFound):
-    def __init__(self, rule_id: str) -> None:
-        super().__init__("Auto-approval rule", rule_id)
-
-
 class RuleView(ResponseModel):
     rule_id: str
     name: str
@@ -87,46 +80,33 @@ def _view(rule: AutoApprovalRule) -> RuleView:
 
 @router.get("", dependencies=[access(Action.READ, "default")],
             summary="Every auto-approval rule, oldest first (the oldest match wins)")
-def list_rules(container: ContainerDep) -> RuleList:
-    return RuleList(items=[_view(r) for r in container.approval_rules.list_rules()])
+def list_rules(rules: Rules) -> RuleList:
+    return RuleList(items=[_view(r) for r in rules.list()])
 
 
 @router.post("", status_code=201, summary="Create a rule (disabled unless `enabled`)")
-def create_rule(body: RuleCreate, container: ContainerDep, principal: Administrator
-                ) -> RuleView:
-    rule = new_rule(container.clock, body.name, body.conditions.domain(), body.enabled,
-                    principal.actor)
-    container.approval_rules.create_rule(rule)
-    return _view(rule)
+def create_rule(body: RuleCreate, rules: Rules, principal: Administrator) -> RuleView:
+    return _view(rules.create(body.name, body.conditions.domain(), body.enabled,
+                              principal.actor))
 
 
 @router.get("/{rule_id}", dependencies=[access(Action.READ, "default")],
             summary="One rule", responses=problem_responses(404))
-def get_rule(rule_id: RuleId, container: ContainerDep) -> RuleView:
-    return _view(_existing(container, rule_id))
+def get_rule(rule_id: RuleId, rules: Rules) -> RuleView:
+    return _view(rules.get(rule_id))
 
 
 @router.patch("/{rule_id}", dependencies=[access(Action.ADMINISTER, "default")],
               summary="Rename, change conditions, enable or disable",
               responses=problem_responses(404))
-def update_rule(rule_id: RuleId, body: RuleUpdate, container: ContainerDep) -> RuleView:
-    rule = changed_rule(_existing(container, rule_id), container.clock, body.name,
-                        body.conditions.domain() if body.conditions else None, body.enabled)
-    if not container.approval_rules.update_rule(rule):
-        raise RuleNotFound(rule_id)
-    return _view(rule)
+def update_rule(rule_id: RuleId, body: RuleUpdate, rules: Rules) -> RuleView:
+    return _view(rules.update(rule_id, body.name,
+                              body.conditions.domain() if body.conditions else None,
+                              body.enabled))
 
 
 @router.delete("/{rule_id}", dependencies=[access(Action.ADMINISTER, "default")],
                status_code=204, summary="Delete a rule", responses=problem_responses(404))
-def delete_rule(rule_id: RuleId, container: ContainerDep) -> Response:
-    if not container.approval_rules.delete_rule(rule_id):
-        raise RuleNotFound(rule_id)
+def delete_rule(rule_id: RuleId, rules: Rules) -> Response:
+    rules.delete(rule_id)
     return Response(status_code=204)
-
-
-def _existing(container: ContainerDep, rule_id: str) -> AutoApprovalRule:
-    rule = container.approval_rules.get_rule(rule_id)
-    if rule is None:
-        raise RuleNotFound(rule_id)
-    return rule

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
-from slo_engine.api.wiring import ContainerDep
-from slo_engine.application.manage_cycles import update_cycle_alert
+from slo_engine.api.wiring import Cycles
 from slo_engine.domain.access import Action, Principal
 
 router = APIRouter(prefix="/api/v1/graph/cycles", tags=["cycles"])
@@ -49,17 +49,17 @@ def _view(row: dict[str, Any]) -> CycleAlertView:
 
 @router.get("", dependencies=[access(Action.READ, "default")],
             response_model=CycleAlertList, summary="Detected dependency cycles")
-def list_cycles(container: ContainerDep, status: CycleStatus | None = None) -> CycleAlertList:
-    return CycleAlertList(items=[_view(r) for r in container.graph.list_cycle_alerts(status)])
+def list_cycles(cycles: Cycles, status: CycleStatus | None = None) -> CycleAlertList:
+    return CycleAlertList(items=[_view(r) for r in cycles.list(status)])
 
 
 @router.patch("/{cycle_id}", response_model=CycleAlertView,
-              summary="Acknowledge or resolve a cycle alert (as the caller)")
+              summary="Acknowledge or resolve a cycle alert (as the caller)",
+              responses=problem_responses(404))
 def patch_cycle(
     cycle_id: Annotated[str, Path(max_length=64)], body: CycleAlertUpdate,
-    container: ContainerDep,
+    cycles: Cycles,
     principal: Annotated[Principal, access(Action.ADMINISTER, "default")],
 ) -> CycleAlertView:
-    row = update_cycle_alert(container.graph, container.clock, cycle_id, body.status,
-                             principal.actor, body.resolution_notes)
+    row = cycles.update(cycle_id, body.status, principal.actor, body.resolution_notes)
     return _view(row)

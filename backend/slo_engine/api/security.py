@@ -19,6 +19,7 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from slo_engine.api.wiring import ContainerDep
+from slo_engine.application.service_catalogue import ServiceCatalogue
 from slo_engine.domain.access import END_USER_HEADER, Action, Principal, Role, authorize
 from slo_engine.domain.api_key import parse_raw_key
 from slo_engine.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
@@ -63,7 +64,7 @@ def access(action: Action, rate_group: str, service_scoped: bool = False) -> Any
                        rate_group, container.settings.end_user_key_ceiling_multiplier)
         team = None  # only a service owner's decision depends on whose service it is
         if service_scoped and principal.role is Role.SERVICE_OWNER:
-            team = _service_team(container, request.path_params.get("service_id", ""))
+            team = _service_team(request, request.path_params.get("service_id", ""))
         authorize(principal, action, team)
         return principal
 
@@ -116,6 +117,6 @@ def limit_rate(request: Request, container: Container, bucket: str, group: str,
         raise RateLimited(limit, decision.retry_after_s, decision.reset_s)
 
 
-def _service_team(container: Container, service_id: str) -> str | None:
-    service = container.graph.get_service(service_id)
-    return None if service is None else service.get("team")
+def _service_team(request: Request, service_id: str) -> str | None:
+    catalogue: ServiceCatalogue = request.app.state.use_cases.catalogue
+    return catalogue.team_of(service_id)

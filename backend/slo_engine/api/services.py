@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
+from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.security import access
 from slo_engine.api.subgraph_schemas import (
     ServiceDetail,
@@ -17,9 +18,9 @@ from slo_engine.api.subgraph_schemas import (
 )
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import milliseconds, percent
-from slo_engine.api.wiring import ContainerDep
+from slo_engine.api.wiring import Catalogue
 from slo_engine.domain.access import Action
-from slo_engine.domain.errors import InvalidInput, ServiceNotFound
+from slo_engine.domain.errors import InvalidInput
 from slo_engine.domain.model import ServiceCriticality
 
 router = APIRouter(prefix="/api/v1/services", tags=["services"])
@@ -47,7 +48,7 @@ def decode_cursor(cursor: str) -> str:
 @router.get("", dependencies=[access(Action.READ, "services")],
             response_model=ServicePage, summary="List registered services")
 def list_services(
-    container: ContainerDep,
+    catalogue: Catalogue,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     team: Annotated[str | None, Query(max_length=255)] = None,
@@ -57,7 +58,7 @@ def list_services(
     after = decode_cursor(cursor) if cursor else ""
     filters = {"team": team, "criticality": criticality.value if criticality else None,
                "discovered": discovered}
-    rows = container.graph.list_services(after, limit + 1, filters)
+    rows = catalogue.page(after, limit + 1, filters)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]["service_id"]) if len(rows) > limit else None
     return ServicePage(items=[ServiceView(**service_view(r)) for r in page],
@@ -65,15 +66,13 @@ def list_services(
 
 
 @router.get("/{service_id}", dependencies=[access(Action.READ, "services")],
-            response_model=ServiceDetail, summary="One registered service")
+            response_model=ServiceDetail, summary="One registered service",
+            responses=problem_responses(404))
 def get_service(
-    service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)], container: ContainerDep
+    service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)], catalogue: Catalogue
 ) -> ServiceDetail:
-    row = container.graph.get_service(service_id)
-    if row is None:
-        raise ServiceNotFound(service_id)
-    aggregates = {a["window"]: _aggregate_view(a)
-                  for a in container.sli_aggregates.service_aggregates(service_id)}
+    row = catalogue.service(service_id)
+    aggregates = {a["window"]: _aggregate_view(a) for a in catalogue.aggregates(service_id)}
     return ServiceDetail(**service_view(row), sli_aggregates=aggregates)
 
 

@@ -17,10 +17,9 @@ from slo_engine.api.slo_schemas import (
     SloVersions,
 )
 from slo_engine.api.slo_views import audit_event_view, slo_view
-from slo_engine.api.wiring import ContainerDep
+from slo_engine.api.wiring import Decisions, Records
 from slo_engine.application.decide_slo import SloDecision
 from slo_engine.domain.access import Action, Principal
-from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.slo import SloTargets
 
 router = APIRouter(prefix="/api/v1/services", tags=["slo lifecycle"])
@@ -63,11 +62,11 @@ class SloDecisionRequest(BaseModel):
              status_code=201, response_model=SloDecided,
              responses={200: {"model": RecommendationRejected, "description": "Rejected"},
                          **problem_responses(404, 409)})
-def decide(service_id: ServiceId, body: SloDecisionRequest, container: ContainerDep,
+def decide(service_id: ServiceId, body: SloDecisionRequest, decisions: Decisions,
            principal: Decider) -> SloDecided | JSONResponse:
     """The decider is the caller's OIDC identity: the audit trail records its subject."""
     modifications = body.modifications.targets() if body.modifications else SloTargets()
-    outcome = container.decisions.decide(service_id, SloDecision(
+    outcome = decisions.decide(service_id, SloDecision(
         body.recommendation_id, body.action, principal.actor, body.selected_tier,
         modifications, body.rationale, body.expected_version))
     if outcome.slo is None:  # 200, its own model (response_model is the 201's)
@@ -82,11 +81,8 @@ def decide(service_id: ServiceId, body: SloDecisionRequest, container: Container
 @router.get("/{service_id}/slos", dependencies=[access(Action.READ, "slos")],
             summary="The active SLO and every earlier version", response_model=SloVersions,
             responses=problem_responses(404))
-def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
-    _require_service(container, service_id)
-    # Every decision activates a version numbered one above the last, and nothing
-    # deactivates one, so the newest version is the active one.
-    versions = container.ledger.slo_versions(service_id)
+def list_slos(service_id: ServiceId, records: Records) -> dict[str, Any]:
+    versions = records.versions(service_id)  # newest (the active one) first
     return {"service_id": service_id,
             "active": slo_view(versions[0]) if versions else None,
             "versions": [{**slo_view(v), "status": "active" if k == 0 else "superseded"}
@@ -96,13 +92,7 @@ def list_slos(service_id: ServiceId, container: ContainerDep) -> dict[str, Any]:
 @router.get("/{service_id}/slo-history", dependencies=[access(Action.READ, "slo_history")],
             summary="The audit trail of a service's SLOs", response_model=SloHistory,
             responses=problem_responses(404))
-def slo_history(service_id: ServiceId, container: ContainerDep,
+def slo_history(service_id: ServiceId, records: Records,
                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    _require_service(container, service_id)
-    events = container.ledger.service_audit_events(service_id, limit)
+    events = records.audit_trail(service_id, limit)
     return {"service_id": service_id, "events": [audit_event_view(e) for e in events]}
-
-
-def _require_service(container: ContainerDep, service_id: str) -> None:
-    if container.graph.get_service(service_id) is None:
-        raise ServiceNotFound(service_id)

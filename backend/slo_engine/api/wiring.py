@@ -1,12 +1,37 @@
-"""Hands route functions what the composition root built; builds nothing itself."""
+"""Hands each route what the composition root built for it, and nothing else: a route
+names the use case it calls (`Catalogue`, `Rules`, ...), never the container. Builds no
+use case itself beyond the read-only ones over already-built stores."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from slo_engine.application.auto_approve import AutoApprovalRules
+from slo_engine.application.decide_slo import DecideSlo
+from slo_engine.application.manage_cycles import CycleAlerts
+from slo_engine.application.service_catalogue import ServiceCatalogue
+from slo_engine.application.slo_records import SloRecords
 from slo_engine.runtime.bootstrap import Container
+
+
+@dataclass(frozen=True)
+class RouteUseCases:
+    catalogue: ServiceCatalogue
+    slo_records: SloRecords
+    decisions: DecideSlo
+    rules: AutoApprovalRules
+    cycles: CycleAlerts
+
+    @classmethod
+    def of(cls, container: Container) -> RouteUseCases:
+        return cls(catalogue=ServiceCatalogue(container.graph, container.sli_aggregates),
+                   slo_records=SloRecords(container.ledger, container.graph),
+                   decisions=container.decisions,
+                   rules=AutoApprovalRules(container.approval_rules, container.clock),
+                   cycles=CycleAlerts(container.graph, container.clock))
 
 
 def get_container(request: Request) -> Container:
@@ -14,4 +39,34 @@ def get_container(request: Request) -> Container:
     return container
 
 
+def _use_cases(request: Request) -> RouteUseCases:
+    use_cases: RouteUseCases = request.app.state.use_cases
+    return use_cases
+
+
+def _catalogue(request: Request) -> ServiceCatalogue:
+    return _use_cases(request).catalogue
+
+
+def _slo_records(request: Request) -> SloRecords:
+    return _use_cases(request).slo_records
+
+
+def _decisions(request: Request) -> DecideSlo:
+    return _use_cases(request).decisions
+
+
+def _rules(request: Request) -> AutoApprovalRules:
+    return _use_cases(request).rules
+
+
+def _cycles(request: Request) -> CycleAlerts:
+    return _use_cases(request).cycles
+
+
 ContainerDep = Annotated[Container, Depends(get_container)]
+Catalogue = Annotated[ServiceCatalogue, Depends(_catalogue)]
+Records = Annotated[SloRecords, Depends(_slo_records)]
+Decisions = Annotated[DecideSlo, Depends(_decisions)]
+Rules = Annotated[AutoApprovalRules, Depends(_rules)]
+Cycles = Annotated[CycleAlerts, Depends(_cycles)]

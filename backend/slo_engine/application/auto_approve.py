@@ -11,7 +11,7 @@ from dataclasses import replace
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome, SloDecision
 from slo_engine.application.ports import ApprovalRuleStore, Clock, GraphStore, SloLedger
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions, first_matching_rule
-from slo_engine.domain.errors import InvalidInput, NotFound, SloConflict
+from slo_engine.domain.errors import AutoApprovalRuleNotFound, InvalidInput, NotFound, SloConflict
 from slo_engine.domain.slo import RecommendedTargets, SloTargets
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,41 @@ class AutoApprove:
         latency = active.get("latency_targets_seconds") or {}
         return (tier.availability_ratio in (None, active.get("availability_target_ratio"))
                 and all(latency.get(k) == v for k, v in tier.latency_seconds.items()))
+
+
+class AutoApprovalRules:
+    """Managing the rules (administrators); `AutoApprove` applies them."""
+
+    def __init__(self, store: ApprovalRuleStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def list(self) -> list[AutoApprovalRule]:
+        """Oldest first: the oldest match wins."""
+        return self._store.list_rules()
+
+    def get(self, rule_id: str) -> AutoApprovalRule:
+        rule = self._store.get_rule(rule_id)
+        if rule is None:
+            raise AutoApprovalRuleNotFound(rule_id)
+        return rule
+
+    def create(self, name: str, conditions: RuleConditions, enabled: bool, created_by: str
+               ) -> AutoApprovalRule:
+        rule = new_rule(self._clock, name, conditions, enabled, created_by)
+        self._store.create_rule(rule)
+        return rule
+
+    def update(self, rule_id: str, name: str | None, conditions: RuleConditions | None,
+               enabled: bool | None) -> AutoApprovalRule:
+        rule = changed_rule(self.get(rule_id), self._clock, name, conditions, enabled)
+        if not self._store.update_rule(rule):  # deleted meanwhile
+            raise AutoApprovalRuleNotFound(rule_id)
+        return rule
+
+    def delete(self, rule_id: str) -> None:
+        if not self._store.delete_rule(rule_id):
+            raise AutoApprovalRuleNotFound(rule_id)
 
 
 def new_rule(clock: Clock, name: str, conditions: RuleConditions, enabled: bool,

@@ -47,6 +47,11 @@ class CycleAlertNotFound(NotFound):
         super().__init__("Cycle alert", cycle_id)
 
 
+class AutoApprovalRuleNotFound(NotFound):
+    def __init__(self, rule_id: str) -> None:
+        super().__init__("Auto-approval rule", rule_id)
+
+
 class JobNotFound(NotFound):
     def __init__(self, job_id: str) -> None:
         super().__init__("Job", job_id)
