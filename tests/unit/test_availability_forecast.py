@@ -7,7 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from slo_engine.domain.availability_forecast import ForecastPolicy, forecast_availability
+from slo_engine.domain.availability_forecast import (
+    ForecastPolicy,
+    _draw_losses,
+    forecast_availability,
+)
 from slo_engine.domain.fleet_prior import _gamma_poisson_moments, fleet_prior
 from slo_engine.domain.incident_history import IncidentDetection, ServiceFit, fit_service
 
@@ -133,3 +137,17 @@ def test_young_services_empty_early_periods_are_not_clustering() -> None:
     steady = fleet_prior([service(90) for _ in range(150)])
     mixed = fleet_prior([service(90) for _ in range(150)] + [service(30) for _ in range(150)])
     assert mixed.period_dispersion(30) <= steady.period_dispersion(30) + 0.05
+
+
+def test_a_rare_service_borrows_episode_sizes_from_peers_with_rates_like_its_own() -> None:
+    # Five services with one 15-minute outage in 90 days, three alike with twelve of 1 or
+    # 2 hours: the pool is mostly the busy services' long episodes and weighs heavily
+    # (k = 50: services differ little in size), yet a rare service's draws lean on its
+    # rare peers.
+    rare = [fit_service(*history(90, [(k * 900 + 50, 1)]), STEP) for k in range(1, 6)]
+    busy = [fit_service(*history(90, [(j * 700 + 20, 4 + 4 * (j % 2)) for j in range(12)]),
+                        STEP) for _ in range(3)]
+    prior = fleet_prior([*rare, *busy])
+    losses = _draw_losses(rare[0], prior, 4000, np.random.default_rng(1))
+    assert (prior.log_loss_pool.size, prior.loss_prior_weight) == (41, 50.0)
+    assert np.median(losses) < 30  # near the rare peers' 15 minutes, not 60-120

@@ -100,7 +100,8 @@ def _availability_view(record: RecommendationRecord, rec: AvailabilityRecord
         "windows_evaluated": rec.windows, "tiers": tiers, "warnings": list(rec.warnings),
     }
     if rec.forecast is not None:
-        view["forecast"] = _forecast_view(rec.forecast, record)
+        view["forecast"] = _forecast_view(rec.forecast, record,
+                                          rec.tiers["balanced"].breach_probability)
     explanation: dict[str, Any] = {
         "summary": _availability_summary(record.service_id, rec),
         "feature_attribution": [
@@ -162,8 +163,10 @@ def _prior_name(source: str) -> str:
     return "fleet's" if source == "fleet" else f"{source.split(':', 1)[1]}-criticality services'"
 
 
-def _forecast_view(forecast: ForecastRecord, record: RecommendationRecord) -> dict[str, Any]:
+def _forecast_view(forecast: ForecastRecord, record: RecommendationRecord,
+                   balanced_probability: float | None) -> dict[str, Any]:
     """Which history fed which part, and what the model learned from it."""
+    p = 0.05 if balanced_probability is None else balanced_probability
     return {
         "method": "monte_carlo",
         "simulations": forecast.simulations,
@@ -178,7 +181,7 @@ def _forecast_view(forecast: ForecastRecord, record: RecommendationRecord) -> di
         "rate_prior_share": round(forecast.rate_prior_share, 3),
         "size_prior_share": round(forecast.size_prior_share, 3),
         "monte_carlo_standard_error_at_balanced": round(math.sqrt(
-            0.05 * 0.95 / max(forecast.simulations, 1)), 4),
+            p * (1 - p) / max(forecast.simulations, 1)), 4),
     }
 
 

@@ -131,3 +131,21 @@ def oracle_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
                        "budget_use_mean_capped_at_1": round(float(np.mean(np.minimum(use, 1))),
                                                             4)})
     return points
+
+
+def out_of_sample_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
+                           ) -> list[dict[str, float]]:
+    """The oracle without its in-sample advantage: each month judged against the budget
+    at the service's k-th worst of its OTHER months (leave one out), k = 1, 2, ... It
+    breaches about k / months of periods and still knows months - 1 months of the service,
+    far more than the engine's history; it cannot express breach rates below 1 / months."""
+    months = errors.shape[1]
+    worst_first = -np.sort(-errors, axis=1)
+    rank = np.argsort(np.argsort(-errors, axis=1, kind="stable"), axis=1)  # 0: the worst
+    points = []
+    for k in range(1, int(highest_breach_rate * months) + 1):
+        budgets = np.maximum(np.where(rank < k, worst_first[:, k:k + 1],
+                                      worst_first[:, k - 1:k]), 1e-12)
+        points.append({"breach_rate": round(float(np.mean(errors > budgets)), 4),
+                       "budget_use_mean": round(float(np.mean(errors / budgets)), 4)})
+    return points

@@ -6,7 +6,13 @@ from its peers: a service with no incident in 90 days is not one that never has 
   fleet: m = sum N / sum T, V = var(N_i / T_i) - m mean(1 / T_i), a = m^2 / V, b = m / V
   (the posterior of one service is Gamma(a + N_i, b + T_i));
 - size: k = within / between variance of services' mean log episode size, the weight of
-  the pool behind each service's own episodes;
+  the pool behind each service's own episodes; each pooled episode keeps where it came
+  from: its service's weight 1 / (n + k) (a service's n episodes together weigh
+  n / (n + k), the precision of its mean: a few services with many episodes do not make
+  the pool) and its log posterior-mean rate, so a forecast can lean on the episodes of
+  services with rates like its own (episodes grow with rate: a gateway's merge the
+  overlapping incidents of all it calls), by a Gaussian kernel of Silverman's bandwidth
+  over services' log rates;
 - steady drift s: the fleet spread of log(p0 of the last 30 days / p0 before them), net
   of Poisson noise;
 - period dispersion c: the pooled negative-binomial moment estimate of how much more
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +36,7 @@ from slo_engine.domain.incident_history import ServiceFit
 from slo_engine.domain.slo import SLO_PERIOD_DAYS
 
 LEGACY_PERIOD_DAYS = 30  # the one period length priors were fitted for before per-length
+POOL_ARRAYS = ("log_loss_pool", "log_loss_pool_log_rate", "log_loss_pool_weight")
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,11 @@ class FleetPrior:
     # G ~ Gamma(1/c, c)
     period_dispersions: Mapping[int, float]
     services: int = 0  # how many services it was pooled from (0: the default prior)
+    # Per pooled episode: its service's log posterior-mean rate (per day) and weight
+    # 1 / (n + k); empty (the default prior, older records): equal weights, rate ignored.
+    log_loss_pool_log_rate: np.ndarray = field(default_factory=lambda: np.empty(0))
+    log_loss_pool_weight: np.ndarray = field(default_factory=lambda: np.empty(0))
+    log_rate_bandwidth: float = 0.0  # 0: pool episodes not matched by rate
 
     def period_dispersion(self, period_days: float) -> float:
         """c for a period length: the one fitted for the nearest length offered."""
@@ -53,11 +65,12 @@ class FleetPrior:
     def to_record(self) -> dict[str, Any]:
         """Plain values (the pool rounded to 4 decimals of log minutes) for storage."""
         scalars = {k: float(v) for k, v in asdict(self).items()
-                   if k not in ("log_loss_pool", "services", "period_dispersions")}
+                   if k not in (*POOL_ARRAYS, "services", "period_dispersions")}
         return {**scalars, "services": int(self.services),
                 "period_dispersions": {str(days): float(c)
                                        for days, c in self.period_dispersions.items()},
-                "log_loss_pool": [round(float(x), 4) for x in self.log_loss_pool]}
+                **{name: [round(float(x), 4) for x in getattr(self, name)]
+                   for name in POOL_ARRAYS}}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FleetPrior:
@@ -66,7 +79,8 @@ class FleetPrior:
         fields = dict(record)
         legacy = fields.pop("period_dispersion", None)
         dispersions = fields.pop("period_dispersions", None) or {LEGACY_PERIOD_DAYS: legacy}
-        return cls(**{**fields, "log_loss_pool": np.asarray(record["log_loss_pool"], float),
+        return cls(**{**fields, **{name: np.asarray(record.get(name, []), float)
+                                   for name in POOL_ARRAYS},
                       "period_dispersions": {int(days): float(c)
                                              for days, c in dispersions.items()}})
 
@@ -90,8 +104,21 @@ def fleet_prior(fits: Sequence[ServiceFit], period_days: Sequence[int] = SLO_PER
     pool = np.concatenate([*logs, np.empty(0)])
     weight, within = _loss_prior_weight(logs)
     dispersions = {days: _period_dispersion(fits, days) for days in period_days}
+    rates = [log_posterior_rate(shape, rate_days, f) for f in fits]
+    seen = np.array([x for x, f in zip(rates, fits, strict=True) if f.episodes])
+    bandwidth = 1.06 * float(np.std(seen)) * seen.size ** -0.2 if seen.size >= 2 else 0.0
     return FleetPrior(shape, rate_days, pool, weight, within, _steady_log_sd(fits),
-                      dispersions, len(fits))
+                      dispersions, len(fits),
+                      np.concatenate([*(np.full(f.episodes, x)
+                                        for x, f in zip(rates, fits, strict=True)), np.empty(0)]),
+                      np.concatenate([*(np.full(f.episodes, 1 / (f.episodes + weight))
+                                        for f in fits), np.empty(0)]),
+                      bandwidth)
+
+
+def log_posterior_rate(rate_shape: float, rate_days: float, fit: ServiceFit) -> float:
+    """log of the posterior-mean episode rate per day, (a + N) / (b + T)."""
+    return math.log((rate_shape + fit.episodes) / (rate_days + fit.days))
 
 
 def _gamma_poisson_moments(counts: Sequence[int], exposures: Sequence[float]
