@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from slo_engine.adapters.bcrypt_hasher import BcryptHasher
 from slo_engine.adapters.graph.api_keys import GraphApiKeys
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.application.api_keys import ApiKeys
@@ -56,7 +57,7 @@ def test_revoking_stamps_the_key_once(graph_runner: CypherRunner) -> None:
 def test_an_issued_key_verifies_and_only_its_bcrypt_hash_is_stored(graph_runner: CypherRunner
                                                                    ) -> None:
     store = GraphApiKeys(graph_runner)
-    keys = ApiKeys(store, TickingClock(), bcrypt_rounds=12)
+    keys = ApiKeys(store, TickingClock(), hasher=BcryptHasher(12))
     raw, record = keys.issue("backstage", Role.SERVICE_OWNER, ("payments",), "admin")
     stored = store.get_api_key(raw.key_id)
     assert stored == record
@@ -70,7 +71,7 @@ def test_an_issued_key_verifies_and_only_its_bcrypt_hash_is_stored(graph_runner:
 
 def test_a_wrong_secret_an_unknown_id_and_a_malformed_key_are_refused(
         graph_runner: CypherRunner) -> None:
-    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=4)
+    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), hasher=BcryptHasher(4))
     raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
     forged = f"sloe_{raw.key_id}_{'x' * 43}"
     unknown = f"sloe_0123456789ab_{raw.secret}"
@@ -83,9 +84,9 @@ def test_a_wrong_secret_an_unknown_id_and_a_malformed_key_are_refused(
 def test_a_verified_key_is_remembered_until_the_cache_period_ends(graph_runner: CypherRunner
                                                                   ) -> None:
     store, monotonic = GraphApiKeys(graph_runner), Monotonic()
-    keys = ApiKeys(store, TickingClock(), bcrypt_rounds=4, cache_seconds=60,
+    keys = ApiKeys(store, TickingClock(), hasher=BcryptHasher(4), cache_seconds=60,
                    monotonic=monotonic)
-    other = ApiKeys(store, TickingClock(), bcrypt_rounds=4, cache_seconds=60,
+    other = ApiKeys(store, TickingClock(), hasher=BcryptHasher(4), cache_seconds=60,
                     monotonic=monotonic)  # a second API replica
     raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
     assert not keys.is_remembered(str(raw))
@@ -104,7 +105,7 @@ def test_a_verified_key_is_remembered_until_the_cache_period_ends(graph_runner: 
 def test_a_key_needs_a_name(graph_runner: CypherRunner) -> None:
     from slo_engine.domain.errors import InvalidInput
 
-    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=4)
+    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), hasher=BcryptHasher(4))
     with pytest.raises(InvalidInput, match="needs a name"):
         keys.issue("  ", Role.VIEWER, (), "admin")
 
@@ -124,7 +125,7 @@ def test_bcrypt_runs_once_per_key_even_for_concurrent_first_uses_and_expired_mem
 
     monkeypatch.setattr(bcrypt, "checkpw", counted_checkpw)
     monotonic = Monotonic()
-    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), bcrypt_rounds=10,
+    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), hasher=BcryptHasher(10),
                    cache_seconds=60, monotonic=monotonic)
     raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
     subjects: list[str] = []

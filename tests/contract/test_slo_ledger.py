@@ -10,9 +10,8 @@ from slo_engine.adapters.graph.approval_rules import GraphApprovalRules
 from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
-from slo_engine.application.decide_slo import chained
 from slo_engine.application.ports import RecommendationWindow
-from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, verify_chain
+from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, chained, verify_chain
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import DiscoverySource, ServiceRecord
 

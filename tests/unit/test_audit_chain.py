@@ -2,8 +2,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from slo_engine.application.decide_slo import chained
-from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, event_hash, verify_chain
+from slo_engine.domain.audit_chain import (
+    GENESIS_HASH,
+    ChainedEvent,
+    chained,
+    event_hash,
+    verify_chain,
+)
 
 
 def _chain(length: int) -> list[ChainedEvent]:

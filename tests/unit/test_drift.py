@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from slo_engine.adapters.river_drift import river_alarm_positions
 from slo_engine.domain.drift import (
     DriftSettings,
     detect_drift,
@@ -69,7 +70,7 @@ def test_a_quiet_series_is_measured_against_the_scale_floor() -> None:
 
 def test_a_daily_rhythm_with_noise_is_not_drift() -> None:
     values = diurnal_p99(2, seed=5)
-    verdicts = [detect_drift(values[:end], DAY, SWEEP)
+    verdicts = [detect_drift(values[:end], DAY, SWEEP, river_alarm_positions)
                 for end in range(DAY + SWEEP, 2 * DAY + 1, SWEEP)]
     assert not any(v.confirmed for v in verdicts)
     assert all(v.points_judged == DriftSettings().detector_points for v in verdicts[10:])
@@ -80,7 +81,7 @@ def test_a_twenty_percent_step_is_confirmed_after_it_happens() -> None:
     values = diurnal_p99(2, seed=11)
     shift = DAY + 600
     values[shift:] *= 1.2
-    verdicts = {end: detect_drift(values[:end], DAY, SWEEP)
+    verdicts = {end: detect_drift(values[:end], DAY, SWEEP, river_alarm_positions)
                 for end in range(shift - 60, shift + 61, SWEEP)}
     confirmed_at = [end for end, verdict in verdicts.items() if verdict.confirmed]
     assert confirmed_at
@@ -89,7 +90,7 @@ def test_a_twenty_percent_step_is_confirmed_after_it_happens() -> None:
 
 
 def test_a_series_without_a_previous_day_cannot_be_judged() -> None:
-    verdict = detect_drift(diurnal_p99(1, seed=3), DAY, SWEEP)
+    verdict = detect_drift(diurnal_p99(1, seed=3), DAY, SWEEP, river_alarm_positions)
     assert (verdict.confirmed, verdict.points_judged) == (False, 0)
 
 
@@ -97,15 +98,16 @@ def test_a_single_wild_minute_is_not_drift() -> None:
     rng = np.random.default_rng(4)
     deviation = rng.normal(0, 0.05, 200)
     deviation[-3] = 2.0  # a tripled p99 for one minute
-    assert not judge_deviation(deviation, SWEEP).confirmed
+    assert not judge_deviation(deviation, SWEEP, river_alarm_positions).confirmed
 
 
 def test_the_vote_is_not_confirmed_again_once_it_lies_before_the_new_points() -> None:
     rng = np.random.default_rng(6)
     deviation = rng.normal(0, 0.05, 200)
     deviation[-40:] += np.log(1.3)
-    assert judge_deviation(deviation[:-25], SWEEP).confirmed
-    assert not judge_deviation(deviation, SWEEP).confirmed  # reached 25+ points ago
+    assert judge_deviation(deviation[:-25], SWEEP, river_alarm_positions).confirmed
+    # the vote was reached 25+ points ago
+    assert not judge_deviation(deviation, SWEEP, river_alarm_positions).confirmed
 
 
 def test_webhook_signatures_cover_the_timestamp_and_the_exact_body() -> None:

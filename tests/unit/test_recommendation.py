@@ -21,7 +21,8 @@ from slo_engine.domain.recommendation import (
     recommend_latency,
 )
 from slo_engine.domain.sli_statistics import floor_target
-from slo_engine.policy.loader import RecommendationPolicy, load_policy
+from slo_engine.policy.loader import load_policy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 POLICY = load_policy()
 STEP = 300

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,7 +29,6 @@ from slo_engine.api.problems import install_problem_handlers
 from slo_engine.api.request_observation import RequestObservation
 from slo_engine.api.response_headers import ResponseHeaders
 from slo_engine.api.wiring import RouteUseCases
-from slo_engine.application.feature_attribution import warm_up
 from slo_engine.runtime.bootstrap import Container
 
 DESCRIPTION = """Recommends achievable, dependency-aware SLOs. Errors are RFC 7807 problem
@@ -47,8 +45,6 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         container.event_loop = asyncio.get_running_loop()
-        if container.recommendations is not None:
-            threading.Thread(target=warm_up, name="shap-warm-up", daemon=True).start()
         yield
         if container.telemetry is not None:
             await container.telemetry.close()

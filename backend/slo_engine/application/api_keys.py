@@ -15,9 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import bcrypt
-
-from slo_engine.application.ports import ApiKeyStore, Clock
+from slo_engine.application.ports import ApiKeyStore, Clock, SecretHasher
 from slo_engine.domain.access import CredentialKind, Principal, Role
 from slo_engine.domain.api_key import ApiKeyRecord, RawApiKey, new_raw_key, parse_raw_key
 from slo_engine.domain.errors import InvalidInput, Unauthenticated
@@ -38,12 +36,12 @@ def _fingerprint(text: str) -> str:
 
 
 class ApiKeys:
-    def __init__(self, store: ApiKeyStore, clock: Clock, bcrypt_rounds: int = 12,
+    def __init__(self, store: ApiKeyStore, clock: Clock, hasher: SecretHasher,
                  cache_seconds: float = 60.0,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._clock = clock
-        self._rounds = bcrypt_rounds
+        self._hasher = hasher
         self._cache_seconds = cache_seconds
         self._monotonic = monotonic
         self._verified: dict[str, _Remembered] = {}
@@ -56,7 +54,7 @@ class ApiKeys:
             raise InvalidInput("An API key needs a name saying who uses it.",
                                [{"pointer": "/name", "message": "must not be blank"}])
         raw = new_raw_key()
-        digest = bcrypt.hashpw(raw.secret.encode(), bcrypt.gensalt(self._rounds)).decode()
+        digest = self._hasher.hash(raw.secret)
         record = ApiKeyRecord(raw.key_id, name.strip(), role, tuple(sorted(set(teams))),
                               digest, created_by, self._clock.now_ms(),
                               acts_for_end_users=acts_for_end_users)
@@ -103,7 +101,7 @@ class ApiKeys:
         record = self._store.get_api_key(raw.key_id)
         if record is None or record.revoked:
             raise Unauthenticated(_REFUSED)
-        if not bcrypt.checkpw(raw.secret.encode(), record.secret_hash.encode()):
+        if not self._hasher.matches(raw.secret, record.secret_hash):
             raise Unauthenticated(_REFUSED)
         principal = Principal(f"api-key:{record.key_id}", record.role,
                               frozenset(record.teams), CredentialKind.API_KEY,

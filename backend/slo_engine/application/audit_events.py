@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from slo_engine.application.decide_slo import chained
 from slo_engine.application.ports import SloLedger
+from slo_engine.domain.audit_chain import chained
 from slo_engine.domain.errors import SloConflict
 
 MAX_ATTEMPTS = 8

@@ -25,7 +25,7 @@ from slo_engine.domain.availability_forecast import AvailabilityForecast, foreca
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior, fleet_prior
 from slo_engine.domain.incident_history import ServiceFit, fit_service
-from slo_engine.policy.loader import RecommendationPolicy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 log = logging.getLogger(__name__)
 FLEET = "fleet"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger
-from slo_engine.domain.audit_chain import ChainedEvent, canonical_json, event_hash
+from slo_engine.domain.audit_chain import ChainedEvent, canonical_json, chained
 from slo_engine.domain.errors import (
     InvalidInput,
     RecommendationNotFound,
@@ -147,12 +147,6 @@ class DecideSlo:
                  changes: list[TargetChange], event: ChainedEvent) -> DecisionOutcome:
         return DecisionOutcome(service_id, decision.action, decision.recommendation_id, slo,
                                changes, event.sequence)
-
-
-def chained(content: Mapping[str, Any], sequence: int, previous_hash: str) -> ChainedEvent:
-    """An event ready to append: nulls dropped (stores keep none), then hashed."""
-    kept = {k: v for k, v in content.items() if v is not None}
-    return ChainedEvent(sequence, kept, previous_hash, event_hash(kept, sequence, previous_hash))
 
 
 def _targets_record(slo: Row) -> dict[str, Any]:

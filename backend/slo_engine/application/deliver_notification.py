@@ -3,14 +3,13 @@ recorded in the audit chain whether they were delivered or given up on."""
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
-
-import orjson
 
 from slo_engine.application.audit_events import append_engine_event
 from slo_engine.application.ports import Clock, SloLedger, WebhookSender
@@ -48,7 +47,8 @@ class DeliverNotification:
         url = self._targets.url_for(notification.get("team"))
         if url is None:
             return {"delivered": False, "reason": "no webhook URL is configured"}
-        body = orjson.dumps(notification, option=orjson.OPT_SORT_KEYS)
+        body = json.dumps(notification, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":")).encode()
         now_ms = self._clock.now_ms()
         headers = {"Content-Type": "application/json",
                    "User-Agent": "slo-engine-webhooks",

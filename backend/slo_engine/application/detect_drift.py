@@ -33,7 +33,13 @@ from slo_engine.application.regenerate_recommendations import (
     regeneration_chunks,
     regeneration_targets,
 )
-from slo_engine.domain.drift import DriftSettings, DriftVerdict, SliDeviation, judge_deviation
+from slo_engine.domain.drift import (
+    AlarmDetectors,
+    DriftSettings,
+    DriftVerdict,
+    SliDeviation,
+    judge_deviation,
+)
 from slo_engine.domain.errors import DependencyUnavailable
 
 log = logging.getLogger(__name__)
@@ -76,8 +82,10 @@ class DetectDrift:
     def __init__(self, telemetry: Telemetry, snapshots: SnapshotHolder,
                  store: SliAggregateStore, ledger: SloLedger, cache: RecommendationCache,
                  jobs: JobQueue, cooldown: DriftCooldown, clock: Clock,
-                 schedule: DriftSchedule, settings: DriftSettings | None = None,
+                 schedule: DriftSchedule, detectors: AlarmDetectors,
+                 settings: DriftSettings | None = None,
                  observe: DetectionObserver | None = None) -> None:
+        self._detectors = detectors
         self._telemetry = telemetry
         self._snapshots = snapshots
         self._store = store
@@ -126,8 +134,9 @@ class DetectDrift:
         for service_id, deviation in sorted(deviations.items()):
             verdicts = {
                 "latency_p99": judge_deviation(deviation.latency_p99_log, new_points,
-                                               self._latency),
-                "error_ratio": judge_deviation(deviation.error_ratio, new_points, self._errors),
+                                               self._detectors, self._latency),
+                "error_ratio": judge_deviation(deviation.error_ratio, new_points,
+                                               self._detectors, self._errors),
             }
             drifting = {sli: v for sli, v in verdicts.items() if v.confirmed}
             if drifting:

@@ -1,5 +1,6 @@
-"""FR-7 feature attribution: exact Shapley values (the shap library) of the function that
-turns a recommendation's inputs into its balanced target.
+"""FR-7 feature attribution: exact Shapley values (domain/shapley.py; SHAP's exact
+explainer gives the same, as a test checks) of the function that turns a recommendation's
+inputs into its balanced target.
 
 Availability: target = min(1 - steady error ratio - the forecast's incident budget,
 internal dependency bound x external reliability), the forecast's balanced target split
@@ -12,14 +13,11 @@ typical service of that kind would get.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-_warm = threading.Event()
+from slo_engine.domain.shapley import exact_shapley
 
 
 @dataclass(frozen=True)
@@ -27,20 +25,6 @@ class Attribution:
     feature: str
     contribution: float  # share of the total absolute effect, 0..1
     effect: float  # signed change of the target from the reference (ratio or seconds)
-
-
-def _exact_shapley(function: Callable[[np.ndarray], np.ndarray], values: list[float],
-                   reference: list[float]) -> np.ndarray:
-    if np.allclose(values, reference, rtol=0, atol=1e-15):  # nothing moved the target:
-        return np.zeros(len(values))  # all zero, and shap would index an empty array
-    # Three features make shap's loops tiny: interpreted, they cost 0.1 ms more per call,
-    # while numba's compiler would hold ~110 MB of the API's memory and take 5 s to warm.
-    os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
-    import shap  # noqa: PLC0415 -- 1 s of imports: paid on first use only
-
-    explainer = shap.explainers.Exact(
-        function, shap.maskers.Independent(np.array([reference]), max_samples=1))
-    return np.asarray(explainer(np.array([values])).values[0], dtype=float)
 
 
 def _attributions(names: list[str], effects: np.ndarray) -> list[Attribution]:
@@ -59,7 +43,7 @@ def availability_attribution(steady_error_ratio: float, incident_budget_ratio: f
                              baseline_ratio: float) -> list[Attribution]:
     """The reference: no steady errors, the archetype baseline's budget all for
     incidents, perfect dependencies."""
-    effects = _exact_shapley(
+    effects = exact_shapley(
         _availability_target,
         [steady_error_ratio, incident_budget_ratio, internal_bound_ratio,
          external_reliability_ratio],
@@ -75,13 +59,6 @@ def _latency_target(x: np.ndarray) -> np.ndarray:
 def latency_attribution(historical_seconds: float, margin_ratio: float,
                         baseline_seconds: float, minimum_margin_ratio: float
                         ) -> list[Attribution]:
-    effects = _exact_shapley(_latency_target, [historical_seconds, margin_ratio],
+    effects = exact_shapley(_latency_target, [historical_seconds, margin_ratio],
                              [baseline_seconds, minimum_margin_ratio])
     return _attributions(["p99_latency_historical", "noisy_neighbor_margin"], effects)
-
-
-def warm_up() -> None:
-    """The first explanation imports shap (a second): do it before traffic does."""
-    if not _warm.is_set():
-        availability_attribution(0.0005, 0.0005, 0.999, 0.999, 0.999)
-        _warm.set()

@@ -175,6 +175,14 @@ class ApprovalRuleStore(Protocol):
     def delete_rule(self, rule_id: str) -> bool: ...
 
 
+class SecretHasher(Protocol):
+    """Knows how to hash a secret slowly (bcrypt) and check one against its hash."""
+
+    def hash(self, secret: str) -> str: ...
+
+    def matches(self, secret: str, digest: str) -> bool: ...
+
+
 class ApiKeyStore(Protocol):
     """Knows how to keep issued API keys (hashes only) and their revocation."""
 

@@ -54,7 +54,7 @@ from slo_engine.domain.sli_statistics import (
     floor_target,
     histogram_quantile,
 )
-from slo_engine.policy.loader import RecommendationPolicy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 SliType = Literal["availability", "latency", "all"]
 COUNT_STEP_SECONDS = 900

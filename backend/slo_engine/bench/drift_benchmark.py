@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from slo_engine.adapters.river_drift import river_alarm_positions
 from slo_engine.bench.stats import percentile
 from slo_engine.domain.drift import DriftSettings, judge_deviation, seasonal_deviation
 
@@ -82,7 +83,7 @@ def detection_delay_minutes(seed: int, settings: DriftSettings
     deviation = seasonal_deviation(values, DAY, settings.baseline_half_width)
     first_sweep = (shift // SWEEP + 1) * SWEEP
     for end in range(first_sweep, shift + 121, SWEEP):
-        if judge_deviation(deviation[:end], SWEEP, settings).confirmed:
+        if judge_deviation(deviation[:end], SWEEP, river_alarm_positions, settings).confirmed:
             return service, float(end - shift) * POINT_S / 60
     return service, None
 
@@ -92,7 +93,7 @@ def false_alarms(seed: int, settings: DriftSettings) -> int:
     rng = np.random.default_rng(seed)
     values = p99_series(simulated_service(rng), 2, rng)
     deviation = seasonal_deviation(values, DAY, settings.baseline_half_width)
-    return sum(judge_deviation(deviation[:end], SWEEP, settings).confirmed
+    return sum(judge_deviation(deviation[:end], SWEEP, river_alarm_positions, settings).confirmed
                for end in range(DAY + SWEEP, 2 * DAY + 1, SWEEP))
 
 

@@ -41,7 +41,8 @@ from slo_engine.domain.incident_history import fit_service
 from slo_engine.domain.recommendation import TIER_NAMES
 from slo_engine.fleet.generators import GENERATORS, GeneratorName
 from slo_engine.fleet.simulation import DAY_S
-from slo_engine.policy.loader import RecommendationPolicy, load_policy
+from slo_engine.policy.loader import load_policy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 EFFICIENCY_TARGET = 0.9  # issue 15: the balanced tier's use over the oracle's
 

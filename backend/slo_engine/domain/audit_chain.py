@@ -74,3 +74,9 @@ def _link_problem(event: ChainedEvent, sequence: int, previous_hash: str) -> str
     if event_hash(event.content, event.sequence, event.previous_hash) != event.hash:
         return "its content no longer matches its hash: the event was altered"
     return None
+
+
+def chained(content: Mapping[str, Any], sequence: int, previous_hash: str) -> ChainedEvent:
+    """An event ready to append: nulls dropped (stores keep none), then hashed."""
+    kept = {k: v for k, v in content.items() if v is not None}
+    return ChainedEvent(sequence, kept, previous_hash, event_hash(kept, sequence, previous_hash))

@@ -1,4 +1,4 @@
-"""Drift in a service's SLI series (TRD FR-9): three detectors from `river` vote.
+"""Drift in a service's SLI series (TRD FR-9): three change detectors vote.
 
 The series (p99 latency, error ratio) is compared with itself one day earlier (p99 on a
 log scale, the error ratio in percentage points): a service that is slow every afternoon
@@ -15,17 +15,18 @@ Page-Hinkley (abrupt shifts of the mean), ADWIN (adaptive windows, gradual or ab
 change) and KSWIN (Kolmogorov-Smirnov between the newest points and older ones) run over
 the standardised deviations; drift is confirmed when at least `votes` of them raise an
 alarm within the last `agreement_points`, and the vote was reached among the newest
-`new_points` (the points this sweep has not judged before).
+`new_points` (the points this sweep has not judged before). The detectors themselves
+are a library's (`river`, adapters/river_drift.py), handed in as `AlarmDetectors`.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from river import drift
 
 DETECTORS = ("page_hinkley", "adwin", "kswin")
 MAD_TO_SIGMA = 1.4826
@@ -67,6 +68,10 @@ class SliDeviation:
 
     latency_p99_log: np.ndarray  # ln(p99) - the baseline of ln(p99) a period earlier
     error_ratio: np.ndarray  # error ratio - error ratio a period earlier
+
+
+# Scores in, the positions (into scores) where each of DETECTORS alarmed out.
+AlarmDetectors = Callable[[np.ndarray, DriftSettings], dict[str, list[int]]]
 
 
 @dataclass(frozen=True)
@@ -125,15 +130,16 @@ def standardised(deviation: np.ndarray, reference: np.ndarray, clip: float = 4.0
 
 
 def detect_drift(values: np.ndarray, period_points: int, new_points: int,
-                 settings: DriftSettings | None = None) -> DriftVerdict:
+                 detectors: AlarmDetectors, settings: DriftSettings | None = None
+                 ) -> DriftVerdict:
     """Judge the newest `new_points` of a regularly spaced series (oldest first)."""
     settings = settings or DriftSettings()
     deviation = seasonal_deviation(np.asarray(values, dtype=float), period_points,
                                    settings.baseline_half_width)
-    return judge_deviation(deviation, new_points, settings)
+    return judge_deviation(deviation, new_points, detectors, settings)
 
 
-def judge_deviation(deviation: np.ndarray, new_points: int,
+def judge_deviation(deviation: np.ndarray, new_points: int, detectors: AlarmDetectors,
                     settings: DriftSettings | None = None) -> DriftVerdict:
     """Judge the newest `new_points` of a day-on-day deviation series (oldest first; NaN
     where unknown), scored against the points before them."""
@@ -146,7 +152,7 @@ def judge_deviation(deviation: np.ndarray, new_points: int,
     present = np.flatnonzero(~np.isnan(scores))
     if len(present) == 0:
         return DriftVerdict(False, (), 0)
-    alarms = _alarm_positions(scores[present], settings)
+    alarms = detectors(scores[present], settings)
     alarms = {name: [int(present[k]) for k in positions] for name, positions in alarms.items()}
     agreement_start = len(deviation) - settings.agreement_points
     first_alarm = {name: int(min(recent)) for name, positions in alarms.items()
@@ -160,29 +166,3 @@ def judge_deviation(deviation: np.ndarray, new_points: int,
         if len(first_alarm) >= settings.votes else None
     confirmed = reached is not None and reached >= len(deviation) - new_points
     return DriftVerdict(confirmed, agreeing, len(present))
-
-
-def _alarm_positions(scores: np.ndarray, settings: DriftSettings) -> dict[str, list[int]]:
-    """Positions (into scores) where each detector alarmed."""
-    streaming = {
-        "page_hinkley": drift.PageHinkley(min_instances=12, delta=settings.page_hinkley_delta,
-                                          threshold=settings.page_hinkley_threshold,
-                                          mode="both"),
-        "adwin": drift.ADWIN(  # type: ignore[no-untyped-call]
-            delta=settings.adwin_delta, clock=1, grace_period=12),
-    }
-    values = scores.tolist()
-    alarms: dict[str, list[int]] = {name: [] for name in DETECTORS}
-    for name, detector in streaming.items():
-        for position, score in enumerate(values):
-            detector.update(score)
-            if detector.drift_detected:
-                alarms[name].append(position)
-    kswin = drift.KSWIN(alpha=settings.kswin_alpha, window_size=settings.kswin_window,
-                        stat_size=settings.kswin_stat, seed=7)
-    first = max(0, len(values) - settings.kswin_window - settings.agreement_points)
-    for position in range(first, len(values)):
-        kswin.update(values[position])  # type: ignore[no-untyped-call]
-        if kswin.drift_detected:
-            alarms["kswin"].append(position)
-    return alarms

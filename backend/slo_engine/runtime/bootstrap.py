@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from slo_engine.adapters.bcrypt_hasher import BcryptHasher
 from slo_engine.adapters.engine_metrics import EngineMetrics
 from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES, GraphApiKeys
 from slo_engine.adapters.graph.approval_rules import RULE_QUERIES, GraphApprovalRules
@@ -28,6 +29,7 @@ from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
+from slo_engine.adapters.river_drift import river_alarm_positions
 from slo_engine.adapters.rq_jobs import RqJobQueue
 from slo_engine.adapters.webhook_sender import HttpWebhookSender
 from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
@@ -222,7 +224,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
                            settings.external_sla_pessimism_ratio)
     metrics.count_graph_nodes_with(lambda: snapshots.loaded_service_count)
-    api_keys = ApiKeys(GraphApiKeys(runner), clock, settings.api_key_bcrypt_rounds,
+    api_keys = ApiKeys(GraphApiKeys(runner), clock,
+                       BcryptHasher(settings.api_key_bcrypt_rounds),
                        settings.api_key_cache_seconds)
     rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
@@ -290,7 +293,8 @@ def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | No
         detect_drift=DetectDrift(
             telemetry, parts.snapshots, parts.sli_aggregates, parts.ledger, parts.cache,
             parts.jobs, RedisDriftCooldown(parts.client), parts.clock,
-            _drift_schedule(settings), observe=parts.metrics.drift_detected),
+            _drift_schedule(settings), river_alarm_positions,
+            observe=parts.metrics.drift_detected),
         fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
                                      policy, priors))
 
@@ -313,7 +317,8 @@ def api_key_registry(settings: Settings) -> Iterator[ApiKeys]:
     try:
         runner = _graph_runner(settings, catalog, servers, share_running=True)
         runner.apply_schema()
-        yield ApiKeys(GraphApiKeys(runner), SystemClock(), settings.api_key_bcrypt_rounds)
+        yield ApiKeys(GraphApiKeys(runner), SystemClock(),
+                      BcryptHasher(settings.api_key_bcrypt_rounds))
         runner.close()
     finally:
         for server in reversed(servers):
