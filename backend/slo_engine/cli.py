@@ -122,7 +122,7 @@ def _prepare_demo_history(state_dir: Path, days: int) -> None:
 
 
 def _load_demo(container: Any) -> None:
-    from slo_engine.api.dependencies import to_submission
+    from slo_engine.api.dependency_graph import to_submission
     from slo_engine.api.ingestion_schemas import GraphSubmissionIn
 
     body = GraphSubmissionIn.model_validate_json(demo_topology())

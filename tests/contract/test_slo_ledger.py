@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from slo_engine.adapters.graph.approval_rules import GraphApprovalRules
+from slo_engine.adapters.graph.auto_approval_rules import GraphApprovalRules
 from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner

@@ -60,7 +60,7 @@ def test_a_frozen_prometheus_costs_a_request_its_deadline_then_the_breaker_answe
         prometheus: ServerProcess, tmp_path: Path,
         identity_provider: LocalIdentityProvider) -> None:
     container, client = _client(falkordb_server, redis_server, prometheus, tmp_path,
-                                identity_provider, prometheus_request_deadline_s=0.5)
+                                identity_provider, prometheus_request_deadline_seconds=0.5)
     try:
         with client:
             ingest(client, TOPOLOGY)

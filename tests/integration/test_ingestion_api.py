@@ -100,7 +100,7 @@ def test_a_future_timestamp_is_clamped_to_now(client: TestClient, container: Con
 def test_concurrent_ingestions_of_overlapping_graphs_leave_one_node_and_edge_each(
     container: Container,
 ) -> None:
-    from slo_engine.api.dependencies import to_submission
+    from slo_engine.api.dependency_graph import to_submission
     from slo_engine.api.ingestion_schemas import GraphSubmissionIn
 
     first = synthetic_graph(300, 1_200, seed=1, source="service_mesh")

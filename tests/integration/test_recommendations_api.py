@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from slo_engine.application.ports import RecommendationWindow
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
+from slo_engine.domain.slo import TIER_NAMES
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
 from slo_engine.runtime.bootstrap import Container, bootstrap
@@ -24,8 +25,6 @@ from tests.golden import GOLDEN
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client, ingest
 from tests.prometheus_history import prometheus_holding
-
-TIERS = ("conservative", "balanced", "aggressive")
 
 
 def edge(source: str, target: str, **attributes: Any) -> dict[str, Any]:
@@ -194,7 +193,7 @@ def _with_own_prometheus(falkordb: ServerProcess, redis: ServerProcess, tmp_path
     backfill_openmetrics(tmp_path / "f.om", tmp_path / "prometheus")
     prometheus = start_prometheus(tmp_path / "prometheus")
     settings = settings_for(falkordb, redis, tmp_path, prometheus, identity,
-                            prometheus_retry_delays_s=[0.0])
+                            prometheus_retry_delays_seconds=[0.0])
     return prometheus, bootstrap(settings, SettableClock())
 
 
@@ -247,7 +246,7 @@ def test_a_7_day_slo_period_is_forecast_and_kept_apart_from_the_30_day_one(
     week_body = recommend(client, "front", period_days=7)
     month, week = by_type(month_body), by_type(week_body)
     for sli in ("availability", "latency"):
-        for tier in TIERS:
+        for tier in TIER_NAMES:
             assert month[sli]["tiers"][tier]["breach_probability_period_days"] == 30
             assert week[sli]["tiers"][tier]["breach_probability_period_days"] == 7
     assert week["availability"]["forecast"]["period_days"] == 7

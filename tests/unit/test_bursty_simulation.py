@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.fleet.bursty_simulation import (
     BurstyIncident,
     apply_incidents,
@@ -18,7 +19,6 @@ from slo_engine.fleet.bursty_simulation import (
     simulate_bursty_fleet,
 )
 from slo_engine.fleet.openmetrics import write_openmetrics
-from slo_engine.fleet.simulation import DAY_S
 
 END = 1_767_225_600  # 2026-01-01T00:00:00Z
 STEP_S = 300
@@ -37,7 +37,7 @@ def fleet() -> Any:
 @pytest.fixture(scope="module")
 def plan() -> list[BurstyIncident]:
     """Two hundred services over a year, the unreliable one being service 0."""
-    return incident_plan(200, 365 * DAY_S // STEP_S, STEP_S, {0}, np.random.default_rng(1))
+    return incident_plan(200, 365 * DAY_SECONDS // STEP_S, STEP_S, {0}, np.random.default_rng(1))
 
 
 def own_incidents(plan: list[BurstyIncident]) -> list[BurstyIncident]:
@@ -54,7 +54,7 @@ def test_the_same_seed_gives_the_same_fleet_and_another_seed_another() -> None:
 
 
 def test_the_history_has_one_row_per_service_and_one_column_per_step(fleet: Any) -> None:
-    assert fleet.requests.shape == fleet.failures.shape == (42, 120 * DAY_S // STEP_S)
+    assert fleet.requests.shape == fleet.failures.shape == (42, 120 * DAY_SECONDS // STEP_S)
     assert fleet.services == sorted(fleet.services)
     assert fleet.start_s + (fleet.steps - 1) * STEP_S == END
     assert fleet.latency_sigma.shape == (42,)
@@ -86,7 +86,7 @@ def test_incidents_cluster_in_time_more_than_a_poisson_process(
     plan: list[BurstyIncident],
 ) -> None:
     starts = [i.start for i in own_incidents(plan) if i.services != (0,)]
-    weekly = np.bincount(np.array(starts) // (7 * DAY_S // STEP_S))
+    weekly = np.bincount(np.array(starts) // (7 * DAY_SECONDS // STEP_S))
     assert weekly.var() / weekly.mean() > 2
 
 
@@ -108,9 +108,9 @@ def test_a_quarter_of_own_incidents_are_slow_ramps(plan: list[BurstyIncident]) -
 
 
 def test_a_ramp_climbs_to_its_peak_error_ratio() -> None:
-    ramp = next(i for i in incident_plan(1, 50 * DAY_S // STEP_S, STEP_S, {0},
+    ramp = next(i for i in incident_plan(1, 50 * DAY_SECONDS // STEP_S, STEP_S, {0},
                                          np.random.default_rng(2)) if i.ramp)
-    errors = np.zeros((1, 50 * DAY_S // STEP_S))
+    errors = np.zeros((1, 50 * DAY_SECONDS // STEP_S))
     apply_incidents(errors, [ramp])
     rising = errors[0, ramp.start:ramp.end]
     assert (np.diff(rising) > 0).all()

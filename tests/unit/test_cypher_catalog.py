@@ -3,7 +3,7 @@ import re
 import pytest
 
 from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES
-from slo_engine.adapters.graph.approval_rules import RULE_QUERIES
+from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES
 from slo_engine.adapters.graph.cypher_loader import (
     QueryCatalog,
     QueryCatalogError,

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.fleet.simulation import (
-    DAY_S,
     propagate_failures,
     simulate_fleet,
     simulated_edge,
@@ -94,7 +94,7 @@ def test_callees_serve_their_callers_traffic(fleet: Any) -> None:
 
 
 def test_traffic_is_diurnal_with_an_afternoon_peak(fleet: Any) -> None:
-    hours = ((fleet.start_s + fleet.step_s * np.arange(fleet.steps)) % DAY_S) // 3600
+    hours = ((fleet.start_s + fleet.step_s * np.arange(fleet.steps)) % DAY_SECONDS) // 3600
     web = fleet.requests[fleet.index("web")]
     assert web[hours == 14].mean() > 2 * web[hours == 2].mean()
 

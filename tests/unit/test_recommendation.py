@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from slo_engine.domain.availability_forecast import AvailabilityForecast, ForecastTier
 from slo_engine.domain.latency_forecast import daily_slow_counts, period_breach_probability
 from slo_engine.domain.recommendation import (
-    TIER_NAMES,
     DailyHistogram,
     archetype_of,
     data_quality,
@@ -21,6 +20,7 @@ from slo_engine.domain.recommendation import (
     recommend_latency,
 )
 from slo_engine.domain.sli_statistics import floor_target
+from slo_engine.domain.slo import TIER_NAMES
 from slo_engine.policy.loader import load_policy
 from slo_engine.policy.recommendation_policy import RecommendationPolicy
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from slo_engine.runtime.settings import load_settings
+from slo_engine.runtime.settings import Settings, load_settings
 
 
 def test_the_documented_variables_configure_the_backends(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,9 +57,9 @@ def test_benchmarks_that_embed_the_engine_run_jobs_inline_with_limits_out_of_rea
     settings = bench_settings()
     assert settings.job_mode == "inline"  # no worker runs beside an embedded benchmark
     assert settings.rate_limits_per_minute == OUT_OF_REACH
-    assert settings.prometheus_request_deadline_s == 30.0
-    assert bench_settings(prometheus_request_deadline_s=0.5).prometheus_request_deadline_s \
-        == 0.5  # bench degraded's own
+    assert settings.prometheus_request_deadline_seconds == 30.0
+    degraded = bench_settings(prometheus_request_deadline_seconds=0.5)  # bench degraded's
+    assert degraded.prometheus_request_deadline_seconds == 0.5
 
 
 def test_sli_conventions_come_from_the_environment_and_bad_names_stop_start_up(
@@ -75,3 +75,16 @@ def test_sli_conventions_come_from_the_environment_and_bad_names_stop_start_up(
     monkeypatch.setenv("SLO_ENGINE_SLI_SERVICE_LABEL", "service-name")
     with pytest.raises(ValueError, match="SLO_ENGINE_SLI_\\*: 'service-name' is not a valid"):
         load_settings()
+
+
+def test_a_setting_under_its_old_name_still_works_for_a_release_with_a_warning(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLO_ENGINE_PROMETHEUS_REQUEST_DEADLINE_S", "1.5")
+    with pytest.warns(DeprecationWarning, match="SLO_ENGINE_PROMETHEUS_REQUEST_DEADLINE_S"
+                      " is deprecated.*SLO_ENGINE_PROMETHEUS_REQUEST_DEADLINE_SECONDS"):
+        settings = Settings()
+    assert settings.prometheus_request_deadline_seconds == 1.5
+    monkeypatch.setenv("SLO_ENGINE_PROMETHEUS_REQUEST_DEADLINE_SECONDS", "2.5")
+    assert Settings().prometheus_request_deadline_seconds == 2.5  # the new name wins
+    assert Settings(prometheus_retry_delays_seconds=[0.0]).prometheus_retry_delays_seconds \
+        == [0.0]

@@ -10,12 +10,13 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from slo_engine.domain.slo import TIER_NAMES
+
 # Request latencies we care about sit between a millisecond and the 5 s budget of a
 # fresh recommendation (PERF-001); impact analysis may take up to 10 s (PERF-002).
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                    10.0)
 QUERY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-TIERS = ("conservative", "balanced", "aggressive")
 
 
 class EngineMetrics:
@@ -59,7 +60,7 @@ class EngineMetrics:
         self.http_duration.labels(method, endpoint).observe(seconds)
 
     def recommendation_generated(self, service_id: str, sli_type: str) -> None:
-        for tier in TIERS:
+        for tier in TIER_NAMES:
             self.recommendations_generated.labels(service_id, sli_type, tier).inc()
 
     def decided(self, service_id: str, action: str) -> None:

@@ -18,6 +18,7 @@ from slo_engine.application.recommendation_record import (
     RecommendationRecord,
 )
 from slo_engine.domain.sli_statistics import MONTH_MINUTES
+from slo_engine.domain.time_units import DAY_SECONDS
 
 LATENCY_NOTE = ("Latency SLO derived from the service's own end-to-end histogram, not from "
                 "its dependencies: percentiles do not add up along a call chain.")
@@ -132,7 +133,7 @@ def _availability_summary(service_id: str, rec: AvailabilityRecord) -> str:
     if forecast is None or rec.uncapped_balanced_ratio is None:
         return text + f"The balanced target is {balanced.target_ratio:.2%}."
     period = forecast.period_days
-    days = (forecast.history_end_s - forecast.history_start_s) / 86_400
+    days = (forecast.history_end_s - forecast.history_start_s) / DAY_SECONDS
     text += (f"Over the last {days:.0f} days its steady error ratio was "
              f"{forecast.steady_error_ratio:.4%} and it had {_incidents(forecast)}; the "
              f"forecast of its next {period:g} days leaned {forecast.rate_prior_share:.0%} on "

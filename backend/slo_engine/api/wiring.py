@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from slo_engine.application.auto_approve import AutoApprovalRules
+from slo_engine.application.auto_approval import AutoApprovalRules
 from slo_engine.application.decide_slo import DecideSlo
 from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.service_catalogue import ServiceCatalogue

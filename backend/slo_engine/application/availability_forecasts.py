@@ -25,6 +25,7 @@ from slo_engine.domain.availability_forecast import AvailabilityForecast, foreca
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior, fleet_prior
 from slo_engine.domain.incident_history import ServiceFit, fit_service
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class FitForecastPriors:
         snapshot = await asyncio.to_thread(self._snapshots.current)
         service_ids = sorted(snapshot.services)
         end = self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
-        start = end - self._policy.forecast_history_days * 86_400
+        start = end - self._policy.forecast_history_days * DAY_SECONDS
         step = self._telemetry.step_for(end - start, COUNT_STEP_SECONDS)
         fits: dict[str, ServiceFit] = {}
         for k in range(0, len(service_ids), FIT_CHUNK_SERVICES):

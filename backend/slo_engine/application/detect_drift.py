@@ -41,6 +41,7 @@ from slo_engine.domain.drift import (
     judge_deviation,
 )
 from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.time_units import DAY_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ ERROR_RATIO_SCALE_FLOOR = 0.001
 @dataclass(frozen=True)
 class DriftSchedule:
     step_s: int = 60  # one point per minute; needs a scrape interval of 30 s or less
-    period_s: int = 86_400  # compared with the same time one day earlier
+    period_s: int = DAY_SECONDS  # compared with the same time one day earlier
     interval_s: int = 900  # a sweep every 15 minutes judges the points since the last one
     cooldown_s: int = 6 * 3600
     chunk_services: int = 250  # services per sweep job (and per PromQL query)

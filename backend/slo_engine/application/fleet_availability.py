@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from slo_engine.application.ports import Clock, Telemetry
 from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.time_units import DAY_SECONDS
 
 WINDOW_DAYS = 30
 STEP_SECONDS = 900  # window ends are aligned so every caller shares one answer
@@ -63,5 +64,5 @@ class FleetAvailability:
     async def _fetch(telemetry: Telemetry, service_ids: list[str], now_ms: int
                      ) -> dict[str, float]:
         end = now_ms // 1000 // STEP_SECONDS * STEP_SECONDS
-        found = await telemetry.availabilities(service_ids, end - WINDOW_DAYS * 86_400, end)
+        found = await telemetry.availabilities(service_ids, end - WINDOW_DAYS * DAY_SECONDS, end)
         return {s: r for s, r in found.items() if r is not None}

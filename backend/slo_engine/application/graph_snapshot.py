@@ -31,10 +31,6 @@ class GraphSnapshot:
             in_edges.setdefault(edge["target"], []).append(edge)
         return cls(version, {s["service_id"]: s for s in services}, out_edges, in_edges)
 
-    @property
-    def edge_count(self) -> int:
-        return sum(len(edges) for edges in self.out_edges.values())
-
 
 class SnapshotHolder:
     """Hands out the current snapshot, reloading it (once, under a lock) when it is old."""

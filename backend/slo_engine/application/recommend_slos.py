@@ -54,6 +54,7 @@ from slo_engine.domain.sli_statistics import (
     floor_target,
     histogram_quantile,
 )
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 SliType = Literal["availability", "latency", "all"]
@@ -100,7 +101,7 @@ class CountHistory:
     failed: np.ndarray
 
     def last(self, days: int) -> CountHistory:
-        steps = min(self.total.size, days * 86_400 // self.step_s + 1)
+        steps = min(self.total.size, days * DAY_SECONDS // self.step_s + 1)
         return CountHistory(self.end_s - (steps - 1) * self.step_s, self.end_s, self.step_s,
                             self.total[-steps:], self.failed[-steps:])
 
@@ -148,7 +149,7 @@ class RecommendSlos:
         end = self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
         metadata = service.get("metadata") or {}
         archetype = archetype_of(service.get("service_type"), service_id, metadata.get("layer"))
-        start = end - lookback_days * 86_400
+        start = end - lookback_days * DAY_SECONDS
         # History, the dependency bound and latency are fetched together; only a cold start
         # that has to look further back fetches the last two again for the longer window.
         history, bound, latency_inputs = await asyncio.gather(
@@ -165,7 +166,7 @@ class RecommendSlos:
                 self._dependency_bound(snapshot, service_id, start, end) if bound else _nothing(),
                 self._latency_inputs(service_id, start, end, period_days) if latency_inputs
                 else _nothing())
-        cold = short_of_history(quality, (end - start) / 86_400, lookback_days,
+        cold = short_of_history(quality, (end - start) / DAY_SECONDS, lookback_days,
                                 self._policy.cold_start_min_days)
         result = SloRecommendation(service_id, self._clock.now_ms(), start, end, quality,
                                    "low" if cold else "high", archetype, bound=bound)
@@ -188,7 +189,7 @@ class RecommendSlos:
         (TRD FR-2: short of history, look back further) alike."""
         days = max(lookback_days, self._policy.forecast_history_days,
                    self._policy.cold_start_lookback_days)
-        start = end - days * 86_400
+        start = end - days * DAY_SECONDS
         # Hourly windows need no finer counts than 15 minutes (gaps show at that grain).
         step = self._telemetry.step_for(end - start, COUNT_STEP_SECONDS)
         total, failed = await self._telemetry.request_counts(service_id, start, end, step)
@@ -200,7 +201,7 @@ class RecommendSlos:
         days = self._policy.forecast_history_days
         if history.step_s == COUNT_STEP_SECONDS:
             return history.last(days)
-        start = history.end_s - days * 86_400
+        start = history.end_s - days * DAY_SECONDS
         total, failed = await self._telemetry.request_counts(service_id, start, history.end_s,
                                                              COUNT_STEP_SECONDS)
         return CountHistory(start, history.end_s, COUNT_STEP_SECONDS, total, failed)
@@ -305,13 +306,13 @@ class RecommendSlos:
                               ) -> LatencyInputs:
         percentiles = sorted(set(self._policy.latency_percentiles.values()))
         window = self._policy.latency_window_hours * 3600
-        history_start = end - self._policy.forecast_history_days * 86_400
+        history_start = end - self._policy.forecast_history_days * DAY_SECONDS
         (bounds, whole), (window_bounds, windows), (day_bounds, days), throttled = \
             await asyncio.gather(
                 self._telemetry.latency_histogram(service_id, start, end, end - start),
                 self._telemetry.latency_histogram(service_id, start, end, window),
                 # Per day of the forecast's history: the latency tiers' period forecast.
-                self._telemetry.latency_histogram(service_id, history_start, end, 86_400),
+                self._telemetry.latency_histogram(service_id, history_start, end, DAY_SECONDS),
                 self._telemetry.throttled_ratio(service_id, start, end))
         observed: dict[float, float | None] = {}
         series: dict[float, np.ndarray] = {}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from slo_engine.application.auto_approve import AutoApprove
+from slo_engine.application.auto_approval import AutoApprove
 from slo_engine.application.ports import (
     Clock,
     GraphStore,

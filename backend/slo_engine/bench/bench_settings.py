@@ -16,4 +16,4 @@ OUT_OF_REACH = dict.fromkeys(DEFAULT_RATE_LIMITS, 100_000_000)
 
 def bench_settings(**values: Any) -> Settings:
     return Settings(**{"rate_limits_per_minute": OUT_OF_REACH, "job_mode": "inline",
-                       "prometheus_request_deadline_s": 30.0, **values})
+                       "prometheus_request_deadline_seconds": 30.0, **values})

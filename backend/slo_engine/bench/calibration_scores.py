@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from slo_engine.domain.recommendation import TIER_NAMES
+from slo_engine.domain.slo import TIER_NAMES
 
 RELIABILITY_BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 1.0)
 

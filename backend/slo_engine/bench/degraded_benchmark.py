@@ -41,7 +41,7 @@ def bench_degraded(services: int, days: int, requests: int, deadline_s: float,
         report.update(timings)
         prometheus = start_prometheus(root / "prometheus")
         container = bootstrap(bench_settings(state_dir=root, prometheus_url=prometheus.url,
-                                             prometheus_request_deadline_s=deadline_s))
+                                             prometheus_request_deadline_seconds=deadline_s))
         try:
             with api_on_thread(container) as api, \
                     httpx.Client(base_url=api.base_url, headers=api.headers, timeout=60) as client:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from slo_engine.api.dependencies import to_submission
+from slo_engine.api.dependency_graph import to_submission
 from slo_engine.api.ingestion_schemas import GraphSubmissionIn
 from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.bench.bench_settings import bench_settings
@@ -47,7 +47,7 @@ from slo_engine.bench.calibration_scores import (
     tier_figures,
 )
 from slo_engine.bench.synthetic import synthetic_graph
-from slo_engine.domain.recommendation import TIER_NAMES
+from slo_engine.domain.slo import TIER_NAMES
 from slo_engine.fleet.generators import GENERATORS, GeneratorName
 from slo_engine.fleet.openmetrics import lognormal_cdf, write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory

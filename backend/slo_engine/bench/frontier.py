@@ -38,9 +38,9 @@ from slo_engine.bench.evaluate import topology_for
 from slo_engine.domain.availability_forecast import forecast_availability
 from slo_engine.domain.fleet_prior import fleet_prior
 from slo_engine.domain.incident_history import fit_service
-from slo_engine.domain.recommendation import TIER_NAMES
+from slo_engine.domain.slo import TIER_NAMES
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.fleet.generators import GENERATORS, GeneratorName
-from slo_engine.fleet.simulation import DAY_S
 from slo_engine.policy.loader import load_policy
 from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
@@ -111,11 +111,11 @@ def _backtest_fleet(topology: dict[str, Any], months: int, train_days: int, seed
     steps = history.steps // per_step * per_step
     requests = history.requests[:, -steps:].reshape(len(history.services), -1, per_step).sum(2)
     failures = history.failures[:, -steps:].reshape(len(history.services), -1, per_step).sum(2)
-    month_steps = MONTH_DAYS * DAY_S // COUNT_STEP_SECONDS
+    month_steps = MONTH_DAYS * DAY_SECONDS // COUNT_STEP_SECONDS
     judged = slice(requests.shape[1] - months * month_steps, requests.shape[1])
     errors = monthly_error_ratios(requests[:, judged], failures[:, judged], month_steps)
     return errors, engine_forecast_outcomes(requests, failures, errors, month_steps,
-                                            train_days * DAY_S // COUNT_STEP_SECONDS,
+                                            train_days * DAY_SECONDS // COUNT_STEP_SECONDS,
                                             policy, f"seed-{seed}")
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 GENESIS_HASH = "0" * 64
-ACTIONS = ("accept", "modify", "reject", "auto_approve", "expire", "drift_triggered")
 
 
 def canonical_json(value: Any) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-DAY_S = 86_400
+from slo_engine.domain.time_units import DAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def fit_service(requests: np.ndarray, failed: np.ndarray, step_s: int,
     policy = policy or IncidentDetection()
     # Whole days only: a range query's both ends give one step more than whole days,
     # which would otherwise become a day of its own counted as a full day's exposure.
-    partial = len(requests) % (DAY_S // step_s)
+    partial = len(requests) % (DAY_SECONDS // step_s)
     present = ~np.isnan(np.asarray(requests, dtype=float)[partial:])
     r = np.nan_to_num(np.asarray(requests, dtype=float)[partial:])
     f = np.minimum(np.nan_to_num(np.asarray(failed, dtype=float)[partial:]), r)
@@ -73,7 +73,7 @@ def fit_service(requests: np.ndarray, failed: np.ndarray, step_s: int,
     starts, ends = _runs(flagged, policy.merge_gap_seconds // step_s)
     groups = _episode_groups(starts, ends, policy.episode_gap_seconds // step_s)
     cumulative = np.concatenate(([0.0], np.cumsum(excess)))
-    per_day = DAY_S // step_s
+    per_day = DAY_SECONDS // step_s
     peaks = f / np.maximum(r, 1.0)
     return ServiceFit(
         step_s=step_s, steady_error_ratio=p0, requests_per_minute=float(rpm),
@@ -91,7 +91,7 @@ def fit_service(requests: np.ndarray, failed: np.ndarray, step_s: int,
 
 def _incident_steps(r: np.ndarray, f: np.ndarray, step_s: int, policy: IncidentDetection
                     ) -> tuple[np.ndarray, float]:
-    p0 = _median_daily_ratio(r, f, DAY_S // step_s)
+    p0 = _median_daily_ratio(r, f, DAY_SECONDS // step_s)
     flagged = np.zeros(r.size, dtype=bool)
     for _ in range(3):
         mu = p0 * r

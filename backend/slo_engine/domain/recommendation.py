@@ -28,11 +28,11 @@ from slo_engine.domain.sli_statistics import (
     floor_target,
     rolling_window_ratios,
 )
+from slo_engine.domain.slo import TIER_NAMES
+from slo_engine.domain.time_units import DAY_SECONDS
 
 MIN_GAP_SECONDS = 1800
 WINDOW_STRIDE_SECONDS = 3600
-DAY_S = 86_400
-TIER_NAMES = ("conservative", "balanced", "aggressive")
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def data_quality(total: np.ndarray, start_s: int, step_s: int) -> DataQuality:
     first_present = int(np.argmax(present)) if present.any() else len(present)
     return DataQuality(
         completeness_ratio=float(present.mean()) if present.size else 0.0,
-        days_of_data=(len(present) - first_present) * step_s / 86_400,
+        days_of_data=(len(present) - first_present) * step_s / DAY_SECONDS,
         gaps=tuple(gaps),
     )
 
@@ -130,7 +130,7 @@ def recommend_availability(
     total_counts = np.nan_to_num(np.asarray(total, dtype=float))
     failed_counts = np.nan_to_num(np.asarray(failed, dtype=float))
     good = total_counts - failed_counts
-    window_steps = max(1, round(window_days * DAY_S / step_s))
+    window_steps = max(1, round(window_days * DAY_SECONDS / step_s))
     # Windows ending every hour: ones a step apart are near-copies and add only cost.
     stride = max(1, round(WINDOW_STRIDE_SECONDS / step_s))
     windows = rolling_window_ratios(good, total_counts, window_steps)[::-1][::stride][::-1]
@@ -139,7 +139,7 @@ def recommend_availability(
     error_ratio = float(failed_counts.sum() / total_counts.sum())
     # Day-long blocks keep an incident, and a day's traffic cycle, within one block.
     interval = block_bootstrap_ratio_ci(failed_counts, total_counts, seed=seed,
-                                        block_length=max(1, DAY_S // step_s))
+                                        block_length=max(1, DAY_SECONDS // step_s))
     uncapped = forecast.tiers["balanced"].target_ratio
     observed_low = 1.0 - interval.high
     contradicted = bound_ratio is not None and bound_ratio < observed_low

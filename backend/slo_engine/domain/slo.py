@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from slo_engine.domain.errors import InvalidInput
 
-TIERS = ("conservative", "balanced", "aggressive")
+TIER_NAMES = ("conservative", "balanced", "aggressive")  # the one definition
 Action = Literal["accept", "modify", "reject"]
 
 

@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.fleet.simulation import (
-    DAY_S,
     FleetDraws,
     FleetEvent,
     FleetHistory,
@@ -61,7 +61,7 @@ TURBULENT_RATE_FACTOR = 4.0
 REGIME_SWITCH_PER_DAY = {"calm": 1 / 45, "turbulent": 1 / 6}
 SHARED_PER_DAY = 1 / 30
 INFRASTRUCTURE_GROUPS = 4
-DURATION_MEDIAN_S, DURATION_SIGMA, DURATION_MAX_S = 25 * 60, 1.1, 2 * DAY_S
+DURATION_MEDIAN_S, DURATION_SIGMA, DURATION_MAX_S = 25 * 60, 1.1, 2 * DAY_SECONDS
 RAMP_SHARE, RAMP_STRETCH = 0.25, 4.0
 QUIET_SHARE = 0.15
 
@@ -117,20 +117,20 @@ def _unreliable(services: list[str], kinds: dict[str, str], external: str | None
 
 def regime_multiplier(steps: int, step_s: int, rng: np.random.Generator) -> np.ndarray:
     """Per step: 1 in a calm regime, TURBULENT_RATE_FACTOR in a turbulent one (switching by day)."""
-    days = -(-steps * step_s // DAY_S)
+    days = -(-steps * step_s // DAY_SECONDS)
     state, daily = "calm", np.ones(days)
     for d in range(days):
         if rng.random() < REGIME_SWITCH_PER_DAY[state]:
             state = "turbulent" if state == "calm" else "calm"
         daily[d] = TURBULENT_RATE_FACTOR if state == "turbulent" else 1.0
-    return np.repeat(daily, DAY_S // step_s)[:steps]
+    return np.repeat(daily, DAY_SECONDS // step_s)[:steps]
 
 
 def _arrivals(rate_per_day: float, multiplier: np.ndarray, step_s: int,
               rng: np.random.Generator) -> np.ndarray:
     """Poisson arrival steps at rate x multiplier(t), drawn by thinning."""
     top = float(multiplier.max())
-    count = rng.poisson(rate_per_day * top * len(multiplier) * step_s / DAY_S)
+    count = rng.poisson(rate_per_day * top * len(multiplier) * step_s / DAY_SECONDS)
     steps = rng.integers(0, len(multiplier), count)
     return np.sort(steps[rng.random(count) < multiplier[steps] / top])
 
@@ -198,13 +198,13 @@ def _steady_errors(count: int, steps: int, step_s: int, unreliable: set[int],
                    rng: np.random.Generator) -> np.ndarray:
     """10^U(-5.5, -3.5) (ten times more for the unreliable), drifting by a daily AR(1) of
     log-ratio (persistence 0.9, innovation sd 0.15), with per-step lognormal noise."""
-    days = -(-steps * step_s // DAY_S)
+    days = -(-steps * step_s // DAY_SECONDS)
     levels = 10 ** rng.uniform(-5.5, -3.5, count)
     levels[sorted(unreliable)] *= 10
     drift = np.zeros((count, days))
     for d in range(1, days):
         drift[:, d] = 0.9 * drift[:, d - 1] + rng.normal(0.0, 0.15, count)
-    per_step = np.repeat(drift, DAY_S // step_s, axis=1)[:, :steps]
+    per_step = np.repeat(drift, DAY_SECONDS // step_s, axis=1)[:, :steps]
     errors: np.ndarray = levels[:, None] * np.exp(per_step) * rng.lognormal(0.0, 0.2,
                                                                            (count, steps))
     return errors
@@ -227,8 +227,8 @@ def _propagated(edges: list[SimulatedEdge], quiet: set[int]) -> list[SimulatedEd
 
 def _profiles(count: int, times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A diurnal cycle per service (its own phase and depth), quieter at weekends."""
-    hours = (times % DAY_S) / 3600
-    weekend = ((times // DAY_S + 3) % 7) >= 5  # 1970-01-01 was a Thursday
+    hours = (times % DAY_SECONDS) / 3600
+    weekend = ((times // DAY_SECONDS + 3) % 7) >= 5  # 1970-01-01 was a Thursday
     phase = rng.uniform(6, 12, count)[:, None]
     depth = rng.uniform(0.3, 0.7, count)[:, None]
     daily = 1 + depth * np.sin(2 * np.pi * (hours[None, :] - phase) / 24)

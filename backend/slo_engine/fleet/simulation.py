@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from slo_engine.domain.cycles import strongly_connected_components
-
-DAY_S = 86_400
+from slo_engine.domain.time_units import DAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def fleet_frame(topology: dict[str, Any], days: int, end_s: int, step_s: int
     services, kinds = fleet_services(topology)
     position = {s: i for i, s in enumerate(services)}
     edges = [simulated_edge(e, position) for e in topology.get("edges", [])]
-    steps = days * DAY_S // step_s
+    steps = days * DAY_SECONDS // step_s
     return services, kinds, edges, end_s - (steps - 1) * step_s + step_s * np.arange(steps)
 
 
@@ -141,7 +140,7 @@ def _first_external(services: list[str], kinds: dict[str, str]) -> str | None:
 
 def _episodes(rng: np.random.Generator, steps: int, per_day: float, step_s: int,
               mean_minutes: float) -> list[tuple[int, int]]:
-    count = rng.poisson(per_day * steps * step_s / DAY_S)
+    count = rng.poisson(per_day * steps * step_s / DAY_SECONDS)
     starts = rng.integers(0, steps, count)
     lengths = 1 + rng.geometric(step_s / (mean_minutes * 60), count)
     return [(int(s), int(min(steps, s + n))) for s, n in zip(starts, lengths, strict=True)]
@@ -201,8 +200,8 @@ def propagate_failures(own: np.ndarray, edges: list[SimulatedEdge], count: int) 
 
 def _traffic(services: list[str], kinds: dict[str, str], edges: list[SimulatedEdge],
              times: np.ndarray, step_s: int, rng: np.random.Generator) -> np.ndarray:
-    hours = (times % DAY_S) / 3600
-    weekday = (times // DAY_S + 3) % 7  # 1970-01-01 was a Thursday
+    hours = (times % DAY_SECONDS) / 3600
+    weekday = (times // DAY_SECONDS + 3) % 7  # 1970-01-01 was a Thursday
     profile = (1 + 0.5 * np.sin(2 * np.pi * (hours - 8) / 24)) * np.where(weekday >= 5, 0.75, 1)
     callers: dict[int, list[int]] = {}
     for e in edges:
@@ -237,7 +236,7 @@ def _regressions(service: str, times: np.ndarray, step_s: int, rng: np.random.Ge
                  events: list[FleetEvent]) -> np.ndarray:
     """Deploys every ~3 days; one in eight slows the service until the next deploy."""
     factor = np.ones(len(times))
-    deploy_count = rng.poisson(len(times) * step_s / (3 * DAY_S))
+    deploy_count = rng.poisson(len(times) * step_s / (3 * DAY_SECONDS))
     deploys = np.sort(rng.integers(0, len(times), deploy_count))
     for start, end in itertools.pairwise([*deploys.tolist(), len(times)]):
         if rng.random() < 1 / 8 and end > start:

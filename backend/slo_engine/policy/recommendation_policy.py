@@ -8,8 +8,7 @@ from typing import Any
 
 from slo_engine.domain.availability_forecast import ForecastPolicy
 from slo_engine.domain.incident_history import IncidentDetection
-from slo_engine.domain.recommendation import TIER_NAMES
-from slo_engine.domain.slo import SLO_PERIOD_DAYS
+from slo_engine.domain.slo import SLO_PERIOD_DAYS, TIER_NAMES
 
 
 @dataclass(frozen=True)

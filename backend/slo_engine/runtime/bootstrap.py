@@ -14,7 +14,7 @@ import redis
 from slo_engine.adapters.bcrypt_hasher import BcryptHasher
 from slo_engine.adapters.engine_metrics import EngineMetrics
 from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES, GraphApiKeys
-from slo_engine.adapters.graph.approval_rules import RULE_QUERIES, GraphApprovalRules
+from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
 from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES, GraphForecastPriors
@@ -35,7 +35,7 @@ from slo_engine.adapters.webhook_sender import HttpWebhookSender
 from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
-from slo_engine.application.auto_approve import AutoApprove
+from slo_engine.application.auto_approval import AutoApprove
 from slo_engine.application.availability_forecasts import FitForecastPriors, ForecastPriors
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
@@ -152,8 +152,8 @@ def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: Engine
         servers.append(server)
         log.info("embedded Prometheus pid %s on %s", server.pid, server.url)
         url = server.url
-    return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_s,
-                               retry_delays_s=settings.prometheus_retry_delays_s,
+    return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_seconds,
+                               retry_delays_s=settings.prometheus_retry_delays_seconds,
                                queries_for=SliQueryResolver(settings.sli_queries(), snapshots),
                                observe=metrics.observe_query)
 
@@ -211,7 +211,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     rules = GraphApprovalRules(runner)
     sli_aggregates = GraphSliAggregates(runner)
     # Requests make one attempt per query within a deadline; background jobs retry.
-    request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_s)
+    request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_seconds)
                          if telemetry is not None else None)
     uses = _telemetry_use_cases(settings, telemetry, request_telemetry, _Parts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
@@ -282,7 +282,7 @@ def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | No
                                    source.breaker.record_failure)
 
     return _TelemetryUseCases(
-        recommendations=serving(request_telemetry, settings.prometheus_request_deadline_s),
+        recommendations=serving(request_telemetry, settings.prometheus_request_deadline_seconds),
         regenerate=RegenerateRecommendations(serving(telemetry, None),
                                              settings.regeneration_concurrency),
         aggregate=AggregateSlis(

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slo_engine.adapters.promql import SliQueries, UnsafeQuery
 
-SETTINGS_FILE_VARIABLE = "SLO_ENGINE_SETTINGS_FILE"
+log = logging.getLogger(__name__)
+# Old name -> new: one unit suffix for seconds. The old ones are read, with a warning,
+# until the next release.
+RENAMED_SETTINGS = {
+    "prometheus_timeout_s": "prometheus_timeout_seconds",
+    "prometheus_retry_delays_s": "prometheus_retry_delays_seconds",
+    "prometheus_request_deadline_s": "prometheus_request_deadline_seconds",
+}
 
 # Requests per minute per client and endpoint group (TRD FR-8's table); "default" covers
 # the endpoints that table does not list.
@@ -18,6 +28,13 @@ DEFAULT_RATE_LIMITS: dict[str, int] = {
     "ingest": 10, "dependencies": 60, "recommendations": 60, "decide": 30, "slos": 120,
     "slo_history": 30, "impact": 10, "services": 30, "default": 60,
 }
+
+
+
+def _renamed(name: str) -> AliasChoices:
+    """The setting under its name and, for a release, its old one."""
+    old = next(o for o, n in RENAMED_SETTINGS.items() if n == name)
+    return AliasChoices(f"SLO_ENGINE_{name.upper()}", name, f"SLO_ENGINE_{old.upper()}", old)
 
 
 class Settings(BaseSettings):
@@ -45,8 +62,11 @@ class Settings(BaseSettings):
 
     embedded_prometheus: bool = Field(default=True, description=(
         "Start Debian's prometheus under the state dir when PROMETHEUS_URL is unset"))
-    prometheus_timeout_s: float = Field(default=10.0, gt=0)
-    prometheus_retry_delays_s: list[float] = Field(default=[1.0, 2.0, 4.0], description=(
+    prometheus_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias=_renamed("prometheus_timeout_seconds"))
+    prometheus_retry_delays_seconds: list[float] = Field(
+        default=[1.0, 2.0, 4.0], validation_alias=_renamed("prometheus_retry_delays_seconds"),
+        description=(
         "Waits between attempts of background jobs' queries; requests never retry"))
     sli_requests_metric: str = Field(default="http_requests_total", description=(
         "The request counter every service's availability is read from (a service's "
@@ -65,7 +85,9 @@ class Settings(BaseSettings):
     end_user_key_ceiling_multiplier: int = Field(default=50, ge=1, le=10_000, description=(
         "A portal key calling for named end users (X-End-User) gets each person the "
         "group's limit, and itself at most this many times it in all"))
-    prometheus_request_deadline_s: float = Field(default=3.0, gt=0, le=30, description=(
+    prometheus_request_deadline_seconds: float = Field(
+        default=3.0, gt=0, le=30,
+        validation_alias=_renamed("prometheus_request_deadline_seconds"), description=(
         "All of one request's PromQL must answer within this; then the stored "
         "recommendation is served marked stale, or a 503"))
     policy_file: Path | None = Field(default=None, description=(
@@ -144,6 +166,20 @@ class Settings(BaseSettings):
         "Per-team webhook URLs (JSON object team -> URL), over the default one"))
     notification_webhook_secret: str | None = Field(default=None, description=(
         "HMAC-SHA256 key of the X-SLO-Engine-Signature header; unset: bodies are unsigned"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _warn_of_renamed_settings(cls, data: Any) -> Any:
+        """The names before one name per unit (`_SECONDS`) still work for a release."""
+        given = set(data) if isinstance(data, dict) else set()
+        for old, new in RENAMED_SETTINGS.items():
+            if old in given or f"SLO_ENGINE_{old.upper()}" in given \
+                    or f"SLO_ENGINE_{old.upper()}" in os.environ:
+                message = (f"SLO_ENGINE_{old.upper()} is deprecated and will be removed in "
+                           f"the next release; set SLO_ENGINE_{new.upper()} instead")
+                warnings.warn(message, DeprecationWarning, stacklevel=2)
+                log.warning(message)
+        return data
 
     @field_validator("rate_limits_per_minute")
     @classmethod

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from slo_engine.adapters.graph.runner import CypherRunner, Row
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import Row
 from slo_engine.domain.access import Role
 from slo_engine.domain.api_key import ApiKeyRecord
 

@@ -12,7 +12,8 @@ from falkordb import FalkorDB
 from falkordb.helpers import stringify_param_value
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
-from slo_engine.adapters.graph.runner import UNIQUE_KEYS, Row
+from slo_engine.adapters.graph.runner import UNIQUE_KEYS
+from slo_engine.application.ports import Row
 from slo_engine.domain.errors import DependencyUnavailable, InvalidInput
 
 _UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)

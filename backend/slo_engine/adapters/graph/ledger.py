@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from slo_engine.adapters.graph.runner import CypherRunner, Row
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import Row
 from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent
 
 LEDGER_QUERIES = [

@@ -10,7 +10,7 @@ from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog, schema_statements
-from slo_engine.adapters.graph.runner import Row
+from slo_engine.application.ports import Row
 from slo_engine.domain.errors import DependencyUnavailable
 
 _UNAVAILABLE = (ServiceUnavailable, SessionExpired, OSError)

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from slo_engine.adapters.graph.runner import CypherRunner, Row
-from slo_engine.application.ports import RecommendationWindow, StoredProvenance
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import RecommendationWindow, Row, StoredProvenance
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.ingestion import service_properties
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-Row = dict[str, Any]
+from slo_engine.application.ports import Row
 
 # Constraints that make concurrent MERGEs safe; both backends declare exactly these.
 UNIQUE_KEYS: tuple[tuple[str, str], ...] = (

@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 
 from slo_engine.adapters.graph.repository import WRITE_BATCH, batched
-from slo_engine.adapters.graph.runner import CypherRunner, Row
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import Row
 from slo_engine.domain.sli_aggregates import SliAggregate
 
 AGGREGATE_QUERIES = ["aggregates/store_sli_aggregates", "aggregates/service_aggregates",

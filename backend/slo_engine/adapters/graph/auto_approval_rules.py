@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import orjson
 
-from slo_engine.adapters.graph.runner import CypherRunner, Row
+from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import Row
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 
-RULE_QUERIES = ["rules/create_rule", "rules/list_rules", "rules/update_rule",
-                "rules/delete_rule"]
+RULE_QUERIES = ["auto_approval/create_rule", "auto_approval/list_rules",
+                "auto_approval/update_rule", "auto_approval/delete_rule"]
 
 
 def _rule(row: Row) -> AutoApprovalRule:
@@ -27,22 +28,23 @@ class GraphApprovalRules:
         self._runner = runner
 
     def list_rules(self) -> list[AutoApprovalRule]:
-        return [_rule(row) for row in self._runner.read("rules/list_rules")]
+        return [_rule(row) for row in self._runner.read("auto_approval/list_rules")]
 
     def get_rule(self, rule_id: str) -> AutoApprovalRule | None:
         return next((r for r in self.list_rules() if r.rule_id == rule_id), None)
 
     def create_rule(self, rule: AutoApprovalRule) -> None:
-        self._runner.write("rules/create_rule", rule_id=rule.rule_id, rule_name=rule.name,
+        self._runner.write("auto_approval/create_rule", rule_id=rule.rule_id, rule_name=rule.name,
                            conditions=_conditions_text(rule.conditions), enabled=rule.enabled,
                            created_by=rule.created_by, now=rule.created_at_ms)
 
     def update_rule(self, rule: AutoApprovalRule) -> bool:
-        rows = self._runner.write("rules/update_rule", rule_id=rule.rule_id, rule_name=rule.name,
+        rows = self._runner.write("auto_approval/update_rule", rule_id=rule.rule_id,
+                                  rule_name=rule.name,
                                   conditions=_conditions_text(rule.conditions),
                                   enabled=rule.enabled, now=rule.updated_at_ms)
         return bool(rows)
 
     def delete_rule(self, rule_id: str) -> bool:
-        rows = self._runner.write("rules/delete_rule", rule_id=rule_id)
+        rows = self._runner.write("auto_approval/delete_rule", rule_id=rule_id)
         return bool(rows and rows[0]["deleted"])
