@@ -64,19 +64,40 @@ def _neo4j_runner(catalog: QueryCatalog) -> Neo4jRunner:
     return runner
 
 
+def _backend_runner(backend: str, falkordb_server: ServerProcess, catalog: QueryCatalog
+                    ) -> CypherRunner:
+    if backend == "neo4j":
+        if not NEO4J_URI:
+            pytest.skip("NEO4J_URI is not set; the Neo4j contract runs where a server exists")
+        return _neo4j_runner(catalog)
+    # A graph of its own per test: FalkorDB keys graphs by name, so this isolates tests.
+    runner = FalkorDBRunner(falkordb_server.url, f"test-{uuid.uuid4().hex[:12]}", catalog)
+    runner.apply_schema()
+    return runner
+
+
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def graph_runner(
     request: pytest.FixtureRequest, falkordb_server: ServerProcess, catalog: QueryCatalog
 ) -> Iterator[CypherRunner]:
     """A clean graph on every backend this machine can reach."""
-    if request.param == "neo4j":
-        if not NEO4J_URI:
-            pytest.skip("NEO4J_URI is not set; the Neo4j contract runs where a server exists")
-        runner: CypherRunner = _neo4j_runner(catalog)
-    else:
-        # A graph of its own per test: FalkorDB keys graphs by name, so this isolates tests.
-        runner = FalkorDBRunner(falkordb_server.url, f"test-{uuid.uuid4().hex[:12]}", catalog)
-        runner.apply_schema()
+    runner = _backend_runner(request.param, falkordb_server, catalog)
+    yield runner
+    runner.close()
+
+
+STORE_BACKENDS = ["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j), "memory"]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_backend(request: pytest.FixtureRequest, falkordb_server: ServerProcess,
+                  catalog: QueryCatalog) -> Iterator[CypherRunner | None]:
+    """A clean graph on every backend, and None for the in-memory fakes
+    (tests/fakes.py): the small store ports' contracts run on all of them."""
+    if request.param == "memory":
+        yield None
+        return
+    runner = _backend_runner(request.param, falkordb_server, catalog)
     yield runner
     runner.close()
 

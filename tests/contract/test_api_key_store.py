@@ -1,38 +1,22 @@
-"""The ApiKeyStore contract on every backend, and API key verification over it."""
+"""The ApiKeyStore contract on every backend and on its in-memory fake, and API key
+verification over it."""
 
 from __future__ import annotations
 
 import pytest
 
 from slo_engine.adapters.bcrypt_hasher import BcryptHasher
-from slo_engine.adapters.graph.api_keys import GraphApiKeys
-from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.application.api_keys import ApiKeys
+from slo_engine.application.ports import ApiKeyStore
 from slo_engine.domain.access import CredentialKind, Role
 from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.errors import Unauthenticated
+from tests.fakes import Monotonic, TickingClock
 
 
-class TickingClock:
-    def __init__(self) -> None:
-        self.now = 1_000
-
-    def now_ms(self) -> int:
-        self.now += 1
-        return self.now
-
-
-class Monotonic:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_a_stored_key_reads_back_whole_and_lists_oldest_first(graph_runner: CypherRunner
-                                                               ) -> None:
-    store = GraphApiKeys(graph_runner)
+def test_a_stored_key_reads_back_whole_and_lists_oldest_first(
+        api_key_store: ApiKeyStore) -> None:
+    store = api_key_store
     first = ApiKeyRecord("aaaaaaaaaaaa", "backstage", Role.VIEWER, ("payments", "search"),
                          "$2b$12$hash", "admin", 10)
     second = ApiKeyRecord("bbbbbbbbbbbb", "ci", Role.SRE_ADMIN, (), "$2b$12$other", "admin", 20)
@@ -43,8 +27,9 @@ def test_a_stored_key_reads_back_whole_and_lists_oldest_first(graph_runner: Cyph
     assert store.list_api_keys() == [first, second]
 
 
-def test_revoking_stamps_the_key_once(graph_runner: CypherRunner) -> None:
-    store = GraphApiKeys(graph_runner)
+def test_revoking_stamps_the_key_once(
+        api_key_store: ApiKeyStore) -> None:
+    store = api_key_store
     store.create_api_key(ApiKeyRecord("aaaaaaaaaaaa", "ci", Role.VIEWER, (), "h", "admin", 10))
     assert store.revoke_api_key("aaaaaaaaaaaa", 50) is True
     assert store.revoke_api_key("aaaaaaaaaaaa", 60) is False
@@ -54,9 +39,9 @@ def test_revoking_stamps_the_key_once(graph_runner: CypherRunner) -> None:
     assert (record.revoked, record.revoked_at_ms) == (True, 50)
 
 
-def test_an_issued_key_verifies_and_only_its_bcrypt_hash_is_stored(graph_runner: CypherRunner
-                                                                   ) -> None:
-    store = GraphApiKeys(graph_runner)
+def test_an_issued_key_verifies_and_only_its_bcrypt_hash_is_stored(
+        api_key_store: ApiKeyStore) -> None:
+    store = api_key_store
     keys = ApiKeys(store, TickingClock(), hasher=BcryptHasher(12))
     raw, record = keys.issue("backstage", Role.SERVICE_OWNER, ("payments",), "admin")
     stored = store.get_api_key(raw.key_id)
@@ -70,8 +55,8 @@ def test_an_issued_key_verifies_and_only_its_bcrypt_hash_is_stored(graph_runner:
 
 
 def test_a_wrong_secret_an_unknown_id_and_a_malformed_key_are_refused(
-        graph_runner: CypherRunner) -> None:
-    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), hasher=BcryptHasher(4))
+        api_key_store: ApiKeyStore) -> None:
+    keys = ApiKeys(api_key_store, TickingClock(), hasher=BcryptHasher(4))
     raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
     forged = f"sloe_{raw.key_id}_{'x' * 43}"
     unknown = f"sloe_0123456789ab_{raw.secret}"
@@ -81,9 +66,9 @@ def test_a_wrong_secret_an_unknown_id_and_a_malformed_key_are_refused(
             keys.verify(text)
 
 
-def test_a_verified_key_is_remembered_until_the_cache_period_ends(graph_runner: CypherRunner
-                                                                  ) -> None:
-    store, monotonic = GraphApiKeys(graph_runner), Monotonic()
+def test_a_verified_key_is_remembered_until_the_cache_period_ends(
+        api_key_store: ApiKeyStore) -> None:
+    store, monotonic = api_key_store, Monotonic()
     keys = ApiKeys(store, TickingClock(), hasher=BcryptHasher(4), cache_seconds=60,
                    monotonic=monotonic)
     other = ApiKeys(store, TickingClock(), hasher=BcryptHasher(4), cache_seconds=60,
@@ -102,16 +87,17 @@ def test_a_verified_key_is_remembered_until_the_cache_period_ends(graph_runner: 
         other.verify(str(raw))
 
 
-def test_a_key_needs_a_name(graph_runner: CypherRunner) -> None:
+def test_a_key_needs_a_name(
+        api_key_store: ApiKeyStore) -> None:
     from slo_engine.domain.errors import InvalidInput
 
-    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), hasher=BcryptHasher(4))
+    keys = ApiKeys(api_key_store, TickingClock(), hasher=BcryptHasher(4))
     with pytest.raises(InvalidInput, match="needs a name"):
         keys.issue("  ", Role.VIEWER, (), "admin")
 
 
 def test_bcrypt_runs_once_per_key_even_for_concurrent_first_uses_and_expired_memories(
-        graph_runner: CypherRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+        api_key_store: ApiKeyStore, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     import bcrypt
@@ -125,7 +111,7 @@ def test_bcrypt_runs_once_per_key_even_for_concurrent_first_uses_and_expired_mem
 
     monkeypatch.setattr(bcrypt, "checkpw", counted_checkpw)
     monotonic = Monotonic()
-    keys = ApiKeys(GraphApiKeys(graph_runner), TickingClock(), hasher=BcryptHasher(10),
+    keys = ApiKeys(api_key_store, TickingClock(), hasher=BcryptHasher(10),
                    cache_seconds=60, monotonic=monotonic)
     raw, _ = keys.issue("ci", Role.VIEWER, (), "admin")
     subjects: list[str] = []

@@ -1,11 +1,10 @@
-"""The ForecastPriorStore contract on every backend."""
+"""The ForecastPriorStore contract on every backend and on its in-memory fake."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from slo_engine.adapters.graph.forecast_priors import GraphForecastPriors
-from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.application.ports import ForecastPriorStore
 from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior
 
 
@@ -14,9 +13,9 @@ def prior(shape: float, pool: list[float], services: int) -> FleetPrior:
                       services)
 
 
-def test_priors_read_back_by_class_and_a_new_fit_replaces_them(graph_runner: CypherRunner
-                                                                 ) -> None:
-    store = GraphForecastPriors(graph_runner)
+def test_priors_read_back_by_class_and_a_new_fit_replaces_them(
+        forecast_prior_store: ForecastPriorStore) -> None:
+    store = forecast_prior_store
     assert store.priors().by_class == {}
     assert store.priors().computed_at_ms is None
     assert store.store_priors({"fleet": prior(0.7, [3.4012, 2.3026], 40),
@@ -33,10 +32,10 @@ def test_priors_read_back_by_class_and_a_new_fit_replaces_them(graph_runner: Cyp
 
 
 def test_a_fitted_prior_of_numpy_numbers_is_stored_as_plain_values(
-        graph_runner: CypherRunner) -> None:
+        forecast_prior_store: ForecastPriorStore) -> None:
     fitted = FleetPrior(np.float64(0.5), np.float64(30.0), np.log([30.0, 12.5]),
                         np.float64(5.0), 1.0, np.float64(0.2), {30: np.float64(0.5)}, 2)
-    store = GraphForecastPriors(graph_runner)
+    store = forecast_prior_store
     store.store_priors({"fleet": fitted}, 1)
     assert store.priors().by_class["fleet"].to_record() == fitted.to_record()
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from slo_engine.adapters.graph.auto_approval_rules import GraphApprovalRules
 from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
-from slo_engine.adapters.graph.runner import CypherRunner
-from slo_engine.application.ports import RecommendationWindow
+from slo_engine.application.ports import ApprovalRuleStore, RecommendationWindow
 from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, chained, verify_chain
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import DiscoverySource, ServiceRecord
@@ -133,9 +131,9 @@ def test_stored_events_read_back_exactly_as_they_were_hashed(
 
 
 def test_approval_rules_are_created_listed_updated_and_deleted(
-    graph_runner: CypherRunner,
+    approval_rule_store: ApprovalRuleStore,
 ) -> None:
-    store = GraphApprovalRules(graph_runner)
+    store = approval_rule_store
     first = AutoApprovalRule("r1", "low", RuleConditions(("low",), (), 0.9), False, "admin",
                              1, 1)
     second = replace(first, rule_id="r2", name="teams", created_at_ms=2, updated_at_ms=2,

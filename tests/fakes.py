@@ -1,0 +1,100 @@
+"""In-memory fakes of the small store ports, for use-case tests without servers. Each
+passes the same contract suite as the graph adapter it stands in for
+(tests/contract/), so a fake cannot drift from the real thing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from slo_engine.application.ports import StoredPriors
+from slo_engine.domain.api_key import ApiKeyRecord
+from slo_engine.domain.auto_approval import AutoApprovalRule
+from slo_engine.domain.fleet_prior import FleetPrior
+
+
+class InMemoryApiKeys:
+    """The ApiKeyStore port."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, ApiKeyRecord] = {}
+
+    def create_api_key(self, record: ApiKeyRecord) -> None:
+        self._keys[record.key_id] = record
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        return self._keys.get(key_id)
+
+    def list_api_keys(self) -> list[ApiKeyRecord]:
+        return sorted(self._keys.values(), key=lambda r: (r.created_at_ms, r.key_id))
+
+    def revoke_api_key(self, key_id: str, now_ms: int) -> bool:
+        record = self._keys.get(key_id)
+        if record is None or record.revoked:
+            return False
+        self._keys[key_id] = replace(record, revoked_at_ms=now_ms)
+        return True
+
+
+class InMemoryForecastPriors:
+    """The ForecastPriorStore port. Priors go through their stored record, as in the
+    graph (the pool rounded to 4 decimals)."""
+
+    def __init__(self) -> None:
+        self._stored: dict[str, dict[str, object]] = {}
+        self._computed_at_ms: int | None = None
+
+    def store_priors(self, priors: Mapping[str, FleetPrior], now_ms: int) -> int:
+        self._stored = {name: prior.to_record() for name, prior in priors.items()}
+        self._computed_at_ms = now_ms
+        return len(self._stored)
+
+    def priors(self) -> StoredPriors:
+        return StoredPriors({name: FleetPrior.from_record(record)
+                             for name, record in self._stored.items()}, self._computed_at_ms)
+
+
+class InMemoryApprovalRules:
+    """The ApprovalRuleStore port."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, AutoApprovalRule] = {}
+
+    def list_rules(self) -> list[AutoApprovalRule]:
+        return sorted(self._rules.values(), key=lambda r: (r.created_at_ms, r.rule_id))
+
+    def get_rule(self, rule_id: str) -> AutoApprovalRule | None:
+        return self._rules.get(rule_id)
+
+    def create_rule(self, rule: AutoApprovalRule) -> None:
+        self._rules[rule.rule_id] = rule
+
+    def update_rule(self, rule: AutoApprovalRule) -> bool:
+        if rule.rule_id not in self._rules:
+            return False
+        self._rules[rule.rule_id] = rule
+        return True
+
+    def delete_rule(self, rule_id: str) -> bool:
+        return self._rules.pop(rule_id, None) is not None
+
+
+class TickingClock:
+    """The Clock port: every reading a millisecond later."""
+
+    def __init__(self, start_ms: int = 1_000) -> None:
+        self.now = start_ms
+
+    def now_ms(self) -> int:
+        self.now += 1
+        return self.now
+
+
+class Monotonic:
+    """A monotonic clock a test moves by hand (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
