@@ -98,10 +98,10 @@ async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Respo
     analysis = await container.impact.analyse(
         body.service_id, change.proposed_target / 100,
         None if change.current_target is None else change.current_target / 100)
-    return Response(orjson.dumps(_view(analysis)), media_type="application/json")
+    return Response(orjson.dumps(impact_document(analysis)), media_type="application/json")
 
 
-def _view(analysis: ImpactAnalysis) -> dict[str, Any]:
+def impact_document(analysis: ImpactAnalysis) -> dict[str, Any]:
     impacted = [_impacted_view(i) for i in analysis.impacted]
     at_risk = sum(1 for i in analysis.impacted if i.slo_at_risk)
     return {
