@@ -10,6 +10,7 @@ still served, as it was, by the API); 2 is `RecommendationRecord`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -292,15 +293,22 @@ def _attributions(attributions: list[Attribution]) -> list[AttributionRecord]:
             for a in attributions]
 
 
+@functools.cache
+def _field_hints(kind: type) -> tuple[tuple[str, Any], ...]:
+    """A dataclass's fields and their resolved types (resolving costs ~0.1 ms a class:
+    once per process, not per cached read)."""
+    hints = typing.get_type_hints(kind)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(kind))
+
+
 def _build(kind: Any, value: Any) -> Any:
     """A value of type `kind` from plain JSON values: dataclasses by field, lists, tuples,
     dicts and optionals by their arguments; anything else as it is."""
     if value is None:
         return None
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        return kind(**{f.name: _build(hints[f.name], value[f.name])
-                       for f in dataclasses.fields(kind) if f.name in value})
+        return kind(**{name: _build(hint, value[name])
+                       for name, hint in _field_hints(kind) if name in value})
     origin, arguments = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):
         return _build(next(a for a in arguments if a is not type(None)), value)
