@@ -25,7 +25,7 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
     "drift": (["bench", "drift", "--shifted-services", "3", "--service-days", "3"],
               {"settings", VERDICT}),
     "frontier": (["bench", "frontier", "--months", "6", "--train-days", "7", "--services",
-                  "5"], {"oracle_frontier", VERDICT}),
+                  "5"], {"oracle_frontier", "out_of_sample_oracle_frontier", VERDICT}),
     "frontier on the bursty generator": (
         ["bench", "frontier", "--months", "6", "--train-days", "7", "--services", "5",
          "--generator", "bursty", "--fleets", "2"],

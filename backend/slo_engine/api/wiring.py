@@ -4,8 +4,9 @@ use case itself beyond the read-only ones over already-built stores."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
@@ -15,6 +16,8 @@ from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.service_catalogue import ServiceCatalogue
 from slo_engine.application.slo_records import SloRecords
 from slo_engine.runtime.bootstrap import Container
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,29 +47,18 @@ def _use_cases(request: Request) -> RouteUseCases:
     return use_cases
 
 
-def _catalogue(request: Request) -> ServiceCatalogue:
-    return _use_cases(request).catalogue
+def _one(pick: Callable[[RouteUseCases], T]) -> Callable[[Request], T]:
+    """A route dependency handing over one use case."""
 
+    def dependency(request: Request) -> T:
+        return pick(_use_cases(request))
 
-def _slo_records(request: Request) -> SloRecords:
-    return _use_cases(request).slo_records
-
-
-def _decisions(request: Request) -> DecideSlo:
-    return _use_cases(request).decisions
-
-
-def _rules(request: Request) -> AutoApprovalRules:
-    return _use_cases(request).rules
-
-
-def _cycles(request: Request) -> CycleAlerts:
-    return _use_cases(request).cycles
+    return dependency
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
-Catalogue = Annotated[ServiceCatalogue, Depends(_catalogue)]
-Records = Annotated[SloRecords, Depends(_slo_records)]
-Decisions = Annotated[DecideSlo, Depends(_decisions)]
-Rules = Annotated[AutoApprovalRules, Depends(_rules)]
-Cycles = Annotated[CycleAlerts, Depends(_cycles)]
+Catalogue = Annotated[ServiceCatalogue, Depends(_one(lambda u: u.catalogue))]
+Records = Annotated[SloRecords, Depends(_one(lambda u: u.slo_records))]
+Decisions = Annotated[DecideSlo, Depends(_one(lambda u: u.decisions))]
+Rules = Annotated[AutoApprovalRules, Depends(_one(lambda u: u.rules))]
+Cycles = Annotated[CycleAlerts, Depends(_one(lambda u: u.cycles))]
