@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
+
+import orjson
 
 from slo_engine.application.ports import StoredPriors
 from slo_engine.domain.api_key import ApiKeyRecord
@@ -98,3 +101,25 @@ class Monotonic:
 
     def __call__(self) -> float:
         return self.now
+
+
+class InMemoryRecommendationCache:
+    """The RecommendationCache port. Values go through JSON as in Redis; entries do not
+    expire (a test process is shorter than the real TTL)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, bytes] = {}
+        self._generations: dict[str, int] = {}
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        raw = self._entries.get(key)
+        return None if raw is None else dict(orjson.loads(raw))
+
+    def put(self, key: str, value: Mapping[str, Any]) -> None:
+        self._entries[key] = orjson.dumps(value)
+
+    def generation(self, service_id: str) -> int:
+        return self._generations.get(service_id, 0)
+
+    def invalidate(self, service_id: str) -> None:
+        self._generations[service_id] = self.generation(service_id) + 1

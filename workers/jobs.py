@@ -21,9 +21,7 @@ def analyse_graph(ingestion_id: str) -> dict[str, Any]:
 
 def regenerate_recommendations(service_ids: list[str]) -> dict[str, Any]:
     context = current()
-    regenerate = context.container.regenerate
-    if regenerate is None:
-        raise RuntimeError("no metrics store is configured: nothing to regenerate from")
+    regenerate = context.container.require_history("nothing to regenerate from").regenerate
     total = len(service_ids)
     outcome = context.run(regenerate.regenerate(
         service_ids, lambda done, failed: _report_progress(done, total, failed)))
@@ -33,9 +31,7 @@ def regenerate_recommendations(service_ids: list[str]) -> dict[str, Any]:
 
 def aggregate_slis() -> dict[str, Any]:
     context = current()
-    aggregate = context.container.aggregate
-    if aggregate is None:
-        raise RuntimeError("no metrics store is configured: nothing to aggregate")
+    aggregate = context.container.require_history("nothing to aggregate").aggregate
     result = context.run(aggregate.run())
     context.container.metrics.aggregation_finished(result["timings"]["total_s"])
     return result
@@ -43,18 +39,14 @@ def aggregate_slis() -> dict[str, Any]:
 
 def fit_forecast_priors() -> dict[str, Any]:
     context = current()
-    fit = context.container.fit_priors
-    if fit is None:
-        raise RuntimeError("no metrics store is configured: no history to fit")
+    fit = context.container.require_history("no history to fit").fit_priors
     return context.run(fit.run())
 
 
 def detect_drift(service_ids: list[str] | None = None) -> dict[str, Any]:
     """Without services (the scheduler's sweep): splits the fleet into chunk jobs."""
     context = current()
-    detect = context.container.detect_drift
-    if detect is None:
-        raise RuntimeError("no metrics store is configured: no series to judge")
+    detect = context.container.require_history("no series to judge").detect_drift
     if service_ids is None:
         return {"sweep_job_id": detect.plan_sweep()}
     return context.run(detect.sweep(service_ids))
@@ -62,7 +54,6 @@ def detect_drift(service_ids: list[str] | None = None) -> dict[str, Any]:
 
 def deliver_notification(notification: dict[str, Any]) -> dict[str, Any]:
     container = current().container
-    assert container.notifications is not None  # every container has one
     job = get_current_job()
     # RQ counts retries_left down before each retry; None: no retries (inline jobs).
     retries_left = job.retries_left if job is not None else None

@@ -40,9 +40,9 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     try:
         worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
     finally:
-        if container.telemetry is not None:
+        if container.history is not None:
             with contextlib.suppress(Exception):
-                loop.run_until_complete(container.telemetry.close())
+                loop.run_until_complete(container.history.telemetry.close())
         loop.close()
         container.close()
         connection.close()

@@ -82,7 +82,7 @@ def strict_client(falkordb_server: ServerProcess, redis_server: ServerProcess,
     container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
                                        identity=identity_provider, max_ingestion_edges=3,
                                        max_body_bytes=4096))
-    assert container.telemetry is None  # no Prometheus given: none is started
+    assert container.history is None  # no Prometheus given: none is started
     with admin_client(container, identity_provider) as client:
         yield client
     container.close()

@@ -74,7 +74,7 @@ def test_a_frozen_prometheus_costs_a_request_its_deadline_then_the_breaker_answe
             assert forced.json()["recommendation_id"] == fresh.json()["recommendation_id"]
             # Each request that misses its deadline is one failure (not one per query it
             # had open): the breaker opens at its threshold, then answers at once.
-            breaker = container.telemetry.breaker  # type: ignore[attr-defined]
+            breaker = container.history.telemetry.breaker
             answers = [client.get(PATH.format("dg-a"), params=QUERY)
                        for _ in range(breaker.failure_threshold + 2)]
             assert {a.status_code for a in answers} == {503}

@@ -124,7 +124,7 @@ def test_ac003_the_bound_is_the_product_of_three_serial_dependencies(
     container = client.app.state.container  # type: ignore[attr-defined]
     recs = by_type(recommend(client, "front", sli_type="availability"))
     impact = recs["availability"]["dependency_impact"]
-    telemetry = container.telemetry
+    telemetry = container.history.telemetry
     end = container.clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
     start = end - 30 * 86_400
 

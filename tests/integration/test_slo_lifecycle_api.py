@@ -299,7 +299,7 @@ def test_dashboards_summarise_coverage_budget_health_and_decisions(
     assert coverage["by_team"]["shop"]["with_slo"] == 2
 
     end = container.clock.now_ms() // 1000 // 900 * 900
-    observed = client.portal.call(container.telemetry.availabilities,  # type: ignore[union-attr, attr-defined]
+    observed = client.portal.call(container.history.telemetry.availabilities,
                                   ["checkout", "cart"], end - 30 * 86_400, end)
     expected = {s: (1 - observed[s]) / (1 - accepted[s]["targets"]["availability"] / 100)
                 for s in accepted}

@@ -46,8 +46,8 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         container.event_loop = asyncio.get_running_loop()
         yield
-        if container.telemetry is not None:
-            await container.telemetry.close()
+        if container.history is not None:
+            await container.history.telemetry.close()
 
     app = FastAPI(title="SLO Recommendation Engine", version=__version__,
                   description=DESCRIPTION, docs_url="/docs", redoc_url="/redoc",

@@ -24,8 +24,7 @@ from slo_engine.api.security import access
 from slo_engine.api.services import service_view
 from slo_engine.api.subgraph_schemas import Subgraph
 from slo_engine.api.timestamps import iso_from_ms, ms_from_datetime
-from slo_engine.api.wiring import ContainerDep
-from slo_engine.application.dependency_subgraph import dependency_subgraph
+from slo_engine.api.wiring import Ingestion, Subgraphs
 from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import InvalidInput
@@ -138,11 +137,11 @@ def _process_in_background(ingest: IngestDependencyGraph, ingestion_id: str,
              status_code=202, response_model=IngestionAccepted,
              summary="Bulk upsert of the dependency graph from one discovery source")
 def submit_dependency_graph(
-    body: GraphSubmissionIn, container: ContainerDep, background: BackgroundTasks
+    body: GraphSubmissionIn, ingest: Ingestion, background: BackgroundTasks
 ) -> IngestionAccepted:
-    submission = to_submission(body, container.clock.now_ms())
-    ingestion_id = container.ingest.accept(submission)
-    background.add_task(_process_in_background, container.ingest, ingestion_id, submission)
+    submission = to_submission(body, ingest.now_ms())
+    ingestion_id = ingest.accept(submission)
+    background.add_task(_process_in_background, ingest, ingestion_id, submission)
     return IngestionAccepted(
         ingestion_id=ingestion_id,
         status="processing",
@@ -156,8 +155,8 @@ def submit_dependency_graph(
 @router.get("/dependencies/ingestions/{ingestion_id}",
             dependencies=[access(Action.READ, "default")], response_model=IngestionStatus,
             summary="Status and outcome of an ingestion")
-def get_ingestion(ingestion_id: str, container: ContainerDep) -> IngestionStatus:
-    record = container.ingest.status(ingestion_id)
+def get_ingestion(ingestion_id: str, ingest: Ingestion) -> IngestionStatus:
+    record = ingest.status(ingestion_id)
     return IngestionStatus(
         **{**record, "received_at": iso_from_ms(record["received_at"]),
            "completed_at": iso_from_ms(record["completed_at"])}
@@ -185,16 +184,13 @@ def _edge_view(row: dict[str, Any]) -> dict[str, Any]:
             summary="The dependency subgraph around a service")
 def get_dependency_subgraph(
     service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],
-    container: ContainerDep,
+    subgraphs: Subgraphs,
     direction: Direction = Direction.BOTH,
     depth: Annotated[int, Query(ge=1, le=10, description="Hops to follow")] = 3,
     include_external: bool = True,
     include_stale: bool = False,
 ) -> Response:
-    stale_before = container.clock.now_ms() - container.settings.staleness_window_ms
-    subgraph = dependency_subgraph(container.graph, container.snapshots.current(), service_id,
-                                   direction, depth, stale_before, include_external,
-                                   include_stale)
+    subgraph = subgraphs.around(service_id, direction, depth, include_external, include_stale)
     # Built as plain data and serialised once: a 10-hop answer can hold tens of thousands
     # of edges, and validating each through pydantic would dominate the request.
     subgraph["service"] = service_view(subgraph["service"])

@@ -12,8 +12,7 @@ from pydantic import Field
 
 from slo_engine import __version__
 from slo_engine.api.response_model import ResponseModel
-from slo_engine.api.wiring import ContainerDep
-from slo_engine.runtime.bootstrap import Container
+from slo_engine.api.wiring import Probes, ReadinessProbes
 
 router = APIRouter(prefix="/api/v1/health", tags=["health"])
 
@@ -62,9 +61,11 @@ async def _check_async(probe: Callable[[], Awaitable[None]]) -> ComponentCheck:
     return ComponentCheck(status="ok")
 
 
-def _workers_alive(container: Container) -> int | None:
+def _workers_alive(probes: ReadinessProbes) -> int | None:
+    if probes.workers_alive is None:
+        return None
     try:
-        return container.jobs.workers_alive()
+        return probes.workers_alive()
     except Exception:  # a count for information only; readiness was decided above
         return None
 
@@ -72,15 +73,15 @@ def _workers_alive(container: Container) -> int | None:
 @router.get("/ready", response_model=Readiness,
             responses={503: {"model": Readiness, "description": "A dependency is down"}},
             summary="Every backing server answers")
-async def ready(container: ContainerDep) -> JSONResponse:
+async def ready(probes: Probes) -> JSONResponse:
     checks = {
-        f"graph_store ({container.graph.backend})": await _check(container.graph.ping),
-        "redis": await _check(container.redis.ping),
+        f"graph_store ({probes.graph_backend})": await _check(probes.graph_store),
+        "redis": await _check(probes.redis),
     }
-    if container.telemetry is not None:
-        checks["prometheus"] = await _check_async(container.telemetry.ready)
+    if probes.prometheus is not None:
+        checks["prometheus"] = await _check_async(probes.prometheus)
     ok = all(c.status == "ok" for c in checks.values())
     body = Readiness(status="ready" if ok else "not_ready", checks=checks,
-                     background_workers=await run_in_threadpool(_workers_alive, container)
-                     if ok and container.settings.job_mode == "workers" else None)
+                     background_workers=await run_in_threadpool(_workers_alive, probes)
+                     if ok else None)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

@@ -13,7 +13,7 @@ from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import percent
-from slo_engine.api.wiring import ContainerDep
+from slo_engine.api.wiring import Impact
 from slo_engine.application.impact_analysis import ImpactAnalysis, ImpactedService
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import InvalidInput
@@ -86,7 +86,7 @@ class ImpactAnalysisView(ResponseModel):
 @router.post("/impact-analysis", dependencies=[access(Action.READ, "impact")],
              summary="What a changed target does to every upstream service",
              response_model=ImpactAnalysisView, responses=problem_responses(404))
-async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Response:
+async def impact_analysis(body: ImpactRequest, impact: Impact) -> Response:
     """Serialised directly (thousands of upstream services): the test suite checks the
     body against the model."""
     change = body.proposed_change
@@ -95,7 +95,7 @@ async def impact_analysis(body: ImpactRequest, container: ContainerDep) -> Respo
                            "add up), so only availability changes can be projected upstream.",
                            [{"pointer": "/proposed_change/sli_type",
                              "message": "use 'availability'"}])
-    analysis = await container.impact.analyse(
+    analysis = await impact.analyse(
         body.service_id, change.proposed_target / 100,
         None if change.current_target is None else change.current_target / 100)
     return Response(orjson.dumps(impact_document(analysis)), media_type="application/json")

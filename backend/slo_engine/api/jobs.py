@@ -11,11 +11,9 @@ from slo_engine.api.ingestion_schemas import SERVICE_ID_PATTERN
 from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
-from slo_engine.api.wiring import ContainerDep
+from slo_engine.api.wiring import Jobs
 from slo_engine.application.jobs import JobKind, JobState
-from slo_engine.application.regenerate_recommendations import enqueue_regeneration
 from slo_engine.domain.access import Action
-from slo_engine.domain.errors import InvalidInput, JobNotFound
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -78,17 +76,8 @@ def job_view(state: JobState) -> JobView:
              dependencies=[access(Action.ADMINISTER, "default")],
              summary="Start a background job: regenerate recommendations, aggregate SLIs, "
                      "sweep the fleet for drift, or fit the forecast priors")
-def start_job(body: JobRequest, container: ContainerDep, response: Response) -> JobAccepted:
-    if body.kind in (JobKind.AGGREGATE_SLIS.value, JobKind.DETECT_DRIFT.value,
-                     JobKind.FIT_FORECAST_PRIORS.value):
-        if body.service_ids is not None:
-            raise InvalidInput("Aggregation, drift sweeps and prior fits always cover the "
-                               "whole fleet.", [{
-                "pointer": "/service_ids", "message": f"omit service_ids for {body.kind}"}])
-        job_id = container.jobs.enqueue(JobKind(body.kind), {})
-    else:
-        job_id = enqueue_regeneration(container.jobs, container.snapshots, body.service_ids,
-                                      container.settings.regeneration_chunk_services)
+def start_job(body: JobRequest, jobs: Jobs, response: Response) -> JobAccepted:
+    job_id = jobs.start(JobKind(body.kind), body.service_ids)
     status_url = f"/api/v1/jobs/{job_id}"
     response.headers["Location"] = status_url
     return JobAccepted(job_id=job_id, kind=JobKind(body.kind).value, status_url=status_url)
@@ -96,16 +85,12 @@ def start_job(body: JobRequest, container: ContainerDep, response: Response) -> 
 
 @router.get("/failed", response_model=JobList, dependencies=[access(Action.READ, "default")],
             summary="The failed-job registry, newest first")
-def list_failed_jobs(container: ContainerDep,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JobList:
-    return JobList(items=[job_view(s) for s in container.jobs.failed(limit)])
+def list_failed_jobs(jobs: Jobs, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> JobList:
+    return JobList(items=[job_view(s) for s in jobs.failed(limit)])
 
 
 @router.get("/{job_id}", response_model=JobView, dependencies=[access(Action.READ, "default")],
             summary="A job's status and progress")
 def get_job(job_id: Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9_-]+$")],
-            container: ContainerDep) -> JobView:
-    state = container.jobs.state(job_id)
-    if state is None:
-        raise JobNotFound(job_id)
-    return job_view(state)
+            jobs: Jobs) -> JobView:
+    return job_view(jobs.get_or_raise(job_id))

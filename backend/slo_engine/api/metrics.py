@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from slo_engine.api.wiring import ContainerDep
+from slo_engine.api.wiring import Metrics
 
 router = APIRouter(tags=["health"])
 
@@ -15,5 +15,5 @@ router = APIRouter(tags=["health"])
 @router.get("/metrics", summary="Prometheus exposition of the engine's metrics",
             response_class=Response,
             responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}})
-def metrics(container: ContainerDep) -> Response:
-    return Response(container.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+def metrics(engine_metrics: Metrics) -> Response:
+    return Response(engine_metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -13,7 +13,7 @@ from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.recommendation_document import percent_text, recommendation_document
 from slo_engine.api.recommendation_schemas import RecommendationDocument
 from slo_engine.api.security import access
-from slo_engine.api.wiring import ContainerDep
+from slo_engine.api.wiring import Metrics, Recommendations
 from slo_engine.application.recommendation_record import RecommendationRecord
 from slo_engine.application.serve_recommendation import ServedRecommendation
 from slo_engine.domain.access import Action
@@ -30,7 +30,8 @@ router = APIRouter(prefix="/api/v1/services", tags=["recommendations"])
             responses=problem_responses(404, 502))
 async def get_slo_recommendations(
     service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],
-    container: ContainerDep,
+    recommendations: Recommendations,
+    metrics: Metrics,
     sli_type: Literal["availability", "latency", "all"] = "all",
     lookback_days: Annotated[int, Query(ge=7, le=365)] = 30,
     period_days: Annotated[SloPeriodDays | None, Query(
@@ -44,18 +45,18 @@ async def get_slo_recommendations(
 ) -> dict[str, Any]:
     """Served from the cache, computed afresh, or (the metrics store down) the last stored
     one marked `stale`."""
-    if container.recommendations is None:
+    if recommendations is None:
         raise DependencyUnavailable("metrics store", "no Prometheus is configured")
-    serve = container.recommendations
+    serve = recommendations
     request = serve.request(service_id, sli_type, lookback_days,
                             None if period_days is None else int(period_days),
                             force_regenerate)
     served = await serve.get(request)
     if served.source == "computed" and isinstance(served.content, RecommendationRecord):
         if served.content.availability is not None:
-            container.metrics.recommendation_generated(service_id, "availability")
+            metrics.recommendation_generated(service_id, "availability")
         if served.content.latency is not None:
-            container.metrics.recommendation_generated(service_id, "latency")
+            metrics.recommendation_generated(service_id, "latency")
     body = {**_document(served), "cached": served.source == "cache", "stale": served.stale}
     if served.stale_reason is not None:
         body["stale_reason"] = served.stale_reason

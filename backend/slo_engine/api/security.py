@@ -18,12 +18,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from slo_engine.api.wiring import ContainerDep
-from slo_engine.application.service_catalogue import ServiceCatalogue
+from slo_engine.api.access_gate import AccessGate
+from slo_engine.api.wiring import Catalogue, Gate
 from slo_engine.domain.access import END_USER_HEADER, Action, Principal, Role, authorize
 from slo_engine.domain.api_key import parse_raw_key
 from slo_engine.domain.errors import Forbidden, InvalidInput, RateLimited, Unauthenticated
-from slo_engine.runtime.bootstrap import Container
 
 # bcrypt work an attacker can make us do by guessing one key's secret: a legitimate client
 # verifies once per cache period, so this never bites it.
@@ -45,57 +44,58 @@ EndUser = Annotated[str | None, Header(alias=END_USER_HEADER, description=(
 def access(action: Action, rate_group: str, service_scoped: bool = False) -> Any:
     """A route dependency; `service_scoped` checks team ownership of {service_id}."""
 
-    def check(request: Request, container: ContainerDep, api_key: ApiKey,
+    def check(request: Request, gate: Gate, catalogue: Catalogue, api_key: ApiKey,
               credentials: Bearer, end_user: EndUser = None) -> Principal:
-        principal = authenticate(container, api_key, credentials)
+        principal = authenticate(gate, api_key, credentials)
         request.state.principal = principal
         if end_user is not None:
             try:
                 principal = principal.for_end_user(_checked_end_user(end_user))
             except (Forbidden, InvalidInput):
-                limit_rate(request, container, principal.bucket, rate_group)  # throttled too
+                limit_rate(request, gate, principal.bucket, rate_group)  # throttled too
                 raise
             request.state.principal = principal
-        limit_rate(request, container, principal.bucket, rate_group)
+        limit_rate(request, gate, principal.bucket, rate_group)
         if principal.end_user is not None:
             # Only what the person's bucket let through spends the key's ceiling (its own
             # bucket name: the key's plain bucket holds 1x the limit, this one 50x).
-            limit_rate(request, container, f"{principal.kind}:{principal.subject}:ceiling",
-                       rate_group, container.settings.end_user_key_ceiling_multiplier)
+            limit_rate(request, gate, f"{principal.kind}:{principal.subject}:ceiling",
+                       rate_group, gate.end_user_ceiling_multiplier)
         team = None  # only a service owner's decision depends on whose service it is
         if service_scoped and principal.role is Role.SERVICE_OWNER:
-            team = _service_team(request, request.path_params.get("service_id", ""))
+            team = catalogue.team_of(request.path_params.get("service_id", ""))
         authorize(principal, action, team)
         return principal
 
     return Depends(check)
 
 
-def authenticate(container: Container, api_key: str | None,
+def authenticate(gate: AccessGate, api_key: str | None,
                  credentials: HTTPAuthorizationCredentials | None) -> Principal:
     if api_key and credentials:
         raise Unauthenticated("Send one credential, X-API-Key or Authorization: Bearer, "
                               "not both.")
     if credentials is not None:
-        if container.oidc is None:
+        if gate.oidc is None:
             raise Unauthenticated("This deployment accepts no bearer tokens (no identity "
                                   "provider is configured: SLO_ENGINE_OIDC_ISSUER, "
                                   "_AUDIENCE, _JWKS_URL); use X-API-Key.")
-        return container.oidc.verify(credentials.credentials)
+        return gate.oidc.verify(credentials.credentials)
     if api_key:
-        return _verify_api_key(container, api_key)
+        return _verify_api_key(gate, api_key)
     raise Unauthenticated("This endpoint needs a credential: X-API-Key with a service key, "
                           "or Authorization: Bearer with an OIDC access token.")
 
 
-def _verify_api_key(container: Container, api_key: str) -> Principal:
+def _verify_api_key(gate: AccessGate, api_key: str) -> Principal:
     raw = parse_raw_key(api_key)
-    if raw is not None and not container.api_keys.is_remembered(api_key):
-        gate = container.rate_limits.take(f"api-key-verification:{raw.key_id}",
-                                          VERIFICATIONS_PER_KEY_PER_MINUTE)
-        if not gate.allowed:
-            raise RateLimited(gate.limit_per_minute, gate.retry_after_s, gate.reset_s)
-    return container.api_keys.verify(api_key)
+    if raw is not None and not gate.api_keys.is_remembered(api_key):
+        verifications = gate.rate_limits.take(f"api-key-verification:{raw.key_id}",
+                                              VERIFICATIONS_PER_KEY_PER_MINUTE)
+        if not verifications.allowed:
+            raise RateLimited(verifications.limit_per_minute, verifications.retry_after_s,
+                              verifications.reset_s)
+    return gate.api_keys.verify(api_key)
 
 
 def _checked_end_user(value: str) -> str:
@@ -108,15 +108,11 @@ def _checked_end_user(value: str) -> str:
     return value
 
 
-def limit_rate(request: Request, container: Container, bucket: str, group: str,
+def limit_rate(request: Request, gate: AccessGate, bucket: str, group: str,
                multiplier: int = 1) -> None:
-    limit = container.settings.rate_limits_per_minute[group] * multiplier
-    decision = container.rate_limits.take(f"{group}:{bucket}", limit)
+    limit = gate.limits_per_minute[group] * multiplier
+    decision = gate.rate_limits.take(f"{group}:{bucket}", limit)
     request.state.rate_limit = decision
     if not decision.allowed:
         raise RateLimited(limit, decision.retry_after_s, decision.reset_s)
 
-
-def _service_team(request: Request, service_id: str) -> str | None:
-    catalogue: ServiceCatalogue = request.app.state.use_cases.catalogue
-    return catalogue.team_of(service_id)

@@ -4,20 +4,39 @@ use case itself beyond the read-only ones over already-built stores."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
+from slo_engine.adapters.engine_metrics import EngineMetrics
+from slo_engine.api.access_gate import AccessGate
 from slo_engine.application.auto_approval import AutoApprovalRules
+from slo_engine.application.background_jobs import BackgroundJobs
 from slo_engine.application.decide_slo import DecideSlo
+from slo_engine.application.dependency_subgraph import DependencySubgraphs
+from slo_engine.application.impact_analysis import AnalyseImpact
+from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.application.manage_cycles import CycleAlerts
+from slo_engine.application.org_dashboard import OrgDashboard
+from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.service_catalogue import ServiceCatalogue
 from slo_engine.application.slo_records import SloRecords
 from slo_engine.runtime.bootstrap import Container
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReadinessProbes:
+    """The backing servers readiness asks, each a call that raises when it is down."""
+
+    graph_backend: str
+    graph_store: Callable[[], object]
+    redis: Callable[[], object]
+    prometheus: Callable[[], Awaitable[None]] | None  # None: no metrics store configured
+    workers_alive: Callable[[], int] | None  # None: jobs run inline, in the API
 
 
 @dataclass(frozen=True)
@@ -27,19 +46,42 @@ class RouteUseCases:
     decisions: DecideSlo
     rules: AutoApprovalRules
     cycles: CycleAlerts
+    ingest: IngestDependencyGraph
+    subgraphs: DependencySubgraphs
+    impact: AnalyseImpact
+    dashboard: OrgDashboard
+    jobs: BackgroundJobs
+    readiness: ReadinessProbes
+    metrics: EngineMetrics
+    gate: AccessGate
+    recommendations: ServeRecommendation | None  # None: no metrics store configured
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
-        return cls(catalogue=ServiceCatalogue(container.graph, container.sli_aggregates),
-                   slo_records=SloRecords(container.ledger, container.graph),
-                   decisions=container.decisions,
-                   rules=AutoApprovalRules(container.approval_rules, container.clock),
-                   cycles=CycleAlerts(container.graph, container.clock))
-
-
-def get_container(request: Request) -> Container:
-    container: Container = request.app.state.container
-    return container
+        settings, history = container.settings, container.history
+        return cls(
+            catalogue=ServiceCatalogue(container.graph, container.sli_aggregates),
+            slo_records=SloRecords(container.ledger, container.graph),
+            decisions=container.decisions,
+            rules=AutoApprovalRules(container.approval_rules, container.clock),
+            cycles=CycleAlerts(container.graph, container.clock),
+            ingest=container.ingest,
+            subgraphs=DependencySubgraphs(container.graph, container.snapshots,
+                                          container.clock, settings.staleness_window_ms),
+            impact=container.impact,
+            dashboard=container.dashboard,
+            jobs=BackgroundJobs(container.jobs, container.snapshots,
+                                settings.regeneration_chunk_services),
+            readiness=ReadinessProbes(
+                container.graph.backend, container.graph.ping, container.redis.ping,
+                None if history is None else history.telemetry.ready,
+                container.jobs.workers_alive if settings.job_mode == "workers" else None),
+            metrics=container.metrics,
+            gate=AccessGate(container.api_keys, container.rate_limits,
+                            settings.rate_limits_per_minute,
+                            settings.end_user_key_ceiling_multiplier, container.oidc),
+            recommendations=None if history is None else history.recommendations,
+        )
 
 
 def _use_cases(request: Request) -> RouteUseCases:
@@ -56,9 +98,18 @@ def _one(pick: Callable[[RouteUseCases], T]) -> Callable[[Request], T]:
     return dependency
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
 Catalogue = Annotated[ServiceCatalogue, Depends(_one(lambda u: u.catalogue))]
 Records = Annotated[SloRecords, Depends(_one(lambda u: u.slo_records))]
 Decisions = Annotated[DecideSlo, Depends(_one(lambda u: u.decisions))]
 Rules = Annotated[AutoApprovalRules, Depends(_one(lambda u: u.rules))]
 Cycles = Annotated[CycleAlerts, Depends(_one(lambda u: u.cycles))]
+Ingestion = Annotated[IngestDependencyGraph, Depends(_one(lambda u: u.ingest))]
+Subgraphs = Annotated[DependencySubgraphs, Depends(_one(lambda u: u.subgraphs))]
+Impact = Annotated[AnalyseImpact, Depends(_one(lambda u: u.impact))]
+Dashboard = Annotated[OrgDashboard, Depends(_one(lambda u: u.dashboard))]
+Jobs = Annotated[BackgroundJobs, Depends(_one(lambda u: u.jobs))]
+Probes = Annotated[ReadinessProbes, Depends(_one(lambda u: u.readiness))]
+Metrics = Annotated[EngineMetrics, Depends(_one(lambda u: u.metrics))]
+Gate = Annotated[AccessGate, Depends(_one(lambda u: u.gate))]
+Recommendations = Annotated[ServeRecommendation | None,
+                            Depends(_one(lambda u: u.recommendations))]

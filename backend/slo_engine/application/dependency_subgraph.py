@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from slo_engine.application.graph_snapshot import GraphSnapshot
-from slo_engine.application.ports import GraphStore, Row
+from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
+from slo_engine.application.ports import Clock, GraphStore, Row
 from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.model import Direction, ServiceType
 
@@ -127,3 +127,21 @@ def _edges(walks: dict[str, Walk]) -> list[Row]:
         for row in w.edges:
             edges.setdefault((row["source"], row["target"]), row)
     return list(edges.values())
+
+
+@dataclass(frozen=True)
+class DependencySubgraphs:
+    """Knows how to read the subgraph around a service as the store and the snapshot hold
+    it now: edges older than the staleness window count as stale."""
+
+    graph: GraphStore
+    snapshots: SnapshotHolder
+    clock: Clock
+    staleness_window_ms: int
+
+    def around(self, service_id: str, direction: Direction, max_depth: int,
+               include_external: bool = True, include_stale: bool = False) -> dict[str, Any]:
+        stale_before = self.clock.now_ms() - self.staleness_window_ms
+        return dependency_subgraph(self.graph, self.snapshots.current(), service_id,
+                                   direction, max_depth, stale_before, include_external,
+                                   include_stale)

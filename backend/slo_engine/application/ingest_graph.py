@@ -46,6 +46,10 @@ class IngestDependencyGraph:
         self._clock = clock
         self._policy = policy
 
+    def now_ms(self) -> int:
+        """The ingestion's clock: a submission's observation times are capped by it."""
+        return self._clock.now_ms()
+
     def accept(self, submission: GraphSubmission) -> str:
         """Validate completely, then record the ingestion; raises InvalidInput before any write."""
         validate_submission(submission, self._policy.limits)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from slo_engine.application.jobs import JobKind, JobState
+from slo_engine.domain.access import Principal
 from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
@@ -17,6 +18,7 @@ from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.drift import SliDeviation
 from slo_engine.domain.fleet_prior import FleetPrior
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
+from slo_engine.domain.rate_limit import RateDecision
 from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
 Row = dict[str, Any]
@@ -233,6 +235,20 @@ class SliAggregateStore(Protocol):
         """Marks every active recommendation of each service (service -> why); returns the
         services that had one."""
         ...
+
+
+class TokenVerifier(Protocol):
+    """Knows how to turn a bearer token into the person it was issued to."""
+
+    def verify(self, token: str) -> Principal:
+        """Raises Unauthenticated for a token that is invalid, expired or not for us."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Knows how to draw a token from a named bucket refilled at a rate per minute."""
+
+    def take(self, bucket: str, limit_per_minute: int) -> RateDecision: ...
 
 
 class Clock(Protocol):

@@ -126,22 +126,20 @@ def _ingest(container: Container, topology: dict[str, Any]) -> None:
 async def _recommend_months(container: Container, clock: SettableClock, services: list[str],
                             splits: list[int], train_days: int
                             ) -> list[tuple[int, dict[str, SloRecommendation]]]:
-    if container.recommendations is None or container.telemetry is None \
-            or container.fit_priors is None:
-        raise RuntimeError("evaluation needs the metrics store")
-    recommend = container.recommendations.recommender
+    history = container.require_history("evaluation replays recommendations on history")
+    recommend = history.recommendations.recommender
     try:
         by_month = []
         for split_s in splits:
             clock.now = split_s * 1000
             # As the daily job would have: the fleet's priors from the history before it.
-            await container.fit_priors.run()
+            await history.fit_priors.run()
             by_month.append((split_s, {service: await recommend.recommend(service, "all",
                                                                           train_days)
                                        for service in services}))
         return by_month
     finally:
-        await container.telemetry.close()
+        await history.telemetry.close()
 
 
 @dataclass(frozen=True)

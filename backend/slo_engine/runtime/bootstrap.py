@@ -49,6 +49,7 @@ from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
 from slo_engine.application.serve_recommendation import ServeRecommendation
+from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.policy.loader import load_policy
 from slo_engine.runtime.job_context import inline_jobs
@@ -70,6 +71,18 @@ class SystemClock:
         return time.time_ns() // 1_000_000
 
 
+@dataclass(frozen=True)
+class HistoryUseCases:
+    """Everything that reads the metrics store: all of it exists, or (no Prometheus) none."""
+
+    telemetry: PrometheusTelemetry
+    recommendations: ServeRecommendation
+    regenerate: RegenerateRecommendations
+    aggregate: AggregateSlis
+    detect_drift: DetectDrift
+    fit_priors: FitForecastPriors
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -89,17 +102,20 @@ class Container:
     jobs: RqJobQueue
     analyse: AnalyseGraph
     sli_aggregates: GraphSliAggregates
-    oidc: JwksTokenVerifier | None = None
-    telemetry: PrometheusTelemetry | None = None
-    recommendations: ServeRecommendation | None = None
-    regenerate: RegenerateRecommendations | None = None
-    aggregate: AggregateSlis | None = None
-    detect_drift: DetectDrift | None = None
-    notifications: DeliverNotification | None = None
+    notifications: DeliverNotification
+    oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
+    history: HistoryUseCases | None = None  # None: no metrics store is configured
     servers: list[ServerProcess] = field(default_factory=list)
     # The API's loop, attached at start-up: inline jobs run their async work on it.
     event_loop: asyncio.AbstractEventLoop | None = None
-    fit_priors: FitForecastPriors | None = None
+
+    def require_history(self, purpose: str) -> HistoryUseCases:
+        """The use cases over the metrics store, or a 503-class error saying what needed
+        them."""
+        if self.history is None:
+            raise DependencyUnavailable("metrics store",
+                                        f"no Prometheus is configured: {purpose}")
+        return self.history
 
     def close(self) -> None:
         """Stops what bootstrap started. The telemetry client is async: the API closes it
@@ -213,7 +229,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     # Requests make one attempt per query within a deadline; background jobs retry.
     request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_seconds)
                          if telemetry is not None else None)
-    uses = _telemetry_use_cases(settings, telemetry, request_telemetry, _Parts(
+    history = _history_use_cases(settings, telemetry, request_telemetry, _Parts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
         AutoApprove(rules, graph, ledger, decisions), sli_aggregates))
     notifications = DeliverNotification(
@@ -231,9 +247,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
-                          _oidc(settings), telemetry, uses.recommendations, uses.regenerate,
-                          uses.aggregate, uses.detect_drift, notifications, servers,
-                          fit_priors=uses.fit_priors)
+                          notifications, _oidc(settings), history, servers)
     built.append(container)
     return container
 
@@ -255,21 +269,12 @@ class _Parts:
     sli_aggregates: GraphSliAggregates
 
 
-@dataclass(frozen=True)
-class _TelemetryUseCases:
-    recommendations: ServeRecommendation | None = None
-    regenerate: RegenerateRecommendations | None = None
-    aggregate: AggregateSlis | None = None
-    detect_drift: DetectDrift | None = None
-    fit_priors: FitForecastPriors | None = None
-
-
-def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
-                         request_telemetry: PrometheusTelemetry | None, parts: _Parts
-                         ) -> _TelemetryUseCases:
+def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
+                       request_telemetry: PrometheusTelemetry | None, parts: _Parts
+                       ) -> HistoryUseCases | None:
     """Everything that reads history; none without a metrics store."""
     if telemetry is None or request_telemetry is None:
-        return _TelemetryUseCases()
+        return None
     policy = load_policy(settings.policy_file)
     prior_store = GraphForecastPriors(parts.runner)
     priors = ForecastPriors(prior_store)
@@ -281,7 +286,8 @@ def _telemetry_use_cases(settings: Settings, telemetry: PrometheusTelemetry | No
                                    parts.auto_approve, deadline_s, source.retry_after_s,
                                    source.breaker.record_failure)
 
-    return _TelemetryUseCases(
+    return HistoryUseCases(
+        telemetry=telemetry,
         recommendations=serving(request_telemetry, settings.prometheus_request_deadline_seconds),
         regenerate=RegenerateRecommendations(serving(telemetry, None),
                                              settings.regeneration_concurrency),
