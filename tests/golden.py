@@ -17,8 +17,12 @@ class Golden:
 
     def check_json(self, path: Path, value: Any) -> None:
         """`path` relative to tests/golden unless absolute."""
+        self.check_text(path, json.dumps(value, indent=2, sort_keys=True,
+                                         ensure_ascii=False) + "\n")
+
+    def check_text(self, path: Path, text: str) -> None:
+        """`path` relative to tests/golden unless absolute."""
         target = path if path.is_absolute() else GOLDEN / path
-        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         if self.update:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")

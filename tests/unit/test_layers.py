@@ -1,6 +1,8 @@
 """The layers hold: every module's imports, read from its source, obey its layer's rule.
 
 - domain: the standard library, numpy and the domain itself (pure rules and maths);
+- generators: those, a YAML serialiser and the generators themselves (a pure pipeline:
+  no file, socket or clock);
 - application: those, the application itself, the package version and the policy's
   data type (never a library: a library-bound step is a port with an adapter);
 - adapters, api: never the entry points (runtime's server, cli, workers, bench); the
@@ -45,6 +47,14 @@ def _outside(imports: set[str], allowed: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize("path", _modules("domain"), ids=lambda p: p.name)
 def test_the_domain_imports_only_the_standard_library_and_numpy(path: Path) -> None:
     assert _outside(_imports(path), ("numpy", "slo_engine.domain")) == []
+
+
+@pytest.mark.parametrize("path", _modules("generators"), ids=lambda p: p.name)
+def test_generators_import_only_values_and_a_yaml_serialiser(path: Path) -> None:
+    imports = _imports(path)
+    assert _outside(imports, ("numpy", "yaml", "slo_engine.domain",
+                              "slo_engine.generators")) == []
+    assert not imports & {"os", "pathlib", "subprocess", "socket", "time", "io"}
 
 
 @pytest.mark.parametrize("path", _modules("application"), ids=lambda p: p.name)

@@ -13,38 +13,20 @@ start-up, so a refusal is never a failed request.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
-from typing import Any
+from slo_engine.domain.promql_text import duration, escape_label_value
+from slo_engine.domain.sli_definition import (
+    LABEL_NAME,
+    SLI_QUERY_FIELDS,
+    SliDefinition,
+    UnsafeQuery,
+    checked_label_value,
+)
 
-from slo_engine.domain.personal_data import LABEL_NAME_PATTERN, METRIC_NAME_PATTERN, looks_like
+__all__ = ["SLI_QUERY_FIELDS", "SliQueries", "UnsafeQuery", "escape_label_value", "step_for"]
 
 # Prometheus refuses range queries returning more than 11,000 points per series.
 MAX_POINTS_PER_SERIES = 11_000
 STEP_LADDER_SECONDS = (15, 30, 60, 300, 600, 900, 1800, 3600, 10800, 21600, 86400)
-
-LABEL_NAME = re.compile(LABEL_NAME_PATTERN)
-METRIC_NAME = re.compile(METRIC_NAME_PATTERN)
-
-
-class UnsafeQuery(ValueError):
-    """A name or value that cannot be put into PromQL as given."""
-
-
-def escape_label_value(value: str) -> str:
-    """The body of a double-quoted PromQL string: backslash, quote and newline escaped."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def checked_label_value(label: str, value: str) -> str:
-    if len(value) > 1024:
-        raise UnsafeQuery(f"the value of label '{label}' is longer than 1024 characters")
-    what = looks_like(value)
-    if what is not None:
-        raise UnsafeQuery(f"the value of label '{label}' looks like {what}; personal "
-                          "data is never sent to the metrics store")
-    return escape_label_value(value)
-
 
 def catalogue_value(label: str, value: str) -> str:
     """A value the catalogue holds (a service id): escaped, never judged as personal data."""
@@ -79,14 +61,6 @@ def selector(matchers: dict[str, str], catalogue: frozenset[str] = frozenset()) 
     return "{" + ",".join(parts) + "}"
 
 
-def duration(seconds: int) -> str:
-    """A PromQL duration literal in the largest whole unit."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 def step_for(range_seconds: int, preferred_step_seconds: int = 300) -> int:
     """The finest step on the ladder, no finer than preferred, that keeps a range query
     under Prometheus's per-series point limit (30 days at 5 minutes: 8,641 points)."""
@@ -96,52 +70,8 @@ def step_for(range_seconds: int, preferred_step_seconds: int = 300) -> int:
     return STEP_LADDER_SECONDS[-1]
 
 
-SLI_QUERY_FIELDS = ("requests_metric", "duration_bucket_metric", "duration_unit_seconds",
-                    "throttled_metric", "service_label", "code_label", "error_code_regex",
-                    "extra_matchers")
-
-
-@dataclass(frozen=True)
-class SliQueries:
-    """Where a service's SLIs live; the defaults follow the common HTTP conventions
-    (`http_requests_total{code}`; OpenTelemetry's semantic conventions and span metrics
-    are configurations of the same fields, see the README)."""
-
-    requests_metric: str = "http_requests_total"
-    duration_bucket_metric: str = "http_request_duration_seconds_bucket"
-    duration_unit_seconds: float = 1.0  # 0.001 for histograms in milliseconds
-    throttled_metric: str = "container_cpu_cfs_throttled_seconds_total"
-    service_label: str = "service"
-    code_label: str = "code"
-    error_code_regex: str = "5.."
-    extra_matchers: dict[str, str] = field(default_factory=dict)
-
-    def overridden_with(self, overrides: dict[str, Any]) -> SliQueries:
-        """These queries with some fields replaced (a service's own conventions); extra
-        matchers add to the fleet's (a service's own win on the same label)."""
-        unknown = sorted(set(overrides) - set(SLI_QUERY_FIELDS))
-        if unknown:
-            raise UnsafeQuery(f"unknown SLI query field(s) {unknown}; known: "
-                              f"{list(SLI_QUERY_FIELDS)}")
-        if "extra_matchers" in overrides:
-            overrides = {**overrides, "extra_matchers": {**self.extra_matchers,
-                                                         **overrides["extra_matchers"]}}
-        return replace(self, **overrides)
-
-    def __post_init__(self) -> None:
-        for metric in (self.requests_metric, self.duration_bucket_metric, self.throttled_metric):
-            if not METRIC_NAME.match(metric):
-                raise UnsafeQuery(f"'{metric}' is not a valid Prometheus metric name")
-        for label in (self.service_label, self.code_label, *self.extra_matchers):
-            if not LABEL_NAME.match(label):
-                raise UnsafeQuery(f"'{label}' is not a valid Prometheus label name")
-        if not re.fullmatch(r"[A-Za-z0-9_.|]+", self.error_code_regex):
-            raise UnsafeQuery("error_code_regex may hold only letters, digits, '_', '.' and "
-                              "'|' (say 5.. or STATUS_CODE_ERROR)")
-        if not self.duration_unit_seconds > 0:
-            raise UnsafeQuery("duration_unit_seconds must be positive (0.001 for ms buckets)")
-        for label, value in self.extra_matchers.items():
-            checked_label_value(label, value)
+class SliQueries(SliDefinition):
+    """The PromQL of a service's SLIs, from where its telemetry lives."""
 
     def _selector(self, service_id: str, extra: str = "") -> str:
         extra_body = selector(self.extra_matchers)[1:-1]

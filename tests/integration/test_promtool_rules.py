@@ -1,0 +1,63 @@
+"""Prometheus's own tools on the generated rules: the golden files pass `promtool check
+rules` and their generated `promtool test rules`, and those tests fail when the alerts
+they guard are broken."""
+
+from __future__ import annotations
+
+import pytest
+
+from slo_engine.adapters.promtool import Promtool
+from slo_engine.generators.alert_rules import AlertOptions
+from slo_engine.generators.rule_pipeline import RuleOptions
+from tests.golden import GOLDEN
+from tests.rule_samples import SAMPLES, sample_files
+
+
+@pytest.fixture(scope="module")
+def promtool() -> Promtool:
+    return Promtool()
+
+
+def _golden_files(name: str) -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8")
+            for path in sorted((GOLDEN / "rules" / name).glob("*.yaml"))}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_golden_rule_files_pass_promtool_check_rules(name: str, promtool: Promtool) -> None:
+    rules = {n: t for n, t in _golden_files(name).items() if n.endswith(".rules.yaml")}
+    verdict = promtool.check_rules(rules)
+    assert verdict.passed, verdict.output
+    assert verdict.output.count("SUCCESS") == len(rules)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_golden_rules_pass_their_generated_unit_tests(name: str, promtool: Promtool) -> None:
+    files = _golden_files(name)
+    verdict = promtool.test_rules(files, [n for n in files if n.endswith(".test.yaml")])
+    assert verdict.passed, verdict.output
+    assert "SUCCESS" in verdict.output
+
+
+def test_the_quiet_service_test_fails_without_the_traffic_guard(promtool: Promtool) -> None:
+    """The scenario has teeth: with no minimum of requests, one failure in two pages."""
+    unguarded = sample_files("checkout-availability-30d",
+                             RuleOptions(alerts=AlertOptions(min_events=0)))
+    guarded = sample_files("checkout-availability-30d")
+    files = {**unguarded, "availability.test.yaml": guarded["availability.test.yaml"]}
+    verdict = promtool.test_rules(files, ["availability.test.yaml"])
+    assert not verdict.passed
+    assert "one failure in two requests pages nobody" in verdict.output
+    assert "no errors, nothing fires" not in verdict.output
+
+
+def test_the_outage_test_fails_when_the_page_fires_too_late(promtool: Promtool) -> None:
+    """The scenario has teeth: page pairs at ten times their factor cross too late."""
+    files = _golden_files("checkout-availability-30d")
+    rules = files["availability.rules.yaml"]
+    files["availability.rules.yaml"] = rules.replace("(14.4 * 0.001)", "(144 * 0.001)"
+                                                     ).replace("(6 * 0.001)", "(60 * 0.001)")
+    verdict = promtool.test_rules(files, ["availability.test.yaml"])
+    assert not verdict.passed
+    assert "a full outage pages within 3 minutes" in verdict.output
+    assert "a steady 1.5x burn" not in verdict.output
