@@ -17,10 +17,15 @@ from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.graph.sli_aggregates import GraphSliAggregates
+from slo_engine.application.ports import GraphStore, SliAggregateStore, SloLedger
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, start_falkordb, start_redis
 from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import DEFAULT_RATE_LIMITS, Settings
+from tests.fakes_graph import InMemoryGraphStore
+from tests.fakes_graph_state import InMemoryGraph
+from tests.fakes_ledger import InMemorySliAggregates, InMemorySloLedger
 from tests.golden import Golden
 from tests.identity_provider import AUDIENCE, ISSUER, LocalIdentityProvider
 
@@ -76,24 +81,18 @@ def _backend_runner(backend: str, falkordb_server: ServerProcess, catalog: Query
     return runner
 
 
-@pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def graph_runner(
-    request: pytest.FixtureRequest, falkordb_server: ServerProcess, catalog: QueryCatalog
-) -> Iterator[CypherRunner]:
-    """A clean graph on every backend this machine can reach."""
-    runner = _backend_runner(request.param, falkordb_server, catalog)
-    yield runner
-    runner.close()
-
-
-STORE_BACKENDS = ["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j), "memory"]
+GRAPH_BACKENDS = ["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+STORE_BACKENDS = [*GRAPH_BACKENDS, "memory"]
+# For the few contract tests about the database itself (its constraints, what older
+# releases' Cypher wrote): they run on the graph backends only.
+graph_backends_only = pytest.mark.parametrize("store_backend", GRAPH_BACKENDS, indirect=True)
 
 
 @pytest.fixture(params=STORE_BACKENDS)
 def store_backend(request: pytest.FixtureRequest, falkordb_server: ServerProcess,
                   catalog: QueryCatalog) -> Iterator[CypherRunner | None]:
-    """A clean graph on every backend, and None for the in-memory fakes
-    (tests/fakes.py): the small store ports' contracts run on all of them."""
+    """A clean graph on every backend, and None for the in-memory fakes (tests/fakes.py,
+    tests/fakes_graph.py, tests/fakes_ledger.py): every store port's contract runs on all."""
     if request.param == "memory":
         yield None
         return
@@ -103,15 +102,44 @@ def store_backend(request: pytest.FixtureRequest, falkordb_server: ServerProcess
 
 
 @pytest.fixture
-def graph_store(graph_runner: CypherRunner) -> GraphRepository:
-    """The GraphStore port on every backend."""
-    return GraphRepository(graph_runner)
+def graph_runner(store_backend: CypherRunner | None) -> CypherRunner:
+    """The database under the graph stores of this test (mark the test
+    `graph_backends_only`; on the in-memory fakes it is skipped)."""
+    if store_backend is None:
+        pytest.skip("this test is about the graph database, not the in-memory fakes")
+    return store_backend
 
 
 @pytest.fixture
-def slo_ledger(graph_runner: CypherRunner) -> GraphSloLedger:
+def memory_graph() -> InMemoryGraph:
+    """The one graph the in-memory fakes of a test share."""
+    return InMemoryGraph()
+
+
+@pytest.fixture
+def graph_store(store_backend: CypherRunner | None, memory_graph: InMemoryGraph
+                ) -> GraphStore:
+    """The GraphStore port on every backend and as its in-memory fake."""
+    if store_backend is None:
+        return InMemoryGraphStore(memory_graph)
+    return GraphRepository(store_backend)
+
+
+@pytest.fixture
+def slo_ledger(store_backend: CypherRunner | None, memory_graph: InMemoryGraph) -> SloLedger:
     """The SloLedger port on every backend (sharing the graph of `graph_store`)."""
-    return GraphSloLedger(graph_runner)
+    if store_backend is None:
+        return InMemorySloLedger(memory_graph)
+    return GraphSloLedger(store_backend)
+
+
+@pytest.fixture
+def sli_aggregate_store(store_backend: CypherRunner | None, memory_graph: InMemoryGraph
+                        ) -> SliAggregateStore:
+    """The SliAggregateStore port on every backend (sharing the graph of `graph_store`)."""
+    if store_backend is None:
+        return InMemorySliAggregates(memory_graph)
+    return GraphSliAggregates(store_backend)
 
 
 @pytest.fixture(scope="session")

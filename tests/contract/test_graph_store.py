@@ -1,17 +1,17 @@
-"""The GraphStore contract: every backend must behave exactly like this."""
+"""The GraphStore contract: every backend, and the in-memory fake, must behave exactly
+like this."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
-from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
-from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
-from slo_engine.application.ports import RecommendationWindow
+from slo_engine.application.ports import GraphStore, RecommendationWindow, SloLedger
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.model import (
     DiscoverySource,
@@ -20,6 +20,7 @@ from slo_engine.domain.model import (
     ServiceCriticality,
     ServiceRecord,
 )
+from tests.conftest import graph_backends_only
 
 MANUAL, K8S = DiscoverySource.MANUAL.rank, DiscoverySource.KUBERNETES.rank
 
@@ -32,7 +33,7 @@ def edge(source: str, target: str, observed: int = 1_000, stale: bool = False,
                         provenance)
 
 
-def test_a_described_service_reads_back_with_its_metadata(graph_store: GraphRepository) -> None:
+def test_a_described_service_reads_back_with_its_metadata(graph_store: GraphStore) -> None:
     nasty = 'quote " backslash \\ newline \n unicode é control \x07 {"k": 1}'
     graph_store.upsert_services([ServiceRecord(
         "checkout", team="payments", criticality=ServiceCriticality.HIGH, tier=1,
@@ -46,7 +47,7 @@ def test_a_described_service_reads_back_with_its_metadata(graph_store: GraphRepo
 
 
 def test_a_less_trusted_source_does_not_overwrite_a_more_trusted_one(
-    graph_store: GraphRepository,
+    graph_store: GraphStore,
 ) -> None:
     graph_store.upsert_services([ServiceRecord("api", team="core")], MANUAL, 1)
     graph_store.upsert_services([ServiceRecord("api", team="k8s-guess")], K8S, 2)
@@ -59,7 +60,7 @@ def test_a_less_trusted_source_does_not_overwrite_a_more_trusted_one(
     assert service["team"] == "core-platform"
 
 
-def test_a_placeholder_is_discovered_until_described(graph_store: GraphRepository) -> None:
+def test_a_placeholder_is_discovered_until_described(graph_store: GraphStore) -> None:
     graph_store.create_placeholder_services(["ghost"], 1)
     assert graph_store.existing_service_ids(["ghost", "other"]) == {"ghost"}
     assert graph_store.get_service("ghost")["discovered"] is True  # type: ignore[index]
@@ -70,7 +71,7 @@ def test_a_placeholder_is_discovered_until_described(graph_store: GraphRepositor
 
 
 def test_services_list_in_id_order_after_a_cursor_with_filters(
-    graph_store: GraphRepository,
+    graph_store: GraphStore,
 ) -> None:
     graph_store.upsert_services(
         [ServiceRecord(f"svc-{i}", team="a" if i % 2 else "b") for i in range(5)], MANUAL, 1)
@@ -80,7 +81,7 @@ def test_services_list_in_id_order_after_a_cursor_with_filters(
     assert [s["service_id"] for s in team_a] == ["svc-1", "svc-3"]
 
 
-def test_edges_round_trip_with_attributes_and_provenance(graph_store: GraphRepository) -> None:
+def test_edges_round_trip_with_attributes_and_provenance(graph_store: GraphStore) -> None:
     graph_store.create_placeholder_services(["a", "b", "c"], 1)
     graph_store.upsert_dependencies([
         edge("a", "b", protocol="grpc", timeout_ms=500, retry_config={"max_retries": 3}),
@@ -98,7 +99,7 @@ def test_edges_round_trip_with_attributes_and_provenance(graph_store: GraphRepos
     assert graph_store.get_service("a")["downstream_count"] == 2  # type: ignore[index]
 
 
-def test_upserting_the_same_edge_again_updates_it_in_place(graph_store: GraphRepository) -> None:
+def test_upserting_the_same_edge_again_updates_it_in_place(graph_store: GraphStore) -> None:
     graph_store.create_placeholder_services(["a", "b"], 1)
     graph_store.upsert_dependencies([edge("a", "b", protocol="http")], 2)
     graph_store.upsert_dependencies([edge("a", "b", protocol="grpc")], 3)
@@ -107,7 +108,7 @@ def test_upserting_the_same_edge_again_updates_it_in_place(graph_store: GraphRep
 
 
 def test_edges_older_than_the_cutoff_are_marked_stale_and_kept(
-    graph_store: GraphRepository,
+    graph_store: GraphStore,
 ) -> None:
     graph_store.create_placeholder_services(["a", "b", "c"], 1)
     graph_store.upsert_dependencies([edge("a", "b", observed=100), edge("a", "c", observed=900)],
@@ -120,7 +121,7 @@ def test_edges_older_than_the_cutoff_are_marked_stale_and_kept(
 
 
 def test_cycles_are_stored_once_and_resolved_when_they_vanish(
-    graph_store: GraphRepository,
+    graph_store: GraphStore,
 ) -> None:
     graph_store.create_placeholder_services(["a", "b", "c"], 1)
     loop = Cycle(("a", "b"), ("a", "b", "a"))
@@ -138,7 +139,7 @@ def test_cycles_are_stored_once_and_resolved_when_they_vanish(
     assert graph_store.list_cycle_alerts("open") == []
 
 
-def test_a_resolved_cycle_that_returns_is_reopened(graph_store: GraphRepository) -> None:
+def test_a_resolved_cycle_that_returns_is_reopened(graph_store: GraphStore) -> None:
     loop = Cycle(("a", "b"), ("a", "b", "a"))
     graph_store.upsert_cycle_alerts([loop], "i-1", 10)
     assert graph_store.update_cycle_alert(loop.cycle_id, "resolved", "sre@x", "split it", 20)
@@ -149,12 +150,12 @@ def test_a_resolved_cycle_that_returns_is_reopened(graph_store: GraphRepository)
 
 
 def test_updating_an_unknown_cycle_alert_reports_nothing_updated(
-    graph_store: GraphRepository,
+    graph_store: GraphStore,
 ) -> None:
     assert graph_store.update_cycle_alert("scc-none", "acknowledged", None, None, 1) is False
 
 
-def test_an_ingestion_record_tracks_its_outcome(graph_store: GraphRepository) -> None:
+def test_an_ingestion_record_tracks_its_outcome(graph_store: GraphStore) -> None:
     graph_store.create_ingestion("i-1", "manual", 2, 3, 10)
     assert graph_store.get_ingestion("i-1")["status"] == "processing"  # type: ignore[index]
     graph_store.finish_ingestion("i-1", "completed", {"edges_upserted": 3}, 20)
@@ -165,7 +166,7 @@ def test_an_ingestion_record_tracks_its_outcome(graph_store: GraphRepository) ->
     assert graph_store.get_ingestion("i-2") is None
 
 
-def test_the_graph_version_counts_changes(graph_store: GraphRepository) -> None:
+def test_the_graph_version_counts_changes(graph_store: GraphStore) -> None:
     assert graph_store.graph_version() == 0
     assert graph_store.bump_graph_version(1) == 1
     assert graph_store.bump_graph_version(2) == 2
@@ -173,7 +174,7 @@ def test_the_graph_version_counts_changes(graph_store: GraphRepository) -> None:
 
 
 def test_concurrent_upserts_of_the_same_services_create_each_once(
-    graph_store: GraphRepository,
+    graph_store: GraphStore,
 ) -> None:
     services = [ServiceRecord(f"svc-{i}") for i in range(200)]
     errors: list[Exception] = []
@@ -193,23 +194,23 @@ def test_concurrent_upserts_of_the_same_services_create_each_once(
     assert len(graph_store.all_services()) == 200
 
 
+@graph_backends_only
 def test_the_store_refuses_a_second_service_with_the_same_id(
-    graph_store: GraphRepository,
+    graph_runner: CypherRunner, graph_store: GraphStore,
 ) -> None:
     """Uniqueness is enforced by the database itself, not only by MERGE."""
     graph_store.create_placeholder_services(["dup"], 1)
     duplicate = "CREATE (:Service {service_id: 'dup'})"
-    runner = graph_store._runner
-    if isinstance(runner, FalkorDBRunner):
+    if isinstance(graph_runner, FalkorDBRunner):
         with pytest.raises(Exception, match=r"(?i)unique"):
-            runner._graph.query(duplicate)
+            graph_runner._graph.query(duplicate)
     else:
-        assert isinstance(runner, Neo4jRunner)
-        with runner._driver.session() as session, pytest.raises(Exception, match=r"already"):
+        assert isinstance(graph_runner, Neo4jRunner)
+        with graph_runner._driver.session() as session, pytest.raises(Exception, match=r"already"):
             session.run(duplicate).consume()
 
 
-def test_text_with_control_characters_round_trips_exactly(graph_store: GraphRepository) -> None:
+def test_text_with_control_characters_round_trips_exactly(graph_store: GraphStore) -> None:
     """Such text takes the driver's own parameter encoding; it must read back unchanged."""
     text = "bell \x07 tab \t quote \" unicode \u00e9"
     graph_store.create_ingestion("i-ctl", "manual", 0, 0, 1)
@@ -219,7 +220,7 @@ def test_text_with_control_characters_round_trips_exactly(graph_store: GraphRepo
     assert record["result"] == {"error": text}
 
 
-def test_a_large_upsert_writes_every_batch_in_order(graph_store: GraphRepository) -> None:
+def test_a_large_upsert_writes_every_batch_in_order(graph_store: GraphStore) -> None:
     """Batches are pipelined; each pair is written once and later batches see earlier ones."""
     callers = [f"caller-{i:03d}" for i in range(60)]
     graph_store.create_placeholder_services([*callers, "hub"], 1)
@@ -229,7 +230,7 @@ def test_a_large_upsert_writes_every_batch_in_order(graph_store: GraphRepository
     assert sum(len(t) for t in graph_store.dependency_pairs().values()) == 7_200
 
 
-def _recommend(graph: GraphRepository, recommendation_id: str, window: RecommendationWindow,
+def _recommend(graph: GraphStore, recommendation_id: str, window: RecommendationWindow,
                now: int) -> None:
     graph.store_recommendation("checkout", recommendation_id, window, 1,
                                {"recommendation_id": recommendation_id}, {}, now,
@@ -237,7 +238,7 @@ def _recommend(graph: GraphRepository, recommendation_id: str, window: Recommend
 
 
 def test_recommendations_of_different_slo_periods_are_kept_apart(
-        graph_store: GraphRepository) -> None:
+        graph_store: GraphStore) -> None:
     graph_store.upsert_services([ServiceRecord("checkout")], MANUAL, 1)
     month, week = RecommendationWindow("all", 30, 30), RecommendationWindow("all", 30, 7)
     _recommend(graph_store, "r-month", month, 10)
@@ -252,13 +253,14 @@ def test_recommendations_of_different_slo_periods_are_kept_apart(
 
 
 def test_a_recommendation_stored_before_periods_were_kept_reads_as_a_30_day_one(
-        graph_runner: CypherRunner, graph_store: GraphRepository, slo_ledger: GraphSloLedger
+        store_recommendation_before_periods: Callable[..., object], graph_store: GraphStore,
+        slo_ledger: SloLedger
 ) -> None:
     graph_store.upsert_services([ServiceRecord("checkout")], MANUAL, 1)
-    graph_runner.write("legacy/store_recommendation_without_period", service_id="checkout",
-                       recommendation_id="r-old", sli_type="all", lookback_days=30,
-                       graph_version=1, body='{"recommendation_id": "r-old"}', targets="{}",
-                       now=10, expires_at=20)
+    store_recommendation_before_periods(
+        service_id="checkout", recommendation_id="r-old", sli_type="all", lookback_days=30,
+        graph_version=1, body='{"recommendation_id": "r-old"}', targets="{}", now=10,
+        expires_at=20)
     month = RecommendationWindow("all", 30, 30)
     old = graph_store.latest_recommendation("checkout", month)
     assert old is not None

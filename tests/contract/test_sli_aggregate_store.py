@@ -1,13 +1,10 @@
-"""The SliAggregateStore contract on every backend."""
+"""The SliAggregateStore contract on every backend and on its in-memory fake."""
 
 from __future__ import annotations
 
 import pytest
 
-from slo_engine.adapters.graph.repository import GraphRepository
-from slo_engine.adapters.graph.runner import CypherRunner
-from slo_engine.adapters.graph.sli_aggregates import GraphSliAggregates
-from slo_engine.application.ports import RecommendationWindow
+from slo_engine.application.ports import GraphStore, RecommendationWindow, SliAggregateStore
 from slo_engine.domain.sli_aggregates import SliAggregate
 
 
@@ -18,13 +15,13 @@ def sli(service_id: str, window: str, error: float | None, p99: float | None = 0
 
 
 @pytest.fixture
-def stores(graph_runner: CypherRunner) -> tuple[GraphRepository, GraphSliAggregates]:
-    graph = GraphRepository(graph_runner)
-    graph.create_placeholder_services(["api", "web"], 1)
-    return graph, GraphSliAggregates(graph_runner)
+def stores(graph_store: GraphStore, sli_aggregate_store: SliAggregateStore
+           ) -> tuple[GraphStore, SliAggregateStore]:
+    graph_store.create_placeholder_services(["api", "web"], 1)
+    return graph_store, sli_aggregate_store
 
 
-def recommend(graph: GraphRepository, service_id: str, recommendation_id: str,
+def recommend(graph: GraphStore, service_id: str, recommendation_id: str,
               lookback_days: int = 30, now: int = 10) -> None:
     graph.store_recommendation(service_id, recommendation_id,
                                RecommendationWindow("all", lookback_days, 30), 1,
@@ -32,7 +29,7 @@ def recommend(graph: GraphRepository, service_id: str, recommendation_id: str,
 
 
 def test_the_latest_aggregate_per_window_replaces_the_previous_one(
-        stores: tuple[GraphRepository, GraphSliAggregates]) -> None:
+        stores: tuple[GraphStore, SliAggregateStore]) -> None:
     _, aggregates = stores
     assert aggregates.store_aggregates([sli("api", "1h", 0.01), sli("api", "28d", 0.002),
                                         sli("web", "1h", None, None)], 100) == 3
@@ -47,14 +44,14 @@ def test_the_latest_aggregate_per_window_replaces_the_previous_one(
 
 
 def test_aggregates_of_unknown_services_are_not_stored(
-        stores: tuple[GraphRepository, GraphSliAggregates]) -> None:
+        stores: tuple[GraphStore, SliAggregateStore]) -> None:
     _, aggregates = stores
     assert aggregates.store_aggregates([sli("ghost", "1h", 0.01)], 100) == 0
     assert aggregates.service_aggregates("ghost") == []
 
 
 def test_a_baseline_is_set_once_and_read_back_with_its_recommendation(
-        stores: tuple[GraphRepository, GraphSliAggregates]) -> None:
+        stores: tuple[GraphStore, SliAggregateStore]) -> None:
     graph, aggregates = stores
     recommend(graph, "api", "r-1", lookback_days=7)
     (row,) = aggregates.active_recommendation_baselines()
@@ -68,7 +65,7 @@ def test_a_baseline_is_set_once_and_read_back_with_its_recommendation(
 
 
 def test_marking_stale_touches_active_recommendations_of_the_named_services_once(
-        stores: tuple[GraphRepository, GraphSliAggregates]) -> None:
+        stores: tuple[GraphStore, SliAggregateStore]) -> None:
     graph, aggregates = stores
     recommend(graph, "api", "r-old", now=10)
     recommend(graph, "api", "r-new", now=20)  # supersedes r-old

@@ -1,14 +1,17 @@
 """The SloLedger and ApprovalRuleStore contracts: SLO versions, decisions, the audit chain
-and auto-approval rules on every backend."""
+and auto-approval rules on every backend and on the in-memory fakes."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from slo_engine.adapters.graph.ledger import GraphSloLedger
-from slo_engine.adapters.graph.repository import GraphRepository
-from slo_engine.application.ports import ApprovalRuleStore, RecommendationWindow
+from slo_engine.application.ports import (
+    ApprovalRuleStore,
+    GraphStore,
+    RecommendationWindow,
+    SloLedger,
+)
 from slo_engine.domain.audit_chain import GENESIS_HASH, ChainedEvent, chained, verify_chain
 from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import DiscoverySource, ServiceRecord
@@ -18,7 +21,7 @@ TARGETS = {"availability_ratio": {"balanced": 0.999}, "latency_seconds": {}}
 ALL_30D = RecommendationWindow("all", 30, 30)
 
 
-def _service_with_recommendation(graph: GraphRepository, recommendation_id: str = "rec-1"
+def _service_with_recommendation(graph: GraphStore, recommendation_id: str = "rec-1"
                                  ) -> None:
     graph.upsert_services([ServiceRecord("checkout", team="payments")], MANUAL, 1)
     graph.store_recommendation("checkout", recommendation_id, ALL_30D, 1, {"x": 1}, TARGETS,
@@ -32,20 +35,20 @@ def _slo(slo_id: str, version: int, ratio: float) -> dict[str, Any]:
             "activated_by": "jane", "rationale": None, "modification_delta": []}
 
 
-def _event(ledger: GraphSloLedger, action: str = "accept", **extra: Any) -> ChainedEvent:
+def _event(ledger: SloLedger, action: str = "accept", **extra: Any) -> ChainedEvent:
     sequence, previous = ledger.audit_head()
     content = {"event_id": f"e{sequence + 1}", "action": action, "service_id": "checkout",
                "actor": "jane", "occurred_at": 100 + sequence, "rationale": None, **extra}
     return chained(content, sequence + 1, previous)
 
 
-def test_a_new_ledger_starts_its_chain_at_genesis(slo_ledger: GraphSloLedger) -> None:
+def test_a_new_ledger_starts_its_chain_at_genesis(slo_ledger: SloLedger) -> None:
     assert slo_ledger.audit_head() == (0, GENESIS_HASH)
     assert slo_ledger.audit_head() == (0, GENESIS_HASH)
 
 
 def test_a_new_version_supersedes_the_active_one_which_stays_as_it_was(
-    graph_store: GraphRepository, slo_ledger: GraphSloLedger,
+    graph_store: GraphStore, slo_ledger: SloLedger,
 ) -> None:
     _service_with_recommendation(graph_store)
     assert slo_ledger.record_slo_version("checkout", None, "rec-1", "accepted",
@@ -67,7 +70,7 @@ def test_a_new_version_supersedes_the_active_one_which_stays_as_it_was(
 
 
 def test_nothing_is_written_when_the_chain_head_moved(
-    graph_store: GraphRepository, slo_ledger: GraphSloLedger,
+    graph_store: GraphStore, slo_ledger: SloLedger,
 ) -> None:
     _service_with_recommendation(graph_store)
     late = _event(slo_ledger)
@@ -80,7 +83,7 @@ def test_nothing_is_written_when_the_chain_head_moved(
 
 
 def test_nothing_is_written_when_the_active_slo_or_recommendation_moved(
-    graph_store: GraphRepository, slo_ledger: GraphSloLedger,
+    graph_store: GraphStore, slo_ledger: SloLedger,
 ) -> None:
     _service_with_recommendation(graph_store)
     assert slo_ledger.record_slo_version("checkout", None, "rec-1", "accepted",
@@ -98,7 +101,7 @@ def test_nothing_is_written_when_the_active_slo_or_recommendation_moved(
 
 
 def test_a_rejection_marks_the_recommendation_and_keeps_the_rationale(
-    graph_store: GraphRepository, slo_ledger: GraphSloLedger,
+    graph_store: GraphStore, slo_ledger: SloLedger,
 ) -> None:
     _service_with_recommendation(graph_store)
     why = "target too aggressive for upcoming holiday traffic"
@@ -112,7 +115,7 @@ def test_a_rejection_marks_the_recommendation_and_keeps_the_rationale(
 
 
 def test_stored_events_read_back_exactly_as_they_were_hashed(
-    graph_store: GraphRepository, slo_ledger: GraphSloLedger,
+    graph_store: GraphStore, slo_ledger: SloLedger,
 ) -> None:
     _service_with_recommendation(graph_store)
     written = []
