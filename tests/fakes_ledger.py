@@ -176,6 +176,7 @@ class InMemorySloLedger:
             r = owned.properties
             return {"service_id": owned.service_id, "recommendation_id": recommendation_id,
                     "status": r.get("status"), "sli_type": r.get("sli_type"),
+                    "period_days": r.get("period_days") or 30,
                     "generated_at": r.get("generated_at"), "expires_at": r.get("expires_at"),
                     "targets": orjson.loads(r["targets"]) if r.get("targets") else {}}
 

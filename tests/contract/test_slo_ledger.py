@@ -31,6 +31,7 @@ def _service_with_recommendation(graph: GraphStore, recommendation_id: str = "re
 def _slo(slo_id: str, version: int, ratio: float) -> dict[str, Any]:
     return {"slo_id": slo_id, "service_id": "checkout", "version": version,
             "availability_target_ratio": ratio, "latency_targets_seconds": {"p99": 0.25},
+            "latency_bucket_bounds_seconds": [0.1, 0.25, 0.5], "period_days": 28,
             "source": "recommendation_accepted", "activated_at": 100 + version,
             "activated_by": "jane", "rationale": None, "modification_delta": []}
 

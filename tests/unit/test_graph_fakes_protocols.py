@@ -58,11 +58,12 @@ def test_the_three_fakes_share_one_graph() -> None:
     ledger: SloLedger = InMemorySloLedger(graph)
     aggregates: SliAggregateStore = InMemorySliAggregates(graph)
     store.upsert_services([ServiceRecord("api", team="core")], MANUAL, 1)
-    store.store_recommendation("api", "r-1", RecommendationWindow("all", 30, 30), 1, {}, {},
+    store.store_recommendation("api", "r-1", RecommendationWindow("all", 30, 7), 1, {}, {},
                                10, 20)
     assert ledger.get_recommendation("r-1") == {
         "service_id": "api", "recommendation_id": "r-1", "status": "active",
-        "sli_type": "all", "generated_at": 10, "expires_at": 20, "targets": {}}
+        "sli_type": "all", "period_days": 7, "generated_at": 10, "expires_at": 20,
+        "targets": {}}
     assert aggregates.mark_recommendations_stale({"api": "p99 moved"}, 30) == ["api"]
     assert aggregates.active_recommendation_baselines() == []
     assert ledger.slo_coverage() == [

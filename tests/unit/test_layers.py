@@ -3,8 +3,9 @@
 - domain: the standard library, numpy and the domain itself (pure rules and maths);
 - generators: those, a YAML serialiser and the generators themselves (a pure pipeline:
   no file, socket or clock);
-- application: those, the application itself, the package version and the policy's
-  data type (never a library: a library-bound step is a port with an adapter);
+- application: those, the application itself, the package version, the policy's data
+  type and the pure generators (never a library: a library-bound step is a port with
+  an adapter);
 - adapters, api: never the entry points (runtime's server, cli, workers, bench); the
   api reaches no adapter but the metrics registry it serves;
 - runtime (the composition root) never imports the api, but for the server hosting it.
@@ -62,6 +63,7 @@ def test_use_cases_import_no_library(path: Path) -> None:
     imports = _imports(path)
     imports.discard("slo_engine")  # the package's __version__
     assert _outside(imports, ("numpy", "slo_engine.domain", "slo_engine.application",
+                              "slo_engine.generators",
                               "slo_engine.policy.recommendation_policy")) == []
 
 

@@ -8,14 +8,9 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class PromtoolVerdict:
-    passed: bool
-    output: str  # promtool's own words, for the person who has to fix the rules
+from slo_engine.application.ports import RuleCheck
 
 
 class Promtool:
@@ -29,15 +24,15 @@ class Promtool:
         self._binary = found
         self._timeout = timeout_seconds
 
-    def check_rules(self, rule_files: Mapping[str, str]) -> PromtoolVerdict:
+    def check_rules(self, rule_files: Mapping[str, str]) -> RuleCheck:
         return self._run(["check", "rules", *rule_files], rule_files)
 
-    def test_rules(self, files: Mapping[str, str], test_files: list[str]) -> PromtoolVerdict:
+    def test_rules(self, files: Mapping[str, str], test_files: list[str]) -> RuleCheck:
         """`files` holds the rule files and the test files (names relative to each other,
         as the tests' `rule_files` name them)."""
         return self._run(["test", "rules", *test_files], files)
 
-    def _run(self, arguments: list[str], files: Mapping[str, str]) -> PromtoolVerdict:
+    def _run(self, arguments: list[str], files: Mapping[str, str]) -> RuleCheck:
         with tempfile.TemporaryDirectory(prefix="slo-engine-promtool-") as directory:
             root = Path(directory).resolve()
             for name, text in files.items():
@@ -48,4 +43,4 @@ class Promtool:
                 target.write_text(text, encoding="utf-8")
             done = subprocess.run([self._binary, *arguments], cwd=root, capture_output=True,
                                   text=True, timeout=self._timeout, check=False)
-        return PromtoolVerdict(done.returncode == 0, (done.stdout + done.stderr).strip())
+        return RuleCheck(done.returncode == 0, (done.stdout + done.stderr).strip())

@@ -36,6 +36,8 @@ class Problem(BaseModel):
         default=None, description="Every invalid field (422)")
     current_slo: dict[str, Any] | None = Field(
         default=None, description="The SLO that is active now (409)")
+    validation_output: str | None = Field(
+        default=None, description="The validator's own report on generated artifacts (422)")
 
 
 def _example(status: int, slug: str, title: str, detail: str, **extra: Any

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slo_engine.api.slo_views import slo_view
 from slo_engine.domain.errors import (
+    ArtifactInvalid,
     DependencyUnavailable,
     Forbidden,
     InvalidInput,
@@ -103,6 +104,12 @@ async def _not_found(request: Request, error: Exception) -> JSONResponse:
     return problem(request, 404, slug, f"{error.kind} Not Found", str(error))
 
 
+async def _artifact_invalid(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ArtifactInvalid)
+    return problem(request, 422, "artifact-invalid", "Generated Artifact Invalid", str(error),
+                   validation_output=error.output)
+
+
 async def _conflict(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, SloConflict)
     current = slo_view(error.current_slo) if error.current_slo else None
@@ -181,6 +188,7 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     InvalidInput: _invalid_input,
     NotFound: _not_found,
     SloConflict: _conflict,
+    ArtifactInvalid: _artifact_invalid,
     DependencyUnavailable: _unavailable,
     TelemetryQueryRejected: _rejected_query,
     Unauthenticated: _unauthenticated,

@@ -33,6 +33,8 @@ class SloView(ResponseModel):
                                            "or auto_approved")
     recommendation_id: str | None
     selected_tier: TierName | None
+    period_days: int = Field(description="The SLO period in days (versions decided before "
+                                         "periods were kept read as 30)")
     modification_delta: dict[str, str] | None = Field(
         description="Per target, how far the chosen target is from the recommended one")
     rationale: str | None

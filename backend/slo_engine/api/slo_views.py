@@ -10,6 +10,7 @@ import orjson
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import milliseconds, percent
 from slo_engine.domain.audit_chain import ChainedEvent
+from slo_engine.domain.slo import LEGACY_PERIOD_DAYS
 
 
 def targets_view(availability_ratio: float | None, latency_seconds: Mapping[str, float]
@@ -40,6 +41,7 @@ def slo_view(slo: Mapping[str, Any]) -> dict[str, Any]:
                                 slo.get("latency_targets_seconds") or {}),
         "source": slo.get("source"), "recommendation_id": slo.get("recommendation_id"),
         "selected_tier": slo.get("selected_tier"),
+        "period_days": int(slo.get("period_days") or LEGACY_PERIOD_DAYS),
         "modification_delta": {_delta_key(c): delta_text(c) for c in delta} or None,
         "rationale": slo.get("rationale"),
         "activated_at": iso_from_ms(slo["activated_at"]),

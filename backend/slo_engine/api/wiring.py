@@ -23,6 +23,7 @@ from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.service_catalogue import ServiceCatalogue
 from slo_engine.application.slo_records import SloRecords
+from slo_engine.application.slo_rule_files import SloRuleFiles
 from slo_engine.runtime.bootstrap import Container
 
 T = TypeVar("T")
@@ -54,6 +55,7 @@ class RouteUseCases:
     readiness: ReadinessProbes
     metrics: EngineMetrics
     gate: AccessGate
+    rule_files: SloRuleFiles
     recommendations: ServeRecommendation | None  # None: no metrics store configured
 
     @classmethod
@@ -80,6 +82,7 @@ class RouteUseCases:
             gate=AccessGate(container.api_keys, container.rate_limits,
                             settings.rate_limits_per_minute,
                             settings.end_user_key_ceiling_multiplier, container.oidc),
+            rule_files=container.rule_files,
             recommendations=None if history is None else history.recommendations,
         )
 
@@ -111,5 +114,6 @@ Jobs = Annotated[BackgroundJobs, Depends(_one(lambda u: u.jobs))]
 Probes = Annotated[ReadinessProbes, Depends(_one(lambda u: u.readiness))]
 Metrics = Annotated[EngineMetrics, Depends(_one(lambda u: u.metrics))]
 Gate = Annotated[AccessGate, Depends(_one(lambda u: u.gate))]
+RuleFiles = Annotated[SloRuleFiles, Depends(_one(lambda u: u.rule_files))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]

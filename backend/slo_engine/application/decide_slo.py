@@ -22,7 +22,13 @@ from slo_engine.domain.errors import (
     ServiceNotFound,
     SloConflict,
 )
-from slo_engine.domain.slo import RecommendedTargets, SloTargets, TargetChange, next_targets
+from slo_engine.domain.slo import (
+    LEGACY_PERIOD_DAYS,
+    RecommendedTargets,
+    SloTargets,
+    TargetChange,
+    next_targets,
+)
 
 DecisionAction = Literal["accept", "modify", "reject", "auto_approve"]
 SOURCES = {"accept": "recommendation_accepted", "modify": "recommendation_modified",
@@ -93,7 +99,12 @@ class DecideSlo:
             "modify" if decision.action == "modify" else "accept",
             recommended.for_tier(decision.selected_tier), decision.modifications,
             SloTargets.from_record(_targets_record(active)) if active else None)
-        slo = self._slo(service_id, decision, targets, changes, active, now)
+        slo = self._slo(service_id, decision, targets, changes, active, now,
+                        int(recommendation.get("period_days") or LEGACY_PERIOD_DAYS))
+        if targets.latency_seconds:  # the histogram's bounds: where rules can judge them
+            slo["latency_bucket_bounds_seconds"] = list(
+                recommended.latency_bucket_bounds_seconds
+                or (active or {}).get("latency_bucket_bounds_seconds") or [])
         event = self._event(service_id, decision, now, active, slo, changes)
         written = self._ledger.record_slo_version(
             service_id, active["slo_id"] if active else None, decision.recommendation_id,
@@ -116,14 +127,16 @@ class DecideSlo:
         return recommendation
 
     def _slo(self, service_id: str, decision: SloDecision, targets: SloTargets,
-             changes: list[TargetChange], active: Row | None, now: int) -> dict[str, Any]:
+             changes: list[TargetChange], active: Row | None, now: int, period_days: int
+             ) -> dict[str, Any]:
         return {
             "slo_id": str(uuid.uuid4()), "service_id": service_id,
             "version": int((active or {}).get("version", 0)) + 1,
             "availability_target_ratio": targets.availability_ratio,
             "latency_targets_seconds": dict(targets.latency_seconds),
             "source": SOURCES[decision.action], "recommendation_id": decision.recommendation_id,
-            "selected_tier": decision.selected_tier, "activated_at": now,
+            "selected_tier": decision.selected_tier, "period_days": period_days,
+            "activated_at": now,
             "activated_by": decision.actor, "rationale": decision.rationale,
             "modification_delta": [_change_record(c) for c in changes],
         }

@@ -251,6 +251,21 @@ class RateLimiter(Protocol):
     def take(self, bucket: str, limit_per_minute: int) -> RateDecision: ...
 
 
+@dataclass(frozen=True)
+class RuleCheck:
+    passed: bool
+    output: str  # the checker's own words, for the person who has to fix the rules
+
+
+class RuleChecker(Protocol):
+    """Knows how to check Prometheus rule files, and run rule unit tests, as Prometheus's
+    own tool does."""
+
+    def check_rules(self, rule_files: Mapping[str, str]) -> RuleCheck: ...
+
+    def test_rules(self, files: Mapping[str, str], test_files: list[str]) -> RuleCheck: ...
+
+
 class Clock(Protocol):
     """Knows the current time in epoch milliseconds."""
 

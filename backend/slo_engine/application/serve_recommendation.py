@@ -183,4 +183,5 @@ def recommended_targets(result: SloRecommendation) -> RecommendedTargets:
     latency = ({name: (percentile_label(tier.percentile), tier.target_seconds)
                 for name, tier in result.latency.tiers.items()
                 if tier.target_seconds is not None} if result.latency else {})
-    return RecommendedTargets(availability, latency)
+    bounds = result.latency.bucket_bounds_seconds if result.latency else ()
+    return RecommendedTargets(availability, latency, bounds)

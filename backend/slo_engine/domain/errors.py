@@ -135,3 +135,24 @@ class RateLimited(SloEngineError):
     def __str__(self) -> str:
         return (f"Rate limit of {self.limit_per_minute} requests per minute exceeded; "
                 f"retry in {self.retry_after_s} s.")
+
+
+class ActiveSloNotFound(NotFound):
+    def __init__(self, service_id: str) -> None:
+        super().__init__("Active SLO", service_id)
+
+    def __str__(self) -> str:
+        return (f"Service '{self.key}' has no active SLO: accept or modify one of its "
+                "recommendations first.")
+
+
+@dataclass
+class ArtifactInvalid(SloEngineError):
+    """Generated artifacts failed their validator (promtool, a JSON schema); nothing was
+    stored. `output` is the validator's own report."""
+
+    detail: str
+    output: str
+
+    def __str__(self) -> str:
+        return self.detail

@@ -100,6 +100,7 @@ class LatencyRecommendation:
     windows: int
     notes: list[str] = field(default_factory=list)
     period_days: int | None = None  # what the tiers' breach probabilities forecast
+    bucket_bounds_seconds: tuple[float, ...] = ()  # the histogram's finite `le` bounds
 
 
 def data_quality(total: np.ndarray, start_s: int, step_s: int) -> DataQuality:
@@ -245,7 +246,8 @@ def recommend_latency(
                                   historical_window_breach_share=share)
     counts = [np.count_nonzero(~np.isnan(np.asarray(s, dtype=float))) for s in windows.values()]
     return LatencyRecommendation(dict(observed), tiers, margin_ratio, int(max(counts, default=0)),
-                                 notes, None if daily is None else daily.period_days)
+                                 notes, None if daily is None else daily.period_days,
+                                 tuple(sorted(bucket_bounds)))
 
 
 def judging_bound(target_seconds: float, bucket_bounds: tuple[float, ...]) -> float | None:

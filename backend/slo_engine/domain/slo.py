@@ -27,6 +27,7 @@ class SloPeriodDays(IntEnum):
 
 
 SLO_PERIOD_DAYS = tuple(int(days) for days in SloPeriodDays)
+LEGACY_PERIOD_DAYS = 30  # what a record stored before periods were kept means
 
 
 def percentile_label(percentile: float) -> str:
@@ -67,6 +68,8 @@ class RecommendedTargets:
 
     availability_ratio: Mapping[str, float] = field(default_factory=dict)
     latency_seconds: Mapping[str, tuple[str, float]] = field(default_factory=dict)
+    # The histogram's finite bucket bounds: where a bucket-based SLI can judge a target.
+    latency_bucket_bounds_seconds: tuple[float, ...] = ()
 
     def for_tier(self, tier: str) -> SloTargets:
         latency = self.latency_seconds.get(tier)
@@ -75,14 +78,16 @@ class RecommendedTargets:
 
     def to_record(self) -> dict[str, Any]:
         return {"availability_ratio": dict(self.availability_ratio),
-                "latency_seconds": {t: list(v) for t, v in self.latency_seconds.items()}}
+                "latency_seconds": {t: list(v) for t, v in self.latency_seconds.items()},
+                "latency_bucket_bounds_seconds": list(self.latency_bucket_bounds_seconds)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any] | None) -> RecommendedTargets:
         record = record or {}
         latency = {t: (str(v[0]), float(v[1]))
                    for t, v in (record.get("latency_seconds") or {}).items()}
-        return cls(dict(record.get("availability_ratio") or {}), latency)
+        return cls(dict(record.get("availability_ratio") or {}), latency,
+                   tuple(float(b) for b in record.get("latency_bucket_bounds_seconds") or ()))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.promtool import Promtool
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
@@ -49,9 +50,10 @@ from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
 from slo_engine.application.serve_recommendation import ServeRecommendation
+from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
-from slo_engine.policy.loader import load_policy
+from slo_engine.policy.loader import load_alert_windows, load_policy
 from slo_engine.runtime.job_context import inline_jobs
 from slo_engine.runtime.processes import (
     ServerProcess,
@@ -103,6 +105,7 @@ class Container:
     analyse: AnalyseGraph
     sli_aggregates: GraphSliAggregates
     notifications: DeliverNotification
+    rule_files: SloRuleFiles
     oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
     history: HistoryUseCases | None = None  # None: no metrics store is configured
     servers: list[ServerProcess] = field(default_factory=list)
@@ -172,6 +175,19 @@ def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: Engine
                                retry_delays_s=settings.prometheus_retry_delays_seconds,
                                queries_for=SliQueryResolver(settings.sli_queries(), snapshots),
                                observe=metrics.observe_query)
+
+
+def _rule_files(settings: Settings, graph: GraphRepository, ledger: GraphSloLedger,
+                snapshots: SnapshotHolder) -> SloRuleFiles:
+    try:
+        checker: Promtool | None = Promtool(settings.promtool_binary)
+    except FileNotFoundError as error:
+        log.warning("generated rules will be served unchecked: %s", error)
+        checker = None
+    return SloRuleFiles(ledger, graph, SliQueryResolver(settings.sli_queries(), snapshots),
+                        load_alert_windows(settings.alert_windows_dir), checker,
+                        links=ArtifactLinks(settings.runbook_url_template,
+                                            settings.dashboard_url_template))
 
 
 def _oidc(settings: Settings) -> JwksTokenVerifier | None:
@@ -247,7 +263,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
-                          notifications, _oidc(settings), history, servers)
+                          notifications, _rule_files(settings, graph, ledger, snapshots),
+                          _oidc(settings), history, servers)
     built.append(container)
     return container
 

@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         "Subtracted from an external service's published SLA when it has no observed "
         "history (TRD FR-3: 99.99% -> 99.89%)"))
 
+    alert_windows_dir: Path | None = Field(default=None, description=(
+        "A directory of burn-rate window files (one YAML per SLO period length) replacing "
+        "the SRE workbook's shipped with the engine"))
+    promtool_binary: str = Field(default="promtool", description=(
+        "promtool, which checks every generated rule file; without it rules are served "
+        "unchecked and say so"))
+    runbook_url_template: str | None = Field(default=None, description=(
+        "Put in every alert's runbook_url annotation; {service_id} is filled in"))
+    dashboard_url_template: str | None = Field(default=None, description=(
+        "Put in every alert's dashboard_url annotation; {service_id} is filled in"))
+
     state_dir: Path = Path("state")
     api_host: str = "127.0.0.1"
     api_port: int = 8080

@@ -24,7 +24,8 @@ LEDGER_QUERIES = [
     "dashboard/slo_coverage", "dashboard/decision_counts",
 ]
 CHAIN_FIELDS = ("sequence", "previous_hash", "hash")
-JSON_SLO_FIELDS = ("latency_targets_seconds", "modification_delta")
+JSON_SLO_FIELDS = ("latency_targets_seconds", "latency_bucket_bounds_seconds",
+                   "modification_delta")
 
 
 def stored_properties(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,118 @@
+"""SLO as code through the API (TRD FR-10): an accepted SLO's rules, in each format,
+pass promtool; without an active SLO or with an unknown format, a problem says why."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from slo_engine.adapters.promtool import Promtool
+from slo_engine.fleet.openmetrics import write_openmetrics
+from slo_engine.fleet.simulation import simulate_fleet
+from slo_engine.runtime.bootstrap import bootstrap
+from slo_engine.runtime.processes import ServerProcess
+from tests.conftest import SettableClock, settings_for
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client, ingest
+from tests.integration.test_slo_lifecycle_api import TOPOLOGY, decide, recommendation
+from tests.prometheus_history import prometheus_holding
+
+RULES = "/api/v1/services/checkout/slos/alerts"
+
+
+@pytest.fixture(scope="module")
+def shop_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    directory = tmp_path_factory.mktemp("rules-fleet")
+    history = simulate_fleet(TOPOLOGY, days=8, end_s=int(time.time()) // 300 * 300, seed=5)
+    write_openmetrics(history, directory / "fleet.om")
+    with prometheus_holding([directory / "fleet.om"], directory / "prometheus") as server:
+        yield server
+
+
+@pytest.fixture
+def client(falkordb_server: ServerProcess, redis_server: ServerProcess,
+           shop_history: ServerProcess, tmp_path: Path,
+           identity_provider: LocalIdentityProvider) -> Iterator[TestClient]:
+    container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path, shop_history,
+                                       identity_provider), SettableClock())
+    with admin_client(container, identity_provider) as test_client:
+        ingest(test_client, TOPOLOGY)
+        yield test_client
+    container.close()
+
+
+@pytest.fixture
+def accepted(client: TestClient) -> dict[str, object]:
+    rec = recommendation(client)
+    response = decide(client, recommendation_id=rec["recommendation_id"], action="accept",
+                      selected_tier="balanced")
+    assert response.status_code == 201, response.text
+    slo: dict[str, object] = response.json()
+    return slo
+
+
+def test_the_active_slos_rules_pass_promtool(client: TestClient,
+                                             accepted: dict[str, object]) -> None:
+    response = client.get(RULES)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/yaml")
+    assert response.headers["x-rules-checked"] == "promtool"
+    assert response.headers["x-slo-version"] == "1"
+    groups = yaml.safe_load(response.text)["groups"]
+    assert [g["name"] for g in groups] == [
+        "slo-sli-recordings-checkout-availability", "slo-sli-period-checkout-availability",
+        "slo-meta-recordings-checkout-availability", "slo-alerts-checkout-availability",
+        "slo-sli-recordings-checkout-latency-p99", "slo-sli-period-checkout-latency-p99",
+        "slo-meta-recordings-checkout-latency-p99", "slo-alerts-checkout-latency-p99"]
+    objective = groups[2]["rules"][0]
+    target = accepted["targets"]["availability"]  # type: ignore[index]
+    assert objective["expr"] == f"vector({round(target / 100, 12)!r})"
+    assert objective["labels"]["team"] == "shop"
+    verdict = Promtool().check_rules({"rules.yaml": response.text})
+    assert verdict.passed, verdict.output
+
+
+def test_the_latency_rule_is_judged_at_a_bucket_the_histogram_has(
+        client: TestClient, accepted: dict[str, object]) -> None:
+    text = client.get(RULES).text
+    within = next(line for line in text.splitlines() if "le=~" in line)
+    assert 'http_request_duration_seconds_bucket{service="checkout", le=~"' in within
+    assert "assumed to be a bucket bound" not in text
+
+
+def test_the_rules_as_a_prometheus_operator_resource(client: TestClient,
+                                                     accepted: dict[str, object]) -> None:
+    response = client.get(RULES, params={"format": "prometheus-operator"})
+    assert response.status_code == 200, response.text
+    document = yaml.safe_load(response.text)
+    assert (document["apiVersion"], document["kind"]) == ("monitoring.coreos.com/v1",
+                                                          "PrometheusRule")
+    assert document["metadata"]["name"] == "slo-checkout"
+    assert len(document["spec"]["groups"]) == 8
+
+
+def test_the_rules_as_a_sloth_spec(client: TestClient, accepted: dict[str, object]) -> None:
+    document = yaml.safe_load(client.get(RULES, params={"format": "sloth"}).text)
+    assert (document["version"], document["service"]) == ("prometheus/v1", "checkout")
+    availability = document["slos"][0]
+    assert availability["objective"] == accepted["targets"]["availability"]  # type: ignore[index]
+    assert "{{.window}}" in availability["sli"]["events"]["total_query"]
+
+
+def test_a_service_without_an_active_slo_gets_a_404_problem(client: TestClient) -> None:
+    response = client.get(RULES)
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/active-slo-not-found")
+    assert "has no active SLO" in response.json()["detail"]
+
+
+def test_an_unknown_format_is_refused_listing_the_allowed_ones(client: TestClient) -> None:
+    response = client.get(RULES, params={"format": "nagios"})
+    assert response.status_code == 422
+    assert "prometheus-operator" in response.text
+    assert "/query/format" in response.text
