@@ -12,10 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## Debian's prometheus (server + promtool) for the telemetry store, when missing.
+## Debian's prometheus (server + promtool) for the telemetry store and rule checks, and
+## its alertmanager for amtool (checks generated inhibit rules), when missing.
 prometheus:
-	@command -v promtool >/dev/null 2>&1 || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+	@command -v promtool >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		prometheus prometheus-alertmanager; }
 
 install: $(STAMP) prometheus
 

@@ -13,7 +13,7 @@ start-up, so a refusal is never a failed request.
 
 from __future__ import annotations
 
-from slo_engine.domain.promql_text import duration, escape_label_value
+from slo_engine.domain.promql_text import duration, escape_label_value, re2_alternation
 from slo_engine.domain.sli_definition import (
     LABEL_NAME,
     SLI_QUERY_FIELDS,
@@ -42,9 +42,7 @@ def _bounded(label: str, value: str) -> str:
 def regex_alternation(values: list[str]) -> str:
     """An RE2 pattern matching exactly these catalogue values (punctuation escaped), ready
     to sit inside a PromQL string."""
-    escaped = ["".join(c if c.isalnum() else "\\" + c for c in _bounded("service", value))
-               for value in values]
-    return escape_label_value("|".join(escaped))
+    return escape_label_value(re2_alternation([_bounded("service", v) for v in values]))
 
 
 def selector(matchers: dict[str, str], catalogue: frozenset[str] = frozenset()) -> str:

@@ -31,6 +31,12 @@ def selector(metric: str, equal: Mapping[str, str], regex: Mapping[str, str] | N
     return f"{metric}{{{', '.join(matchers)}}}"
 
 
+def re2_alternation(values: list[str]) -> str:
+    """An RE2 pattern matching exactly these values (every non-alphanumeric character
+    escaped); put it in a string with `string_literal`."""
+    return "|".join("".join(c if c.isalnum() else "\\" + c for c in v) for v in values)
+
+
 def duration(seconds: int) -> str:
     """Prometheus's duration text in the largest whole unit: 300 -> 5m, 86400 -> 1d."""
     if seconds <= 0:
