@@ -45,13 +45,11 @@ SAMPLES: dict[str, list[SloSpec]] = {
 
 
 def sample_files(name: str, options: RuleOptions | None = None) -> dict[str, str]:
-    """Every generated file of a sample: per SLI its rule file and its promtool test file."""
+    """Every generated file of a sample: the rule file of all its SLIs and its promtool
+    test file."""
     windows = load_alert_windows()
-    files = {}
-    for spec in SAMPLES[name]:
-        rules = generate_rules([spec], windows, options)
-        rule_file = f"{spec.sli_name}.rules.yaml"
-        files[rule_file] = rules.text(rule_file_header([spec]))
-        files[f"{spec.sli_name}.test.yaml"] = yaml_text(promtool_test_file(
-            spec, windows[spec.period_days], [rule_file], options))
-    return files
+    specs = SAMPLES[name]
+    rules = generate_rules(specs, windows, options)
+    return {"rules.yaml": rules.text(rule_file_header(specs)),
+            "rules.test.yaml": yaml_text(promtool_test_file(
+                [(s, windows[s.period_days]) for s in specs], ["rules.yaml"], options))}

@@ -40,8 +40,8 @@ def test_every_golden_rule_group_loads_into_prometheus_healthy(tmp_path: Path) -
         rules = tmp_path / "rules"
         rules.mkdir()
         for name in SAMPLES:
-            for path in (GOLDEN / "rules" / name).glob("*.rules.yaml"):
-                (rules / f"{name}-{path.name}").write_text(path.read_text())
+            (rules / f"{name}.yaml").write_text((GOLDEN / "rules" / name / "rules.yaml")
+                                                .read_text())
         config = server.data_dir / "prometheus.yml"
         config.write_text(f"global:\n  scrape_interval: 1m\n  evaluation_interval: 1s\n"
                           f"rule_files:\n  - {rules}/*.yaml\n")

@@ -1,16 +1,18 @@
 """Unit tests of the generated rules, for `promtool test rules`: shipped beside the rule
 files so a team's CI checks the alerts' behaviour, not only their syntax.
 
-Each SLI gets five scenarios on one-minute samples: no errors fires nothing; a full
-outage after an hour pages within the fastest page pair's time; a steady 1.5x burn never
-pages but opens a ticket; missing data fires the absent alert after its `for`; a quiet
-service failing one of its two requests pages nobody. Only alert labels and annotations
-and exact-in-binary sample values are compared (promtool 2.42 compares floats exactly).
+Scenarios on one-minute samples: every SLI healthy fires nothing; no data fires each
+SLI's absent alert after its `for`; and per SLI: a full outage after an hour pages within
+the fastest page pair's time; a steady 1.5x burn never pages but opens a ticket; a quiet
+service failing one of its two requests pages nobody; the meta rules hold the numbers.
+Only alert labels and annotations and exact-in-binary sample values are compared
+(promtool 2.42 compares floats exactly).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from slo_engine.domain.promql_text import number, selector
@@ -96,10 +98,14 @@ def _burn_rules(spec: SloSpec, windows: AlertWindows, options: RuleOptions
     return {s.severity: burn_alert(spec, s, options.alerts) for s in windows.severities}
 
 
-def no_errors(spec: SloSpec) -> dict[str, Any]:
-    series = _Series(spec)
-    return {"name": f"{spec.rule_id}: no errors, nothing fires", "interval": "1m",
-            "input_series": series.counters([(0, PER_MINUTE, 120)], [(0, 0, 120)]),
+def all_healthy(specs: Sequence[SloSpec]) -> dict[str, Any]:
+    """Every SLI of the file with traffic and no errors: no burn alert, no absent alert."""
+    series: dict[str, str] = {}
+    for spec in specs:  # two latency SLIs of a service share the +Inf series (same values)
+        for entry in _Series(spec).counters([(0, PER_MINUTE, 120)], [(0, 0, 120)]):
+            series[entry["series"]] = entry["values"]
+    return {"name": "every SLI has traffic and no errors: nothing fires", "interval": "1m",
+            "input_series": [{"series": k, "values": v} for k, v in series.items()],
             "alert_rule_test": [_alert_test(120, BURN_ALERT, []),
                                 _alert_test(120, ABSENT_ALERT, [])]}
 
@@ -140,18 +146,22 @@ def steady_burn(spec: SloSpec, windows: AlertWindows, options: RuleOptions
             "alert_rule_test": checks}
 
 
-def absent_data(spec: SloSpec, windows: AlertWindows) -> dict[str, Any]:
-    rule = absent_alert(spec, windows)
-    after = rule.for_seconds // 60
-    absent_labels = dict(_Series(spec).service)
-    if spec.latency is not None:
-        absent_labels["le"] = "+Inf"
-    return {"name": f"{spec.rule_id}: missing data fires {ABSENT_ALERT} after {after}m",
-            "interval": "1m",
-            "input_series": [{"series": 'up{job="unrelated"}', "values": f"1x{after + 2}"}],
-            "alert_rule_test": [_alert_test(after - 1, ABSENT_ALERT, []),
-                                _alert_test(after + 1, ABSENT_ALERT,
-                                            [_expected(rule, absent_labels)])]}
+def no_data(specs: Sequence[tuple[SloSpec, AlertWindows]]) -> dict[str, Any]:
+    """No series at all: each SLI's absent alert fires once its `for` has passed, and
+    none before the shortest has."""
+    rules = [(spec, absent_alert(spec, windows)) for spec, windows in specs]
+    first = min(rule.for_seconds for _, rule in rules) // 60
+    last = max(rule.for_seconds for _, rule in rules) // 60
+    firing = []
+    for spec, rule in rules:
+        labels = dict(_Series(spec).service)
+        if spec.latency is not None:
+            labels["le"] = "+Inf"
+        firing.append(_expected(rule, labels))
+    return {"name": f"no data: every {ABSENT_ALERT} fires within {last}m", "interval": "1m",
+            "input_series": [{"series": 'up{job="unrelated"}', "values": f"1x{last + 2}"}],
+            "alert_rule_test": [_alert_test(first - 1, ABSENT_ALERT, []),
+                                _alert_test(last + 1, ABSENT_ALERT, firing)]}
 
 
 def quiet_service(spec: SloSpec) -> dict[str, Any]:
@@ -183,14 +193,17 @@ def meta_values(spec: SloSpec) -> dict[str, Any]:
 
 def promtool_tests(spec: SloSpec, windows: AlertWindows, options: RuleOptions
                    ) -> list[dict[str, Any]]:
-    return [no_errors(spec), full_outage(spec, windows, options),
-            steady_burn(spec, windows, options), absent_data(spec, windows),
+    """One SLI's scenarios. They assert its burn alerts only: the other SLIs of the file
+    have no series in them, so their absent-data alerts fire (no_data covers those)."""
+    return [full_outage(spec, windows, options), steady_burn(spec, windows, options),
             quiet_service(spec), meta_values(spec)]
 
 
-def promtool_test_file(spec: SloSpec, windows: AlertWindows, rule_files: list[str],
+def promtool_test_file(specs: Sequence[tuple[SloSpec, AlertWindows]], rule_files: list[str],
                        options: RuleOptions | None = None) -> dict[str, Any]:
-    """The test file of one SLI, over the rule files holding only its rules (another
-    SLI's absent-data alert would fire on this one's inputs)."""
-    return {"rule_files": rule_files, "evaluation_interval": "1m",
-            "tests": promtool_tests(spec, windows, options or RuleOptions())}
+    """The test file of a rule file holding these SLIs (all of them, or a team's)."""
+    options = options or RuleOptions()
+    tests = [all_healthy([spec for spec, _ in specs]), no_data(specs)]
+    for spec, windows in specs:
+        tests.extend(promtool_tests(spec, windows, options))
+    return {"rule_files": rule_files, "evaluation_interval": "1m", "tests": tests}
