@@ -4,7 +4,7 @@ passes the same contract suite as the graph adapter it stands in for
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +12,7 @@ import orjson
 
 from slo_engine.application.ports import StoredPriors
 from slo_engine.domain.api_key import ApiKeyRecord
+from slo_engine.domain.artifact import Artifact
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.fleet_prior import FleetPrior
 
@@ -123,3 +124,21 @@ class InMemoryRecommendationCache:
 
     def invalidate(self, service_id: str) -> None:
         self._generations[service_id] = self.generation(service_id) + 1
+
+
+class InMemoryArtifacts:
+    """The ArtifactStore port. `slo_exists` answers as the graph's SLO nodes would (the
+    in-memory ledger's versions, in the contract suite)."""
+
+    def __init__(self, slo_exists: Callable[[str], bool]) -> None:
+        self._slo_exists = slo_exists
+        self._artifacts: dict[str, Artifact] = {}
+
+    def store_artifact(self, artifact: Artifact) -> tuple[Artifact, bool] | None:
+        if not self._slo_exists(artifact.slo_id):
+            return None
+        created = artifact.artifact_id not in self._artifacts
+        return self._artifacts.setdefault(artifact.artifact_id, artifact), created
+
+    def get_artifact(self, artifact_id: str) -> Artifact | None:
+        return self._artifacts.get(artifact_id)

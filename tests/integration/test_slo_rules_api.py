@@ -116,3 +116,56 @@ def test_an_unknown_format_is_refused_listing_the_allowed_ones(client: TestClien
     assert response.status_code == 422
     assert "prometheus-operator" in response.text
     assert "/query/format" in response.text
+
+
+GENERATE = "/api/v1/artifacts/generate"
+
+
+def test_generated_artifacts_are_validated_stored_once_and_audited(
+        client: TestClient, accepted: dict[str, object]) -> None:
+    response = client.post(GENERATE, json={"service_ids": ["checkout"]})
+    assert response.status_code == 201, response.text
+    first = response.json()["artifacts"]
+    assert [(a["artifact_type"], a["validation_status"], a["created"]) for a in first] == [
+        ("prometheus_rules", "valid", True), ("promtool_tests", "valid", True),
+        ("prometheus_operator_rule", "valid", True), ("sloth_spec", "unchecked", True)]
+    assert {a["slo_id"] for a in first} == {accepted["slo_id"]}
+    assert "SUCCESS" in first[1]["validation_output"]
+    again = client.post(GENERATE, json={"slo_ids": [accepted["slo_id"]]}).json()["artifacts"]
+    assert [a["artifact_id"] for a in again] == [a["artifact_id"] for a in first]
+    assert {a["created"] for a in again} == {False}
+    record = client.get(f"/api/v1/artifacts/{first[0]['artifact_id']}").json()
+    assert record["content_hash"] == first[0]["content_hash"]
+    content = client.get(record["content_url"])
+    assert content.status_code == 200
+    assert content.text == client.get(RULES).text
+    events = client.get("/api/v1/services/checkout/slo-history").json()["events"]
+    assert [e["action"] for e in events].count("artifacts_generated") == 1
+
+
+def test_validation_only_stores_nothing(client: TestClient,
+                                        accepted: dict[str, object]) -> None:
+    response = client.post(GENERATE, json={"service_ids": ["checkout"],
+                                           "artifact_types": ["prometheus_rules"],
+                                           "validation_only": True})
+    assert response.status_code == 201, response.text
+    (only,) = response.json()["artifacts"]
+    assert (only["stored"], only["validation_status"]) == (False, "valid")
+    assert client.get(f"/api/v1/artifacts/{only['artifact_id']}").status_code == 404
+
+
+def test_an_slo_that_is_not_active_is_named_in_a_400_problem(
+        client: TestClient, accepted: dict[str, object]) -> None:
+    response = client.post(GENERATE, json={"slo_ids": [accepted["slo_id"], "slo-gone"]})
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["type"].endswith("/slo-not-active")
+    assert problem["errors"] == [{"pointer": "/slo_ids", "message": (
+        "'slo-gone' is no service's active SLO (superseded or unknown): generate from the "
+        "active version")}]
+
+
+def test_a_request_naming_nothing_to_generate_is_refused(client: TestClient) -> None:
+    response = client.post(GENERATE, json={"artifact_types": ["bogus"]})
+    assert response.status_code == 422
+    assert "prometheus_rules" in response.text

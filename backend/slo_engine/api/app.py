@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from slo_engine import __version__
 from slo_engine.api import (
+    artifacts,
     audit,
     auto_approval,
     cycles,
@@ -59,7 +60,7 @@ def create_app(container: Container) -> FastAPI:
     install_problem_documentation(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependency_graph, services, recommendations, slos,
-                   slo_artifacts, impact, cycles, audit, auto_approval, dashboard, jobs):
+                   slo_artifacts, artifacts, impact, cycles, audit, auto_approval, dashboard, jobs):
         app.include_router(module.router)
     # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)

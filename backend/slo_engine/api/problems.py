@@ -21,6 +21,7 @@ from slo_engine.domain.errors import (
     NotFound,
     RateLimited,
     SloConflict,
+    SloNotActive,
     TelemetryQueryRejected,
     Unauthenticated,
 )
@@ -102,6 +103,12 @@ async def _not_found(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, NotFound)
     slug = error.kind.lower().replace(" ", "-") + "-not-found"
     return problem(request, 404, slug, f"{error.kind} Not Found", str(error))
+
+
+async def _slo_not_active(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SloNotActive)
+    return problem(request, 400, "slo-not-active", "SLO Not Active", error.detail,
+                   errors=error.problems)
 
 
 async def _artifact_invalid(request: Request, error: Exception) -> JSONResponse:
@@ -189,6 +196,7 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     NotFound: _not_found,
     SloConflict: _conflict,
     ArtifactInvalid: _artifact_invalid,
+    SloNotActive: _slo_not_active,
     DependencyUnavailable: _unavailable,
     TelemetryQueryRejected: _rejected_query,
     Unauthenticated: _unauthenticated,

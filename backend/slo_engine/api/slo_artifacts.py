@@ -19,11 +19,11 @@ YAML = "application/yaml"
 
 
 def _body(rendered: RenderedRules) -> str:
-    """Warnings travel as YAML comments at the top, where a reviewer of the file sees them."""
-    notes = [f"# warning: {w}" for w in rendered.warnings]
-    if not rendered.checked:
-        notes.append("# warning: promtool was not available: these rules are unchecked")
-    return "".join(f"{note}\n" for note in notes) + rendered.text
+    """The generator's warnings are in the file's header already; an unchecked file says so
+    on its first line."""
+    if rendered.checked:
+        return rendered.text
+    return "# warning: promtool was not available: these rules are unchecked\n" + rendered.text
 
 
 @router.get(

@@ -16,6 +16,7 @@ from slo_engine.application.auto_approval import AutoApprovalRules
 from slo_engine.application.background_jobs import BackgroundJobs
 from slo_engine.application.decide_slo import DecideSlo
 from slo_engine.application.dependency_subgraph import DependencySubgraphs
+from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.application.manage_cycles import CycleAlerts
@@ -56,6 +57,7 @@ class RouteUseCases:
     metrics: EngineMetrics
     gate: AccessGate
     rule_files: SloRuleFiles
+    artifacts: GenerateArtifacts
     recommendations: ServeRecommendation | None  # None: no metrics store configured
 
     @classmethod
@@ -83,6 +85,7 @@ class RouteUseCases:
                             settings.rate_limits_per_minute,
                             settings.end_user_key_ceiling_multiplier, container.oidc),
             rule_files=container.rule_files,
+            artifacts=container.artifacts,
             recommendations=None if history is None else history.recommendations,
         )
 
@@ -115,5 +118,6 @@ Probes = Annotated[ReadinessProbes, Depends(_one(lambda u: u.readiness))]
 Metrics = Annotated[EngineMetrics, Depends(_one(lambda u: u.metrics))]
 Gate = Annotated[AccessGate, Depends(_one(lambda u: u.gate))]
 RuleFiles = Annotated[SloRuleFiles, Depends(_one(lambda u: u.rule_files))]
+Artifacts = Annotated[GenerateArtifacts, Depends(_one(lambda u: u.artifacts))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]

@@ -12,6 +12,7 @@ import numpy as np
 from slo_engine.application.jobs import JobKind, JobState
 from slo_engine.domain.access import Principal
 from slo_engine.domain.api_key import ApiKeyRecord
+from slo_engine.domain.artifact import Artifact
 from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
@@ -249,6 +250,18 @@ class RateLimiter(Protocol):
     """Knows how to draw a token from a named bucket refilled at a rate per minute."""
 
     def take(self, bucket: str, limit_per_minute: int) -> RateDecision: ...
+
+
+class ArtifactStore(Protocol):
+    """Knows how to keep generated artifacts, each linked to the SLO version it came from;
+    an artifact is never edited."""
+
+    def store_artifact(self, artifact: Artifact) -> tuple[Artifact, bool] | None:
+        """The stored artifact of this id (the given one if new, else the one stored
+        first) and whether this call created it. None: the SLO version does not exist."""
+        ...
+
+    def get_artifact(self, artifact_id: str) -> Artifact | None: ...
 
 
 @dataclass(frozen=True)

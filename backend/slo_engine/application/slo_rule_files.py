@@ -17,11 +17,13 @@ from slo_engine.domain.errors import (
 from slo_engine.domain.sli_definition import SliDefinition
 from slo_engine.domain.slo import LEGACY_PERIOD_DAYS
 from slo_engine.generators.alert_windows import AlertWindows
+from slo_engine.generators.promtool_tests import promtool_test_file
 from slo_engine.generators.rule_formats import (
     prometheus_operator_rule,
     prometheus_rule_file,
     sloth_spec,
 )
+from slo_engine.generators.rule_model import yaml_text
 from slo_engine.generators.rule_pipeline import (
     GeneratedRules,
     InvalidSloSpec,
@@ -62,6 +64,18 @@ class RenderedRules:
     checked: bool = True  # False: promtool was not available to check them
 
 
+RULE_FILE_NAME = "rules.yaml"  # what the promtool test file's `rule_files` names
+
+
+@dataclass(frozen=True)
+class RuleFileSet:
+    rules: str  # a Prometheus rule file
+    tests: str  # its `promtool test rules` file
+    operator_rule: str  # the rules as a PrometheusRule
+    sloth: str  # a Sloth prometheus/v1 spec
+    warnings: tuple[str, ...]
+
+
 class SloRuleFiles:
     """Knows how to turn the active SLO version of a service into rule files."""
 
@@ -92,19 +106,29 @@ class SloRuleFiles:
 
     def render(self, service_id: str, rule_format: RuleFormat) -> RenderedRules:
         specs = self.specs(service_id)
-        generated = self._generated(specs)
-        header = rule_file_header(specs)
-        rule_file = prometheus_rule_file(generated.groups, header)
-        checked = self._check(rule_file)
-        if rule_format is RuleFormat.PROMETHEUS:
-            text = rule_file
-        elif rule_format is RuleFormat.PROMETHEUS_OPERATOR:
-            text = prometheus_operator_rule(generated.groups, service_id, specs[0].team, header)
-        else:
-            text = sloth_spec(specs)
+        files = self.files(specs)
+        checked = self._check(files.rules)
+        text = {RuleFormat.PROMETHEUS: files.rules,
+                RuleFormat.PROMETHEUS_OPERATOR: files.operator_rule,
+                RuleFormat.SLOTH: files.sloth}[rule_format]
         first = specs[0]
         return RenderedRules(service_id, first.slo_id, first.version, rule_format, text,
-                             generated.warnings, checked)
+                             files.warnings, checked)
+
+    def files(self, specs: list[SloSpec]) -> RuleFileSet:
+        """Every rule-related file of one SLO version's SLIs, unchecked."""
+        generated = self._generated(specs)
+        # Warnings travel in the header, where a reviewer of the file sees them.
+        header = "\n".join([rule_file_header(specs),
+                            *(f"warning: {w}" for w in generated.warnings)])
+        tests = promtool_test_file([(s, self._windows[s.period_days]) for s in specs],
+                                   [RULE_FILE_NAME], self._options)
+        return RuleFileSet(
+            rules=prometheus_rule_file(generated.groups, header),
+            tests=yaml_text(tests),
+            operator_rule=prometheus_operator_rule(generated.groups, specs[0].service_id,
+                                                   specs[0].team, header),
+            sloth=sloth_spec(specs), warnings=generated.warnings)
 
     def _generated(self, specs: list[SloSpec]) -> GeneratedRules:
         try:
@@ -113,10 +137,14 @@ class SloRuleFiles:
             raise InvalidInput(f"No rules can be generated for this SLO: {error}", [{
                 "pointer": "/slo", "message": str(error)}]) from error
 
+    @property
+    def checker(self) -> RuleChecker | None:
+        return self._checker
+
     def _check(self, rule_file: str) -> bool:
         if self._checker is None:
             return False
-        verdict = self._checker.check_rules({"rules.yaml": rule_file})
+        verdict = self._checker.check_rules({RULE_FILE_NAME: rule_file})
         if not verdict.passed:
             raise ArtifactInvalid("The generated rules failed promtool check rules; nothing "
                                   "was stored.", verdict.output)

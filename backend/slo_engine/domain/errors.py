@@ -57,6 +57,11 @@ class JobNotFound(NotFound):
         super().__init__("Job", job_id)
 
 
+class ArtifactNotFound(NotFound):
+    def __init__(self, artifact_id: str) -> None:
+        super().__init__("Artifact", artifact_id)
+
+
 class RecommendationNotFound(NotFound):
     def __init__(self, recommendation_id: str) -> None:
         super().__init__("Recommendation", recommendation_id)
@@ -156,3 +161,8 @@ class ArtifactInvalid(SloEngineError):
 
     def __str__(self) -> str:
         return self.detail
+
+
+@dataclass
+class SloNotActive(InvalidInput):
+    """A request named SLO versions that are not any service's active one (400)."""

@@ -14,6 +14,7 @@ import redis
 from slo_engine.adapters.bcrypt_hasher import BcryptHasher
 from slo_engine.adapters.engine_metrics import EngineMetrics
 from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES, GraphApiKeys
+from slo_engine.adapters.graph.artifacts import ARTIFACT_QUERIES, GraphArtifacts
 from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
@@ -42,6 +43,7 @@ from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
 from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
 from slo_engine.application.fleet_availability import FleetAvailability
+from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
@@ -106,6 +108,7 @@ class Container:
     sli_aggregates: GraphSliAggregates
     notifications: DeliverNotification
     rule_files: SloRuleFiles
+    artifacts: GenerateArtifacts
     oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
     history: HistoryUseCases | None = None  # None: no metrics store is configured
     servers: list[ServerProcess] = field(default_factory=list)
@@ -203,7 +206,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
     catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
-                    + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES)
+                    + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES)
     metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:
@@ -260,11 +263,13 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                        BcryptHasher(settings.api_key_bcrypt_rounds),
                        settings.api_key_cache_seconds)
     rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
+    rule_files = _rule_files(settings, graph, ledger, snapshots)
+    artifacts = GenerateArtifacts(rule_files, GraphArtifacts(runner), ledger, clock)
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
-                          notifications, _rule_files(settings, graph, ledger, snapshots),
-                          _oidc(settings), history, servers)
+                          notifications, rule_files, artifacts, _oidc(settings), history,
+                          servers)
     built.append(container)
     return container
 

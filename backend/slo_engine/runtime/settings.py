@@ -26,7 +26,7 @@ RENAMED_SETTINGS = {
 # the endpoints that table does not list.
 DEFAULT_RATE_LIMITS: dict[str, int] = {
     "ingest": 10, "dependencies": 60, "recommendations": 60, "decide": 30, "slos": 120,
-    "slo_history": 30, "impact": 10, "services": 30, "default": 60,
+    "slo_history": 30, "impact": 10, "services": 30, "artifacts": 10, "default": 60,
 }
 
 

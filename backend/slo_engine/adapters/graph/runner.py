@@ -22,6 +22,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("AutoApprovalRule", "rule_id"),
     ("ApiKey", "key_id"),
     ("SliAggregate", "aggregate_key"),
+    ("Artifact", "artifact_id"),
 )
 
 

@@ -17,3 +17,4 @@ CREATE INDEX slo_service IF NOT EXISTS FOR (o:SLO) ON (o.service_id);
 CREATE CONSTRAINT auto_approval_rule_id_unique IF NOT EXISTS FOR (r:AutoApprovalRule) REQUIRE r.rule_id IS UNIQUE;
 CREATE CONSTRAINT api_key_id_unique IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.key_id IS UNIQUE;
 CREATE CONSTRAINT sli_aggregate_key_unique IF NOT EXISTS FOR (a:SliAggregate) REQUIRE a.aggregate_key IS UNIQUE;
+CREATE CONSTRAINT artifact_id_unique IF NOT EXISTS FOR (a:Artifact) REQUIRE a.artifact_id IS UNIQUE;
