@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 import httpx
 import typer
 
+from slo_engine import cli_rules
+
 app = typer.Typer(help="SLO Recommendation Engine", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 bench_app = typer.Typer(help="Benchmarks; each prints one JSON object.", no_args_is_help=True)
@@ -24,6 +26,7 @@ app.add_typer(apikey_app, name="apikey")
 fleet_app = typer.Typer(help="A simulated fleet whose telemetry follows its graph.",
                         no_args_is_help=True)
 app.add_typer(fleet_app, name="fleet")
+app.command("rules")(cli_rules.rules)
 
 SettingsFile = Annotated[Path | None, typer.Option(
     "--settings-file", envvar="SLO_ENGINE_SETTINGS_FILE",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from slo_engine.application.ports import GraphStore, RuleChecker, SloLedger
 from slo_engine.domain.errors import (
@@ -99,10 +100,23 @@ class SloRuleFiles:
         slo = self._ledger.active_slo(service_id)
         if slo is None:
             raise ActiveSloNotFound(service_id)
+        return self.specs_of(slo, service.get("team"))
+
+    def specs_of(self, slo: Mapping[str, Any], team: str | None) -> list[SloSpec]:
+        """The SLIs of a stored SLO version, its service's team given."""
+        service_id = str(slo["service_id"])
         bounds = tuple(float(b) for b in slo.get("latency_bucket_bounds_seconds") or ())
-        return slo_specs(slo, service.get("team"), self._sli_definitions(service_id),
+        return slo_specs(slo, team, self._sli_definitions(service_id),
                          int(slo.get("period_days") or LEGACY_PERIOD_DAYS), bounds or None,
                          self._links.for_sli(service_id))
+
+    @property
+    def windows(self) -> Mapping[int, AlertWindows]:
+        return self._windows
+
+    @property
+    def options(self) -> RuleOptions:
+        return self._options
 
     def render(self, service_id: str, rule_format: RuleFormat) -> RenderedRules:
         specs = self.specs(service_id)

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from slo_engine.generators.alert_rules import BURN_ALERT
-from slo_engine.generators.rule_model import RuleGroup, rule_file_text, template_safe, yaml_text
+from slo_engine.generators.rule_model import (
+    AlertingRule,
+    RuleGroup,
+    rule_file_text,
+    template_safe,
+    yaml_text,
+)
 from slo_engine.generators.sli_rules import SliSelectors, rule_labels, sli_selectors
 from slo_engine.generators.slo_spec import SloSpec
 
@@ -78,3 +84,9 @@ def sloth_spec(specs: Sequence[SloSpec]) -> str:
                 "labels": {"team": first.team} if first.team else {},
                 "slos": [_sloth_slo(s) for s in specs]}
     return yaml_text(document)
+
+
+def split_by_kind(groups: Sequence[RuleGroup]) -> tuple[list[RuleGroup], list[RuleGroup]]:
+    """(recording groups, alerting groups): GitOps repositories keep them apart."""
+    alerting = [g for g in groups if any(isinstance(r, AlertingRule) for r in g.rules)]
+    return [g for g in groups if g not in alerting], alerting

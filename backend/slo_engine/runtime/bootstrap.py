@@ -44,9 +44,11 @@ from slo_engine.application.deliver_notification import DeliverNotification, Web
 from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.generate_artifacts import GenerateArtifacts
+from slo_engine.application.gitops_files import GitOpsFiles
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
+from slo_engine.application.inhibit_rules import InhibitRules
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
@@ -333,6 +335,27 @@ def _drift_schedule(settings: Settings) -> DriftSchedule:
                          interval_s=settings.drift_interval_seconds,
                          cooldown_s=settings.drift_cooldown_seconds,
                          regeneration_chunk_services=settings.regeneration_chunk_services)
+
+
+@contextlib.contextmanager
+def gitops_files(settings: Settings) -> Iterator[GitOpsFiles]:
+    """The fleet's SLO-as-code files for the command line, over the graph store a running
+    API owns (or one started for the command)."""
+    catalog = QueryCatalog.load()
+    catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES)
+    servers: list[ServerProcess] = []
+    try:
+        runner = _graph_runner(settings, catalog, servers, share_running=True)
+        graph, ledger = GraphRepository(runner), GraphSloLedger(runner)
+        snapshots = SnapshotHolder(graph)
+        rule_files = _rule_files(settings, graph, ledger, snapshots)
+        yield GitOpsFiles(rule_files, ledger, InhibitRules(
+            ledger, snapshots, SystemClock(), settings.staleness_window_ms,
+            rule_files.windows))
+        runner.close()
+    finally:
+        for server in reversed(servers):
+            server.stop()
 
 
 @contextlib.contextmanager
