@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,8 @@ from slo_engine.generators.sli_rules import SliSelectors, rule_labels, sli_selec
 from slo_engine.generators.slo_spec import SloSpec
 
 KUBERNETES_NAME = re.compile(r"[^a-z0-9-]+")
+DNS_LABEL_LENGTH = 63
+DIGEST_LENGTH = 8
 
 
 def prometheus_rule_file(groups: Sequence[RuleGroup], header: str) -> str:
@@ -27,8 +30,25 @@ def prometheus_rule_file(groups: Sequence[RuleGroup], header: str) -> str:
 
 def kubernetes_name(text: str) -> str:
     """A DNS-1123 name (lowercase letters, digits, '-'; at most 63) from any service id."""
-    name = KUBERNETES_NAME.sub("-", text.lower()).strip("-")[:63].strip("-")
+    name = KUBERNETES_NAME.sub("-", text.lower()).strip("-")[:DNS_LABEL_LENGTH].strip("-")
     return name or "slo"
+
+
+def object_name(text: str, *suffix: str) -> str:
+    """A DNS-1123 label naming an object of `text` (a service id), then the suffix words:
+    `object_name("checkout", "availability")` is 'checkout-availability'. Where making the
+    name lost characters or length, 8 hex digits of the text's SHA-256 keep it apart from
+    others ('pay.ments' and 'pay-ments' no longer share a name)."""
+    tail = "".join(f"-{kubernetes_name(word)}" for word in suffix)
+    base = kubernetes_name(text)
+    if base == text and len(base) + len(tail) <= DNS_LABEL_LENGTH:
+        return base + tail
+    room = DNS_LABEL_LENGTH - len(tail) - DIGEST_LENGTH - 1
+    if room < 1:
+        raise ValueError(f"the suffix '{tail}' leaves no room for a name")
+    digest = hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+    head = base[:room].strip("-")
+    return f"{head}-{digest}{tail}" if head else f"{digest}{tail}"
 
 
 def prometheus_operator_rule(groups: Sequence[RuleGroup], service_id: str,

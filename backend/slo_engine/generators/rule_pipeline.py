@@ -88,17 +88,21 @@ class GeneratedRules:
         return rule_file_text(list(self.groups), header)
 
 
+def windows_for(spec: SloSpec, windows_by_period: Mapping[int, AlertWindows]) -> AlertWindows:
+    windows = windows_by_period.get(spec.period_days)
+    if windows is None:
+        raise InvalidSloSpec(f"{spec.rule_id}: no alert windows for a {spec.period_days}-"
+                             f"day period (known: {sorted(windows_by_period)} days)")
+    return windows
+
+
 def generate_rules(specs: Sequence[SloSpec], windows_by_period: Mapping[int, AlertWindows],
                    options: RuleOptions | None = None) -> GeneratedRules:
     options = options or RuleOptions()
     groups: list[RuleGroup] = []
     warnings: list[str] = []
     for spec in specs:
-        windows = windows_by_period.get(spec.period_days)
-        if windows is None:
-            raise InvalidSloSpec(f"{spec.rule_id}: no alert windows for a {spec.period_days}-"
-                                 f"day period (known: {sorted(windows_by_period)} days)")
-        step = StepInput(spec, windows, options)
+        step = StepInput(spec, windows_for(spec, windows_by_period), options)
         for run in STEPS:
             groups.extend(run(step))
         if spec.latency is not None:
