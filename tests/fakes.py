@@ -1,16 +1,19 @@
-"""In-memory fakes of the small store ports, for use-case tests without servers. Each
-passes the same contract suite as the graph adapter it stands in for
-(tests/contract/), so a fake cannot drift from the real thing."""
+"""In-memory fakes of the small ports, for use-case tests without servers. Each passes
+the same contract suite as the adapter it stands in for (tests/contract/), so a fake
+cannot drift from the real thing."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 
-from slo_engine.application.ports import StoredPriors
+from slo_engine.application.jobs import JobKind, JobProgress, JobState
+from slo_engine.application.ports import Clock, StoredPriors
 from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.artifact import Artifact
 from slo_engine.domain.auto_approval import AutoApprovalRule
@@ -142,3 +145,93 @@ class InMemoryArtifacts:
 
     def get_artifact(self, artifact_id: str) -> Artifact | None:
         return self._artifacts.get(artifact_id)
+
+
+class InMemoryDriftCooldown:
+    """The DriftCooldown port: a claim lasts its seconds on the clock it is given (Redis's
+    keys expire on Redis's clock; a test moves this one)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._until_ms: dict[str, int] = {}
+
+    def claim(self, service_id: str, seconds: int) -> bool:
+        now = self._clock.now_ms()
+        if self._until_ms.get(service_id, now) > now:
+            return False
+        self._until_ms[service_id] = now + seconds * 1000
+        return True
+
+
+class WallClock:
+    """The Clock port on the system's time, as RQ stamps jobs."""
+
+    def now_ms(self) -> int:
+        return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class EnqueuedJob:
+    job_id: str
+    kind: JobKind
+    arguments: dict[str, Any]
+    enqueued_at_ms: int
+
+
+FLEET_PREFIX = "fleet-"
+
+
+class InMemoryJobQueue:
+    """The JobQueue port with no worker, as RQ is before one starts: every job stays
+    queued, in `jobs` (by id, oldest first) for the test to read."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or WallClock()
+        self.jobs: dict[str, EnqueuedJob] = {}
+        self._fleets: dict[str, list[str]] = {}
+
+    def enqueue(self, kind: JobKind, arguments: Mapping[str, Any], job_id: str | None = None
+                ) -> str:
+        job_id = job_id or f"{kind.value}-{uuid.uuid4().hex[:16]}"
+        self.jobs.pop(job_id, None)
+        self.jobs[job_id] = EnqueuedJob(job_id, kind, dict(arguments), self._clock.now_ms())
+        return job_id
+
+    def enqueue_chunks(self, kind: JobKind, chunks: list[Mapping[str, Any]]) -> str:
+        fleet = f"{FLEET_PREFIX}{kind.value}-{uuid.uuid4().hex[:16]}"
+        self._fleets[fleet] = [self.enqueue(kind, chunk, f"{fleet}-{k}")
+                               for k, chunk in enumerate(chunks)]
+        return fleet
+
+    def of_kind(self, kind: JobKind) -> list[EnqueuedJob]:
+        return [job for job in self.jobs.values() if job.kind is kind]
+
+    def state(self, job_id: str) -> JobState | None:
+        if job_id.startswith(FLEET_PREFIX):
+            return self._fleet_state(job_id)
+        job = self.jobs.get(job_id)
+        return None if job is None else _queued(job)
+
+    def _fleet_state(self, fleet: str) -> JobState | None:
+        parts = [_queued(self.jobs[j]) for j in self._fleets.get(fleet, []) if j in self.jobs]
+        if not parts:
+            return None
+        progress = [p.progress for p in parts if p.progress is not None]
+        return JobState(
+            job_id=fleet, kind=parts[0].kind, status="queued",
+            enqueued_at_ms=min(p.enqueued_at_ms or 0 for p in parts),
+            progress=JobProgress(0, sum(p.total for p in progress), 0) if progress else None,
+            parts={"queued": len(parts)})
+
+    def failed(self, limit: int) -> list[JobState]:  # noqa: ARG002
+        return []  # nothing runs, so nothing fails, whatever the limit
+
+    def workers_alive(self) -> int:
+        return 0
+
+
+def _queued(job: EnqueuedJob) -> JobState:
+    services = job.arguments.get("service_ids")
+    return JobState(job.job_id, job.kind.value, "queued", job.enqueued_at_ms,
+                    progress=(JobProgress(0, len(services), 0) if isinstance(services, list)
+                              else None))
