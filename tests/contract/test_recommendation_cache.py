@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.application.ports import RecommendationCache
@@ -50,7 +52,8 @@ def test_invalidating_a_service_bumps_its_generation_only(cache: RecommendationC
 
 def test_a_cache_whose_redis_is_down_misses_and_stores_nothing() -> None:
     """Redis only: a cache failure must never fail a recommendation."""
-    client = redis.Redis(port=free_port(), socket_connect_timeout=0.2, socket_timeout=0.2)
+    client = redis.Redis(port=free_port(), socket_connect_timeout=0.2, socket_timeout=0.2,
+                         retry=Retry(NoBackoff(), 0))  # redis-py 8 retries by default
     cache = RedisRecommendationCache(client)
     cache.put("k", {"n": 1})
     cache.invalidate("checkout")
