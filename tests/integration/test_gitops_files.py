@@ -12,6 +12,7 @@ from slo_engine.adapters.promtool import Promtool
 from slo_engine.application.gitops_files import GitOpsFiles
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.inhibit_rules import InhibitRules
+from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.slo_rule_files import SloRuleFiles
 from slo_engine.domain.audit_chain import chained
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
@@ -48,16 +49,24 @@ def _layout() -> GitOpsFiles:
     windows = load_alert_windows()
     rule_files = SloRuleFiles(ledger, store, lambda _s: SliDefinition(), windows, Promtool())
     inhibit = InhibitRules(ledger, snapshots, TickingClock(NOW), 7 * 86_400_000, windows)
-    return GitOpsFiles(rule_files, ledger, inhibit)
+    return GitOpsFiles(rule_files, ledger, inhibit, RunbookContexts(ledger, snapshots))
 
 
 def test_each_team_gets_its_recording_alerting_and_test_files() -> None:
     laid_out = _layout().lay_out()
     assert laid_out.checked
-    assert sorted(laid_out.files) == [
+    runbooks = [p for p in laid_out.files if p.startswith("runbooks/slo-payment/")]
+    assert runbooks == [f"runbooks/slo-payment/{sli}-{alert}.{kind}"
+                        for sli in ("availability", "latency-p99")
+                        for alert in ("page-burn", "ticket-burn", "absent-data")
+                        for kind in ("md", "yaml")]
+    assert "checkout" not in laid_out.files["runbooks/slo-payment/availability-page-burn.md"]
+    assert "payment" in laid_out.files["runbooks/slo-checkout/availability-page-burn.md"]
+    assert sorted(p for p in laid_out.files if not p.startswith("runbooks/")) == [
         "alertmanager/inhibit_rules.yaml",
         "grafana/dashboards/slo-checkout.json", "grafana/dashboards/slo-fleet.json",
         "grafana/dashboards/slo-ledger.json", "grafana/dashboards/slo-payment.json",
+        "openslo/slo-checkout.yaml", "openslo/slo-ledger.yaml", "openslo/slo-payment.yaml",
         "prometheus/rules/alerting/payments.yaml", "prometheus/rules/alerting/shop-team.yaml",
         "prometheus/rules/recording/payments.yaml",
         "prometheus/rules/recording/shop-team.yaml",

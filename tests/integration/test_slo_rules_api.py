@@ -128,7 +128,10 @@ def test_generated_artifacts_are_validated_stored_once_and_audited(
     first = response.json()["artifacts"]
     assert [(a["artifact_type"], a["validation_status"], a["created"]) for a in first] == [
         ("prometheus_rules", "valid", True), ("promtool_tests", "valid", True),
-        ("prometheus_operator_rule", "valid", True), ("sloth_spec", "unchecked", True)]
+        ("prometheus_operator_rule", "valid", True), ("sloth_spec", "unchecked", True),
+        ("grafana_dashboard", "valid", True), ("openslo", "valid", True),
+        ("runbooks", "valid", True)]
+    assert first[4]["media_type"] == "application/json"
     assert {a["slo_id"] for a in first} == {accepted["slo_id"]}
     assert "SUCCESS" in first[1]["validation_output"]
     again = client.post(GENERATE, json={"slo_ids": [accepted["slo_id"]]}).json()["artifacts"]

@@ -7,11 +7,19 @@ artifacts stored the first time."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from slo_engine.application.audit_events import append_engine_event
-from slo_engine.application.ports import ArtifactStore, Clock, RuleCheck, SloLedger
+from slo_engine.application.ports import (
+    ArtifactStore,
+    Clock,
+    DocumentValidator,
+    RuleCheck,
+    SloLedger,
+)
+from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.slo_rule_files import RULE_FILE_NAME, RuleFileSet, SloRuleFiles
 from slo_engine.domain.artifact import (
     Artifact,
@@ -21,10 +29,14 @@ from slo_engine.domain.artifact import (
     content_hash,
 )
 from slo_engine.domain.errors import ArtifactInvalid, SloNotActive
+from slo_engine.generators.grafana_dashboards import slo_dashboard
 from slo_engine.generators.meta_rules import GENERATOR_VERSION
+from slo_engine.generators.openslo import openslo_export
+from slo_engine.generators.runbooks import runbooks
 from slo_engine.generators.slo_spec import SloSpec
 
 YAML = "application/yaml"
+JSON = "application/json"
 TEST_FILE_NAME = "rules.test.yaml"
 
 
@@ -48,15 +60,25 @@ class GeneratedArtifact:
 Validated = tuple[ValidationStatus, str]
 
 
+@dataclass(frozen=True)
+class Draft:
+    content: str
+    media_type: str
+    validation: Validated
+
+
 class GenerateArtifacts:
     """Knows how to generate, validate and keep the artifacts of active SLO versions."""
 
     def __init__(self, rule_files: SloRuleFiles, store: ArtifactStore, ledger: SloLedger,
-                 clock: Clock) -> None:
+                 clock: Clock, documents: DocumentValidator | None,
+                 contexts: RunbookContexts) -> None:
         self._rule_files = rule_files
         self._store = store
         self._ledger = ledger
         self._clock = clock
+        self._documents = documents
+        self._contexts = contexts
 
     def generate(self, request: GenerationRequest) -> list[GeneratedArtifact]:
         now = self._clock.now_ms()
@@ -95,35 +117,57 @@ class GenerateArtifacts:
     def _drafts(self, specs: list[SloSpec], types: tuple[ArtifactType, ...], now: int
                 ) -> list[tuple[Artifact, tuple[str, ...]]]:
         files = self._rule_files.files(specs)
-        contents = _contents(files)
-        checks = self._validations(files, types)
+        wanted = tuple(dict.fromkeys(types))
+        rule_drafts = self._rule_drafts(files, wanted)
         first = specs[0]
         drafts = []
-        for kind in dict.fromkeys(types):
-            status, output = checks[kind]
-            text = contents[kind]
+        for kind in wanted:
+            draft = rule_drafts.get(kind) or self._document_draft(kind, specs)
+            status, output = draft.validation
             drafts.append((Artifact(
                 artifact_id(first.slo_id, kind, GENERATOR_VERSION), kind, first.service_id,
-                first.slo_id, first.version, GENERATOR_VERSION, YAML, text,
-                content_hash(text), status, output, now), files.warnings))
+                first.slo_id, first.version, GENERATOR_VERSION, draft.media_type,
+                draft.content, content_hash(draft.content), status, output, now),
+                files.warnings))
         return drafts
 
-    def _validations(self, files: RuleFileSet, types: tuple[ArtifactType, ...]
-                     ) -> dict[ArtifactType, Validated]:
+    def _rule_drafts(self, files: RuleFileSet, types: tuple[ArtifactType, ...]
+                     ) -> dict[ArtifactType, Draft]:
         checker = self._rule_files.checker
-        unchecked: Validated = (ValidationStatus.UNCHECKED, "no validator for this type")
         if checker is None:
             missing: Validated = (ValidationStatus.UNCHECKED, "promtool is not installed")
-            return dict.fromkeys(ArtifactType, missing)
-        rules = _status(checker.check_rules({RULE_FILE_NAME: files.rules}))
-        tests: Validated = unchecked
-        if ArtifactType.PROMTOOL_TESTS in types:
-            tests = _status(checker.test_rules({RULE_FILE_NAME: files.rules,
-                                                TEST_FILE_NAME: files.tests},
-                                               [TEST_FILE_NAME]))
-        return {ArtifactType.PROMETHEUS_RULES: rules, ArtifactType.PROMTOOL_TESTS: tests,
-                ArtifactType.PROMETHEUS_OPERATOR_RULE: rules,  # the same groups
-                ArtifactType.SLOTH_SPEC: unchecked}
+            rules = tests = missing
+        else:
+            rules = _status(checker.check_rules({RULE_FILE_NAME: files.rules}))
+            tests = (_status(checker.test_rules({RULE_FILE_NAME: files.rules,
+                                                 TEST_FILE_NAME: files.tests},
+                                                [TEST_FILE_NAME]))
+                     if ArtifactType.PROMTOOL_TESTS in types else rules)
+        return {ArtifactType.PROMETHEUS_RULES: Draft(files.rules, YAML, rules),
+                ArtifactType.PROMTOOL_TESTS: Draft(files.tests, YAML, tests),
+                ArtifactType.PROMETHEUS_OPERATOR_RULE: Draft(files.operator_rule, YAML, rules),
+                ArtifactType.SLOTH_SPEC: Draft(files.sloth, YAML, (
+                    ValidationStatus.UNCHECKED, "Sloth specs have no validator here"))}
+
+    def _document_draft(self, kind: ArtifactType, specs: list[SloSpec]) -> Draft:
+        windows, options = self._rule_files.windows, self._rule_files.options
+        if kind is ArtifactType.GRAFANA_DASHBOARD:
+            dashboard = slo_dashboard(specs, windows)
+            return Draft(json.dumps(dashboard, indent=2, ensure_ascii=False) + "\n", JSON,
+                         self._validated("grafana_dashboard", [dashboard]))
+        if kind is ArtifactType.OPENSLO:
+            export = openslo_export(specs, windows, options.alerts)
+            return Draft(export.text, YAML, self._validated("openslo", list(export.documents)))
+        context = self._contexts.of(specs[0].service_id)
+        books = [book for spec in specs for book in runbooks(
+            spec, windows[spec.period_days], context, options.alerts)]
+        return Draft("".join(f"---\n{book.yaml}" for book in books), YAML,
+                     self._validated("runbook", [book.document for book in books]))
+
+    def _validated(self, kind: str, documents: list[Any]) -> Validated:
+        if self._documents is None:
+            return ValidationStatus.UNCHECKED, "no schema validator is configured"
+        return _status(self._documents.check(kind, documents))
 
     def _keep(self, specs: list[SloSpec], batch: list[tuple[Artifact, tuple[str, ...]]],
               actor: str, now: int) -> list[GeneratedArtifact]:
@@ -148,12 +192,3 @@ class GenerateArtifacts:
 def _status(check: RuleCheck) -> Validated:
     return (ValidationStatus.VALID if check.passed else ValidationStatus.INVALID,
             check.output)
-
-
-def _contents(files: RuleFileSet) -> Mapping[ArtifactType, str]:
-    return {ArtifactType.PROMETHEUS_RULES: files.rules,
-            ArtifactType.PROMTOOL_TESTS: files.tests,
-            ArtifactType.PROMETHEUS_OPERATOR_RULE: files.operator_rule,
-            ArtifactType.SLOTH_SPEC: files.sloth}
-
-

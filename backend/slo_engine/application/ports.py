@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -277,6 +277,13 @@ class RuleChecker(Protocol):
     def check_rules(self, rule_files: Mapping[str, str]) -> RuleCheck: ...
 
     def test_rules(self, files: Mapping[str, str], test_files: list[str]) -> RuleCheck: ...
+
+
+class DocumentValidator(Protocol):
+    """Knows how to check generated documents against the schema of their kind
+    (grafana_dashboard, openslo, runbook)."""
+
+    def check(self, kind: str, documents: Sequence[Any]) -> RuleCheck: ...
 
 
 class Clock(Protocol):

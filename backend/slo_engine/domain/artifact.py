@@ -16,6 +16,9 @@ class ArtifactType(StrEnum):
     PROMTOOL_TESTS = "promtool_tests"  # `promtool test rules` file for the rules
     PROMETHEUS_OPERATOR_RULE = "prometheus_operator_rule"  # the rules as a PrometheusRule
     SLOTH_SPEC = "sloth_spec"  # a Sloth prometheus/v1 spec
+    GRAFANA_DASHBOARD = "grafana_dashboard"  # the SLO version's dashboard (JSON)
+    OPENSLO = "openslo"  # OpenSLO v1 documents
+    RUNBOOKS = "runbooks"  # one runbook per alert (YAML documents)
 
 
 class ValidationStatus(StrEnum):

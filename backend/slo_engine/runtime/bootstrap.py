@@ -24,6 +24,7 @@ from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
+from slo_engine.adapters.json_schemas import JsonSchemaValidator
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.promtool import Promtool
@@ -53,6 +54,7 @@ from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
+from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
@@ -266,7 +268,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                        settings.api_key_cache_seconds)
     rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
     rule_files = _rule_files(settings, graph, ledger, snapshots)
-    artifacts = GenerateArtifacts(rule_files, GraphArtifacts(runner), ledger, clock)
+    artifacts = GenerateArtifacts(rule_files, GraphArtifacts(runner), ledger, clock,
+                                  JsonSchemaValidator(), RunbookContexts(ledger, snapshots))
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
@@ -351,7 +354,7 @@ def gitops_files(settings: Settings) -> Iterator[GitOpsFiles]:
         rule_files = _rule_files(settings, graph, ledger, snapshots)
         yield GitOpsFiles(rule_files, ledger, InhibitRules(
             ledger, snapshots, SystemClock(), settings.staleness_window_ms,
-            rule_files.windows))
+            rule_files.windows), RunbookContexts(ledger, snapshots))
         runner.close()
     finally:
         for server in reversed(servers):
