@@ -12,7 +12,7 @@ from rq.cron import CronScheduler
 
 from slo_engine.adapters.rq_jobs import QUEUE_OF, TIMEOUT_SECONDS
 from slo_engine.application.jobs import JobKind
-from slo_engine.runtime.running_servers import joining_running_servers
+from slo_engine.runtime.running_servers import joining_running_servers, redis_url_of
 from slo_engine.runtime.settings import Settings
 from workers import jobs
 
@@ -36,8 +36,7 @@ def build_scheduler(settings: Settings, connection: redis.Redis) -> CronSchedule
 
 def run_scheduler(settings: Settings) -> None:
     settings = joining_running_servers(settings)
-    assert settings.redis_url is not None  # filled in by joining_running_servers
-    connection = redis.Redis.from_url(settings.redis_url)
+    connection = redis.Redis.from_url(redis_url_of(settings))
     try:
         build_scheduler(settings, connection).start()  # type: ignore[no-untyped-call]
     finally:

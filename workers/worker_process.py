@@ -18,7 +18,7 @@ from rq import Queue, SimpleWorker
 from slo_engine.adapters.rq_jobs import QUEUE_NAMES
 from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.job_context import JobContext, install_for_process
-from slo_engine.runtime.running_servers import joining_running_servers
+from slo_engine.runtime.running_servers import joining_running_servers, redis_url_of
 from slo_engine.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,7 @@ def run_worker(settings: Settings, burst: bool = False, name: str | None = None)
     loop = asyncio.new_event_loop()
     install_for_process(JobContext(container, loop.run_until_complete))
     # No socket timeout: the worker blocks on the queues for minutes at a time.
-    assert settings.redis_url is not None  # filled in by joining_running_servers
-    connection = redis.Redis.from_url(settings.redis_url)
+    connection = redis.Redis.from_url(redis_url_of(settings))
     queues = [Queue(queue_name, connection=connection) for queue_name in QUEUE_NAMES]
     worker = SimpleWorker(queues, connection=connection, name=name)
     try:

@@ -32,3 +32,11 @@ def joining_running_servers(settings: Settings) -> Settings:
                 f"serve` first, or set {variable}")
         found[field] = url
     return settings.model_copy(update=found)
+
+
+def redis_url_of(settings: Settings) -> str:
+    """The Redis a worker or the scheduler joins (its settings come from
+    joining_running_servers, which found or was given one)."""
+    if settings.redis_url is None:
+        raise NoRunningServer("no Redis URL: start `slo-engine serve` first, or set REDIS_URL")
+    return settings.redis_url
