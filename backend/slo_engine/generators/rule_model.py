@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from slo_engine.domain.promql_text import duration
+from slo_engine.generators.rule_yaml import rule_yaml
 
 
 def template_safe(text: str) -> str:
@@ -76,8 +77,7 @@ _BlockStrings.add_representer(str, _string)
 
 def rule_file_text(groups: list[RuleGroup], header: str) -> str:
     """One rule file; the same groups always give the same bytes (golden files, hashes)."""
-    body = yaml.dump({"groups": [g.to_mapping() for g in groups]}, Dumper=_BlockStrings,
-                     sort_keys=False, allow_unicode=True, width=100)
+    body = rule_yaml({"groups": [g.to_mapping() for g in groups]})
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     return comment + body
 
