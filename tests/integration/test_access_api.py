@@ -63,6 +63,14 @@ ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
      {"kind": "regenerate_recommendations", "service_ids": ["checkout"]}, ADMINISTER),
     ("GET", "/api/v1/jobs/failed", "/api/v1/jobs/failed", None, READ),
     ("GET", "/api/v1/jobs/{job_id}", "/api/v1/jobs/unknown", None, READ),
+    ("GET", "/api/v1/services/{service_id}/slos/alerts",
+     "/api/v1/services/checkout/slos/alerts", None, READ),
+    ("POST", "/api/v1/artifacts/generate", "/api/v1/artifacts/generate",
+     {"service_ids": ["checkout"], "validation_only": True}, ADMINISTER),
+    ("GET", "/api/v1/artifacts/{artifact_id}",
+     "/api/v1/artifacts/00000000-0000-4000-8000-000000000000", None, READ),
+    ("GET", "/api/v1/artifacts/{artifact_id}/content",
+     "/api/v1/artifacts/00000000-0000-4000-8000-000000000000/content", None, READ),
 ]
 
 # caller -> the actions it may take (checkout belongs to team payments)

@@ -3,6 +3,7 @@ import re
 import pytest
 
 from slo_engine.adapters.graph.api_keys import API_KEY_QUERIES
+from slo_engine.adapters.graph.artifacts import ARTIFACT_QUERIES
 from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES
 from slo_engine.adapters.graph.cypher_loader import (
     QueryCatalog,
@@ -27,7 +28,7 @@ def test_every_query_the_repository_needs_is_shipped() -> None:
 def test_every_shipped_query_is_used_by_the_repository() -> None:
     assert set(QueryCatalog.load().names()) == set(
         REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
-        + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES)
+        + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES)
 
 
 def test_no_query_uses_a_construct_one_backend_lacks() -> None:

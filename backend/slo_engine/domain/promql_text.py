@@ -38,9 +38,12 @@ def re2_alternation(values: list[str]) -> str:
 
 
 def duration(seconds: int) -> str:
-    """Prometheus's duration text in the largest whole unit: 300 -> 5m, 86400 -> 1d."""
-    if seconds <= 0:
-        raise ValueError(f"a duration must be positive, not {seconds} s")
+    """Prometheus's duration text in the largest whole unit: 300 -> 5m, 86400 -> 1d
+    (0 -> 0s, which Prometheus refuses as a range: the caller hears it from Prometheus)."""
+    if seconds < 0:
+        raise ValueError(f"a duration cannot be negative, not {seconds} s")
+    if seconds == 0:
+        return "0s"
     return next(f"{seconds // size}{suffix}" for suffix, size in _UNITS if seconds % size == 0)
 
 
