@@ -18,7 +18,7 @@ from slo_engine.runtime.bootstrap import bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from tests.conftest import SettableClock, settings_for
 from tests.identity_provider import LocalIdentityProvider
-from tests.integration.api_helpers import admin_client, ingest
+from tests.integration.api_helpers import admin_client, graph, ingest
 from tests.integration.test_slo_lifecycle_api import TOPOLOGY, decide, recommendation
 from tests.prometheus_history import prometheus_holding
 
@@ -172,3 +172,19 @@ def test_a_request_naming_nothing_to_generate_is_refused(client: TestClient) -> 
     response = client.post(GENERATE, json={"artifact_types": ["bogus"]})
     assert response.status_code == 422
     assert "prometheus_rules" in response.text
+
+
+def test_a_service_that_publishes_no_request_counter_gets_a_problem_naming_it(
+        client: TestClient) -> None:
+    ingest(client, graph("manual", [("checkout", "ghost")],
+                         [{"service_id": "ghost", "metadata": {"team": "shop"}}]))
+    rec = recommendation(client, "ghost")
+    assert decide(client, "ghost", recommendation_id=rec["recommendation_id"],
+                  action="accept").status_code == 201
+    response = client.get("/api/v1/services/ghost/slos/alerts")
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert 'http_requests_total{service="ghost"}' in problem["detail"]
+    assert "SLO_ENGINE_SLI_REQUESTS_METRIC" in problem["errors"][0]["message"]
+    generated = client.post(GENERATE, json={"service_ids": ["ghost"]})
+    assert generated.status_code == 422

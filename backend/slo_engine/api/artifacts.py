@@ -13,7 +13,7 @@ from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
-from slo_engine.api.wiring import Artifacts
+from slo_engine.api.wiring import Artifacts, Presence
 from slo_engine.application.generate_artifacts import GeneratedArtifact, GenerationRequest
 from slo_engine.domain.access import Action, Principal
 from slo_engine.domain.artifact import Artifact, ArtifactType, ValidationStatus
@@ -89,14 +89,18 @@ def _generated_view(result: GeneratedArtifact) -> GeneratedArtifactView:
 @router.post("/generate", status_code=201, response_model=GeneratedArtifacts,
              summary="Generate, validate and store the artifacts of active SLO versions",
              responses=problem_responses(400, 404, 422))
-async def generate(body: GenerationRequestIn, artifacts: Artifacts,
+async def generate(body: GenerationRequestIn, artifacts: Artifacts, presence: Presence,
                    principal: Administrator) -> GeneratedArtifacts:
     """All or nothing: when any artifact fails its validator, none is stored (422 with the
     validator's report). The same SLO version gives the same artifacts."""
     request = GenerationRequest(principal.actor, tuple(body.slo_ids or ()),
                                 tuple(body.service_ids or ()),
                                 tuple(body.artifact_types), body.validation_only)
-    results = await run_in_threadpool(artifacts.generate, request)
+    targets = await run_in_threadpool(artifacts.targets, request)
+    if presence is not None:
+        for specs in targets:
+            await presence.require(specs)
+    results = await run_in_threadpool(artifacts.generate, request, targets)
     return GeneratedArtifacts(artifacts=[_generated_view(r) for r in results])
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.security import access
-from slo_engine.api.wiring import RuleFiles
+from slo_engine.api.wiring import Presence, RuleFiles
 from slo_engine.application.slo_rule_files import RenderedRules, RuleFormat
 from slo_engine.domain.access import Action
 
@@ -37,11 +37,14 @@ def _body(rendered: RenderedRules) -> str:
 async def slo_alert_rules(
     service_id: Annotated[str, Path(min_length=1, max_length=253)],
     rule_files: RuleFiles,
+    presence: Presence,
     rule_format: Annotated[RuleFormat, Query(
         alias="format", description="prometheus: a rule file; prometheus-operator: a "
                                     "PrometheusRule; sloth: a Sloth prometheus/v1 spec")
     ] = RuleFormat.PROMETHEUS,
 ) -> Response:
+    if presence is not None:
+        await presence.require(await run_in_threadpool(rule_files.specs, service_id))
     rendered = await run_in_threadpool(rule_files.render, service_id, rule_format)
     return Response(_body(rendered), media_type=YAML, headers={
         "X-Slo-Id": rendered.slo_id, "X-Slo-Version": str(rendered.slo_version),

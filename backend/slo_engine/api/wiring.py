@@ -23,6 +23,7 @@ from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.service_catalogue import ServiceCatalogue
+from slo_engine.application.sli_presence import SliPresence
 from slo_engine.application.slo_records import SloRecords
 from slo_engine.application.slo_rule_files import SloRuleFiles
 from slo_engine.runtime.bootstrap import Container
@@ -59,6 +60,7 @@ class RouteUseCases:
     rule_files: SloRuleFiles
     artifacts: GenerateArtifacts
     recommendations: ServeRecommendation | None  # None: no metrics store configured
+    sli_presence: SliPresence | None  # None: no metrics store configured
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
@@ -87,6 +89,8 @@ class RouteUseCases:
             rule_files=container.rule_files,
             artifacts=container.artifacts,
             recommendations=None if history is None else history.recommendations,
+            sli_presence=None if history is None else SliPresence(
+                history.request_telemetry, container.clock, container.rule_files.sli_definitions),
         )
 
 
@@ -119,5 +123,6 @@ Metrics = Annotated[EngineMetrics, Depends(_one(lambda u: u.metrics))]
 Gate = Annotated[AccessGate, Depends(_one(lambda u: u.gate))]
 RuleFiles = Annotated[SloRuleFiles, Depends(_one(lambda u: u.rule_files))]
 Artifacts = Annotated[GenerateArtifacts, Depends(_one(lambda u: u.artifacts))]
+Presence = Annotated[SliPresence | None, Depends(_one(lambda u: u.sli_presence))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]

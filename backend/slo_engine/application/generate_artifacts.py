@@ -80,10 +80,13 @@ class GenerateArtifacts:
         self._documents = documents
         self._contexts = contexts
 
-    def generate(self, request: GenerationRequest) -> list[GeneratedArtifact]:
+    def generate(self, request: GenerationRequest,
+                 targets: list[list[SloSpec]] | None = None) -> list[GeneratedArtifact]:
+        """`targets`: the request's SLO versions as `targets(request)` gave them, when the
+        caller has looked at them first."""
         now = self._clock.now_ms()
         drafts = [(specs, self._drafts(specs, request.artifact_types, now))
-                  for specs in self._targets(request)]
+                  for specs in (targets if targets is not None else self.targets(request))]
         invalid = [a for _, batch in drafts for a, _ in batch
                    if a.validation_status is ValidationStatus.INVALID]
         if invalid:
@@ -99,7 +102,8 @@ class GenerateArtifacts:
     def get(self, artifact_id_: str) -> Artifact | None:
         return self._store.get_artifact(artifact_id_)
 
-    def _targets(self, request: GenerationRequest) -> list[list[SloSpec]]:
+    def targets(self, request: GenerationRequest) -> list[list[SloSpec]]:
+        """The SLIs of each SLO version the request names, by service."""
         services = list(dict.fromkeys(request.service_ids))
         if request.slo_ids:
             active = {row["slo_id"]: service

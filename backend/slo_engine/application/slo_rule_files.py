@@ -111,6 +111,10 @@ class SloRuleFiles:
                          self._links.for_sli(service_id))
 
     @property
+    def sli_definitions(self) -> Callable[[str], SliDefinition]:
+        return self._sli_definitions
+
+    @property
     def windows(self) -> Mapping[int, AlertWindows]:
         return self._windows
 

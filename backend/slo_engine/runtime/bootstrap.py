@@ -84,6 +84,7 @@ class HistoryUseCases:
     """Everything that reads the metrics store: all of it exists, or (no Prometheus) none."""
 
     telemetry: PrometheusTelemetry
+    request_telemetry: PrometheusTelemetry  # one attempt per query, within a deadline
     recommendations: ServeRecommendation
     regenerate: RegenerateRecommendations
     aggregate: AggregateSlis
@@ -314,7 +315,7 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
                                    source.breaker.record_failure)
 
     return HistoryUseCases(
-        telemetry=telemetry,
+        telemetry=telemetry, request_telemetry=request_telemetry,
         recommendations=serving(request_telemetry, settings.prometheus_request_deadline_seconds),
         regenerate=RegenerateRecommendations(serving(telemetry, None),
                                              settings.regeneration_concurrency),
