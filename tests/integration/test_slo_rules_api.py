@@ -104,6 +104,14 @@ def test_the_rules_as_a_sloth_spec(client: TestClient, accepted: dict[str, objec
     assert "{{.window}}" in availability["sli"]["events"]["total_query"]
 
 
+def test_the_slo_as_openslo_documents(client: TestClient, accepted: dict[str, object]) -> None:
+    response = client.get(RULES, params={"format": "openslo"})
+    assert response.status_code == 200, response.text
+    documents = [d for d in yaml.safe_load_all(response.text) if d]
+    assert {d["kind"] for d in documents} >= {"Service", "SLO", "AlertPolicy"}
+    assert "cannot express" in response.text
+
+
 def test_a_service_without_an_active_slo_gets_a_404_problem(client: TestClient) -> None:
     response = client.get(RULES)
     assert response.status_code == 404

@@ -40,7 +40,8 @@ async def slo_alert_rules(
     presence: Presence,
     rule_format: Annotated[RuleFormat, Query(
         alias="format", description="prometheus: a rule file; prometheus-operator: a "
-                                    "PrometheusRule; sloth: a Sloth prometheus/v1 spec")
+                                    "PrometheusRule; sloth: a Sloth prometheus/v1 spec; "
+                                    "openslo: OpenSLO v1 documents")
     ] = RuleFormat.PROMETHEUS,
 ) -> Response:
     if presence is not None:

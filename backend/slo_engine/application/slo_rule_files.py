@@ -18,6 +18,7 @@ from slo_engine.domain.errors import (
 from slo_engine.domain.sli_definition import SliDefinition
 from slo_engine.domain.slo import LEGACY_PERIOD_DAYS
 from slo_engine.generators.alert_windows import AlertWindows
+from slo_engine.generators.openslo import openslo_export
 from slo_engine.generators.promtool_tests import promtool_test_file
 from slo_engine.generators.rule_formats import (
     prometheus_operator_rule,
@@ -39,6 +40,7 @@ class RuleFormat(StrEnum):
     PROMETHEUS = "prometheus"  # a rule file for `rule_files:`
     PROMETHEUS_OPERATOR = "prometheus-operator"  # a PrometheusRule custom resource
     SLOTH = "sloth"  # a Sloth prometheus/v1 spec
+    OPENSLO = "openslo"  # OpenSLO v1 documents (what OpenSLO cannot express in a header)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class RuleFileSet:
     tests: str  # its `promtool test rules` file
     operator_rule: str  # the rules as a PrometheusRule
     sloth: str  # a Sloth prometheus/v1 spec
+    openslo: str  # OpenSLO v1 documents
     warnings: tuple[str, ...]
 
 
@@ -128,7 +131,7 @@ class SloRuleFiles:
         checked = self._check(files.rules)
         text = {RuleFormat.PROMETHEUS: files.rules,
                 RuleFormat.PROMETHEUS_OPERATOR: files.operator_rule,
-                RuleFormat.SLOTH: files.sloth}[rule_format]
+                RuleFormat.SLOTH: files.sloth, RuleFormat.OPENSLO: files.openslo}[rule_format]
         first = specs[0]
         return RenderedRules(service_id, first.slo_id, first.version, rule_format, text,
                              files.warnings, checked)
@@ -146,7 +149,9 @@ class SloRuleFiles:
             tests=yaml_text(tests),
             operator_rule=prometheus_operator_rule(generated.groups, specs[0].service_id,
                                                    specs[0].team, header),
-            sloth=sloth_spec(specs), warnings=generated.warnings)
+            sloth=sloth_spec(specs),
+            openslo=openslo_export(specs, self._windows, self._options.alerts).text,
+            warnings=generated.warnings)
 
     def _generated(self, specs: list[SloSpec]) -> GeneratedRules:
         try:
