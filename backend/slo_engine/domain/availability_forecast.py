@@ -1,7 +1,7 @@
 """The next SLO period's availability of one service, as a distribution, and tiers from it.
 
 For a period of D days (Monte Carlo, S draws, seeded): lambda ~ the service's posterior
-rate (fleet_prior.py), G ~ Gamma(1/c, c) (mean 1: clustering across periods),
+rate (fleet_prior.py, rate_prior.py), G ~ Gamma(1/c, c) (mean 1: clustering across periods),
 K ~ Poisson(lambda G D) episodes, each of L lost minutes drawn from the service's own
 episodes with probability n / (n + k), else from the fleet's pool (each pooled episode
 weighted by its service's 1 / (n + k) and a Gaussian kernel in log rate around this
@@ -91,11 +91,11 @@ def forecast_availability(fit: ServiceFit, prior: FleetPrior, period_days: float
         target = floor_target(1.0 - float(np.quantile(errors, 1.0 - q)))
         tiers[name] = ForecastTier(target, float(np.mean(1.0 - errors < target)),
                                    intervals[name])
-    shape, rate = prior.rate_shape + fit.episodes, prior.rate_days + fit.days
+    rate = prior.rate_posterior(fit)
     return AvailabilityForecast(
         period_days=period_days, tiers=tiers, steady_error_ratio=fit.steady_error_ratio,
-        episodes_per_period=float(shape / rate * period_days),
-        rate_prior_share=float(prior.rate_days / rate),
+        episodes_per_period=float(rate.mean() * period_days),
+        rate_prior_share=float(rate.prior_share()),
         loss_prior_share=float(prior.loss_prior_weight
                                / (fit.episodes + prior.loss_prior_weight)),
         mean_error_ratio=float(errors.mean()), simulations=policy.simulations,
@@ -105,8 +105,7 @@ def forecast_availability(fit: ServiceFit, prior: FleetPrior, period_days: float
 def simulate_period_errors(fit: ServiceFit, prior: FleetPrior, period_days: float,
                            simulations: int, rng: np.random.Generator) -> np.ndarray:
     """Draws of the next period's error ratio (steady + incidents), as in the docstring."""
-    rates = rng.gamma(prior.rate_shape + fit.episodes, 1.0 / (prior.rate_days + fit.days),
-                      simulations)
+    rates = prior.rate_posterior(fit).sample(simulations, rng)
     c = prior.period_dispersion(period_days)
     frailty = rng.gamma(1 / c, c, simulations) if c > 1e-6 else 1.0
     counts = rng.poisson(rates * frailty * period_days)
@@ -148,8 +147,7 @@ def _pool_chances(fit: ServiceFit, prior: FleetPrior, size: int) -> np.ndarray:
     weights = (prior.log_loss_pool_weight if prior.log_loss_pool_weight.size == size
                else np.ones(size))
     if prior.log_rate_bandwidth > 0 and prior.log_loss_pool_log_rate.size == size:
-        gap = (prior.log_loss_pool_log_rate
-               - log_posterior_rate(prior.rate_shape, prior.rate_days, fit))
+        gap = prior.log_loss_pool_log_rate - log_posterior_rate(prior, fit)
         gap = gap / prior.log_rate_bandwidth
         weights = weights * np.exp(-0.5 * (gap**2 - float(np.min(gap**2))))
     chances: np.ndarray = weights / weights.sum()

@@ -2,9 +2,13 @@
 class of services, or the whole fleet), so a service whose own history is thin borrows
 from its peers: a service with no incident in 90 days is not one that never has one.
 
-- rate: N_i episodes in T_i days, lambda_i ~ Gamma(a, b); method of moments over the
-  fleet: m = sum N / sum T, V = var(N_i / T_i) - m mean(1 / T_i), a = m^2 / V, b = m / V
-  (the posterior of one service is Gamma(a + N_i, b + T_i));
+- rate: N_i episodes in T_i days, log lambda_i ~ Normal(mu, sigma^2), by maximum
+  marginal likelihood (rate_prior.py; a service's posterior on a grid of log rates);
+  rate_shape and rate_days then hold the gamma of the same mean and variance, a summary.
+  Priors stored before it (rate_log_sd 0), and fleets with fewer than two services with
+  an episode, keep the gamma by moments: lambda_i ~ Gamma(a, b), m = sum N / sum T,
+  V = var(N_i / T_i) - m mean(1 / T_i), a = m^2 / V, b = m / V (the posterior of one
+  service is Gamma(a + N_i, b + T_i));
 - size: k = within / between variance of services' mean log episode size, the weight of
   the pool behind each service's own episodes; each pooled episode keeps where it came
   from: its service's weight 1 / (n + k) (a service's n episodes together weigh
@@ -33,6 +37,13 @@ from typing import Any
 import numpy as np
 
 from slo_engine.domain.incident_history import ServiceFit
+from slo_engine.domain.rate_prior import (
+    GammaRate,
+    RatePosterior,
+    fit_log_normal_rates,
+    log_normal_moments,
+    log_normal_posterior,
+)
 from slo_engine.domain.slo import SLO_PERIOD_DAYS
 
 LEGACY_PERIOD_DAYS = 30  # the one period length priors were fitted for before per-length
@@ -56,6 +67,15 @@ class FleetPrior:
     log_loss_pool_log_rate: np.ndarray = field(default_factory=lambda: np.empty(0))
     log_loss_pool_weight: np.ndarray = field(default_factory=lambda: np.empty(0))
     log_rate_bandwidth: float = 0.0  # 0: pool episodes not matched by rate
+    # The lognormal rate prior: mean and sd of log episodes per day (sd 0: the gamma
+    # Gamma(rate_shape, rate_days), as priors stored before it).
+    rate_log_mean: float = 0.0
+    rate_log_sd: float = 0.0
+
+    def rate_posterior(self, fit: ServiceFit) -> RatePosterior:
+        """The service's episode rate given its N episodes in T days."""
+        return _rate_posterior(self.rate_shape, self.rate_days, self.rate_log_mean,
+                               self.rate_log_sd, fit)
 
     def period_dispersion(self, period_days: float) -> float:
         """c for a period length: the one fitted for the nearest length offered."""
@@ -98,13 +118,17 @@ def fleet_prior(fits: Sequence[ServiceFit], period_days: Sequence[int] = SLO_PER
                 ) -> FleetPrior:
     """Empirical-Bayes hyperparameters from many services' fits (one class or the fleet),
     with the period dispersion for each of `period_days`."""
-    shape, rate_days = _gamma_poisson_moments([f.episodes for f in fits],
-                                              [max(f.days, 1.0) for f in fits])
+    counts, exposures = [f.episodes for f in fits], [max(f.days, 1.0) for f in fits]
+    log_normal = fit_log_normal_rates(counts, exposures)
+    shape, rate_days = (log_normal_moments(*log_normal) if log_normal
+                        else _gamma_poisson_moments(counts, exposures))
+    rate_log_mean, rate_log_sd = log_normal or (0.0, 0.0)
     logs = [np.log(np.maximum(f.episode_loss_minutes, 1e-6)) for f in fits]
     pool = np.concatenate([*logs, np.empty(0)])
     weight, within = _loss_prior_weight(logs)
     dispersions = {days: _period_dispersion(fits, days) for days in period_days}
-    rates = [log_posterior_rate(shape, rate_days, f) for f in fits]
+    rates = [math.log(_rate_posterior(shape, rate_days, rate_log_mean, rate_log_sd, f).mean())
+             for f in fits]
     seen = np.array([x for x, f in zip(rates, fits, strict=True) if f.episodes])
     bandwidth = 1.06 * float(np.std(seen)) * seen.size ** -0.2 if seen.size >= 2 else 0.0
     return FleetPrior(shape, rate_days, pool, weight, within, _steady_log_sd(fits),
@@ -113,12 +137,20 @@ def fleet_prior(fits: Sequence[ServiceFit], period_days: Sequence[int] = SLO_PER
                                         for x, f in zip(rates, fits, strict=True)), np.empty(0)]),
                       np.concatenate([*(np.full(f.episodes, 1 / (f.episodes + weight))
                                         for f in fits), np.empty(0)]),
-                      bandwidth)
+                      bandwidth, rate_log_mean, rate_log_sd)
 
 
-def log_posterior_rate(rate_shape: float, rate_days: float, fit: ServiceFit) -> float:
-    """log of the posterior-mean episode rate per day, (a + N) / (b + T)."""
-    return math.log((rate_shape + fit.episodes) / (rate_days + fit.days))
+def _rate_posterior(shape: float, rate_days: float, log_mean: float, log_sd: float,
+                    fit: ServiceFit) -> RatePosterior:
+    """The lognormal prior's posterior when it has a spread, else Gamma(a + N, b + T)."""
+    if log_sd > 0:
+        return log_normal_posterior(log_mean, log_sd, fit.episodes, fit.days)
+    return GammaRate(shape + fit.episodes, rate_days + fit.days, rate_days)
+
+
+def log_posterior_rate(prior: FleetPrior, fit: ServiceFit) -> float:
+    """log of the posterior-mean episode rate per day ((a + N) / (b + T) for a gamma)."""
+    return math.log(prior.rate_posterior(fit).mean())
 
 
 def _gamma_poisson_moments(counts: Sequence[int], exposures: Sequence[float]
