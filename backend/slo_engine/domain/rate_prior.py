@@ -38,12 +38,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 LOG_RATE_STEP = 0.02
 # Episodes per day from one in 2,700 years to ten a day.
 LOG_RATE_GRID = np.arange(math.log(1e-6), math.log(10.0) + LOG_RATE_STEP / 2, LOG_RATE_STEP)
+RATE_GRID = np.exp(LOG_RATE_GRID)
 # At least 10% spread of rates within a class: the gamma prior's cap of shape 100 (its
 # coefficient of variation 1 / sqrt(a)) for the lognormal, whose EM would creep to 0 on a
 # fleet of equal rates.
@@ -83,7 +85,7 @@ class GridRate:
     def mean(self) -> float:
         """sum_k p_k E[e^(x_k + h (U - 1/2))] = sum_k p_k e^x_k sinh(h / 2) / (h / 2)."""
         half = LOG_RATE_STEP / 2
-        return float(self.weights @ np.exp(LOG_RATE_GRID)) * math.sinh(half) / half
+        return float(self.weights @ RATE_GRID) * math.sinh(half) / half
 
     def prior_share(self) -> float:
         """Var[log lambda | N] / sigma^2: for a normal likelihood exactly the weight of the
@@ -93,7 +95,11 @@ class GridRate:
         return min(variance / self.prior_log_sd**2, 1.0)
 
     def sample(self, size: int, rng: np.random.Generator) -> np.ndarray:
-        points = rng.choice(LOG_RATE_GRID.size, size, p=self.weights)
+        """Inverse CDF on the grid (what rng.choice(p=weights) does, without its checks
+        of p), then a uniform offset within the step."""
+        cdf = np.cumsum(self.weights)
+        points = np.minimum(np.searchsorted(cdf / cdf[-1], rng.random(size), side="right"),
+                            LOG_RATE_GRID.size - 1)
         draws: np.ndarray = np.exp(LOG_RATE_GRID[points]
                                    + LOG_RATE_STEP * (rng.random(size) - 0.5))
         return draws
@@ -105,7 +111,7 @@ RatePosterior = GammaRate | GridRate
 def log_normal_posterior(log_mean: float, log_sd: float, count: int, exposure_days: float
                          ) -> GridRate:
     """p_k proportional to pi_k e^(N x_k - T e^x_k), pi_k the Normal(mu, sigma^2) weights."""
-    weights = _normalised(_log_prior(log_mean, log_sd)
+    weights = _normalised(_stored_log_prior(log_mean, log_sd)
                           + _log_likelihood(np.array([count]), np.array([exposure_days]))[0])
     return GridRate(weights, log_sd)
 
@@ -151,10 +157,18 @@ def _log_prior(log_mean: float, log_sd: float) -> np.ndarray:
     return normalised
 
 
+@lru_cache(maxsize=64)  # a prior's, for every forecast of its class (about 40 a forecast)
+def _stored_log_prior(log_mean: float, log_sd: float) -> np.ndarray:
+    """_log_prior, read only (one array shared by every call)."""
+    logs = _log_prior(log_mean, log_sd)
+    logs.flags.writeable = False
+    return logs
+
+
 def _log_likelihood(n: np.ndarray, t: np.ndarray) -> np.ndarray:
     """(services, grid): N x_k - T e^x_k, log Poisson(N | e^x_k T) up to terms free of x."""
     logs: np.ndarray = (n[:, None] * LOG_RATE_GRID[None, :]
-                        - t[:, None] * np.exp(LOG_RATE_GRID)[None, :])
+                        - t[:, None] * RATE_GRID[None, :])
     return logs
 
 
