@@ -53,6 +53,11 @@ def test_a_prior_stored_before_dispersion_was_fitted_per_period_reads_as_30_days
     assert old.period_dispersion(7) == old.period_dispersion(30) == 0.8
 
 
+def test_a_prior_holding_fields_of_a_later_release_still_reads() -> None:
+    later = {**DEFAULT_PRIOR.to_record(), "rate_mixture_weights": [0.2, 0.8]}
+    assert FleetPrior.from_record(later).to_record() == DEFAULT_PRIOR.to_record()
+
+
 def test_the_dispersion_of_the_nearest_period_length_offered_is_used() -> None:
     fitted = prior(1.0, [1.0], 40)
     assert (fitted.period_dispersion(7), fitted.period_dispersion(28),

@@ -29,6 +29,7 @@ Pure: numpy and the standard library only.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -95,8 +96,10 @@ class FleetPrior:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FleetPrior:
         """Also reads records stored before dispersion was fitted per period length (one
-        `period_dispersion`, fitted on 30-day periods)."""
-        fields = dict(record)
+        `period_dispersion`, fitted on 30-day periods), and ignores fields a later release
+        added (a replica not yet upgraded reads the priors a newer one stored)."""
+        known = {f.name for f in dataclasses.fields(cls)} | {"period_dispersion"}
+        fields = {k: v for k, v in record.items() if k in known}
         legacy = fields.pop("period_dispersion", None)
         dispersions = fields.pop("period_dispersions", None) or {LEGACY_PERIOD_DAYS: legacy}
         return cls(**{**fields, **{name: np.asarray(record.get(name, []), float)
