@@ -41,3 +41,20 @@ def run_scheduler(settings: Settings) -> None:
         build_scheduler(settings, connection).start()  # type: ignore[no-untyped-call]
     finally:
         connection.close()
+
+
+def scheduler_alive(settings: Settings, hostname: str, max_age_seconds: float,
+                    now_seconds: float) -> bool:
+    """Whether a cron scheduler on `hostname` sent its heartbeat (at least once a minute
+    while it runs) within `max_age_seconds` of `now_seconds`."""
+    settings = joining_running_servers(settings)
+    connection = redis.Redis.from_url(redis_url_of(settings), socket_timeout=5)
+    try:
+        schedulers = CronScheduler.all(connection, cleanup=False)
+        beats = [s.last_heartbeat for s in schedulers if s.hostname == hostname]
+    except redis.RedisError:
+        return False
+    finally:
+        connection.close()
+    return any(beat is not None and now_seconds - beat.timestamp() <= max_age_seconds
+               for beat in beats)

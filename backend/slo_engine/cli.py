@@ -175,14 +175,26 @@ def worker(
 
 
 @app.command()
-def scheduler(settings_file: SettingsFile = None) -> None:
+def scheduler(
+    settings_file: SettingsFile = None,
+    check: Annotated[bool, typer.Option(help=(
+        "Do not schedule: exit 0 when a scheduler on this host sent its heartbeat to Redis "
+        "within --max-age-seconds, else 1 (a liveness probe)"))] = False,
+    max_age_seconds: Annotated[float, typer.Option(min=1)] = 180.0,
+) -> None:
     """Enqueue the periodic jobs (hourly aggregation); run one per deployment."""
-    from workers.schedule import run_scheduler
+    import socket
+
+    from workers.schedule import run_scheduler, scheduler_alive
 
     from slo_engine.runtime.log_format import configure_logging
     from slo_engine.runtime.settings import load_settings
 
     settings = load_settings(settings_file)
+    if check:
+        alive = scheduler_alive(settings, socket.gethostname(), max_age_seconds, time.time())
+        typer.echo("alive" if alive else "no recent heartbeat from a scheduler on this host")
+        raise typer.Exit(0 if alive else 1)
     configure_logging(settings.log_format, settings.log_level)
     run_scheduler(settings)
 
@@ -265,6 +277,37 @@ def apikey_create(
                            "role": record.role.value, "teams": list(record.teams),
                            "acts_for_end_users": record.acts_for_end_users,
                            "api_key": str(raw)}, indent=2))
+
+
+@apikey_app.command("import")
+def apikey_import(
+    key: Annotated[str, typer.Option(
+        "--key", envvar="SLO_ENGINE_BOOTSTRAP_API_KEY", show_default=False,
+        help="The key (sloe_<key id>_<secret>); pass it in the environment, not the "
+             "command line")],
+    name: Annotated[str, typer.Option(help="Who uses the key")] = "bootstrap",
+    role: RoleOption = "sre_admin",
+    settings_file: SettingsFile = None,
+) -> None:
+    """Register a key made elsewhere (the Helm chart's Secret) once: a key id already
+    stored, revoked or not, is left as it is. Prints the key id, never the key."""
+    from slo_engine.domain.access import Role
+    from slo_engine.domain.api_key import parse_raw_key
+    from slo_engine.domain.errors import InvalidInput
+    from slo_engine.runtime.bootstrap import api_key_registry
+    from slo_engine.runtime.settings import load_settings
+
+    if role not in {r.value for r in Role}:
+        typer.echo(f"--role must be one of {', '.join(r.value for r in Role)}", err=True)
+        raise typer.Exit(2)
+    with api_key_registry(load_settings(settings_file)) as keys:
+        try:
+            record = keys.adopt(key, name, Role(role), "slo-engine apikey import")
+        except InvalidInput as error:
+            typer.echo(f"{error} {error.problems[0]['message']}", err=True)
+            raise typer.Exit(2) from None
+    raw = parse_raw_key(key)
+    typer.echo(json.dumps({"key_id": raw and raw.key_id, "registered": record is not None}))
 
 
 @apikey_app.command("list")

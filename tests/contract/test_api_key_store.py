@@ -125,3 +125,34 @@ def test_bcrypt_runs_once_per_key_even_for_concurrent_first_uses_and_expired_mem
     monotonic.now = 61.0  # past the cache period: the record is read again, bcrypt is not
     assert keys.verify(str(raw)).subject == f"api-key:{raw.key_id}"
     assert len(checks) == 1
+
+
+def test_an_adopted_key_verifies_and_adopting_it_again_or_after_revocation_changes_nothing(
+        api_key_store: ApiKeyStore) -> None:
+    keys = ApiKeys(api_key_store, TickingClock(), hasher=BcryptHasher(4))
+    text = f"sloe_0123456789ab_{'s' * 48}"
+    record = keys.adopt(text, "helm-bootstrap", Role.SRE_ADMIN, "slo-engine apikey import")
+    assert record is not None
+    assert (record.key_id, record.name, record.role, record.teams) == (
+        "0123456789ab", "helm-bootstrap", Role.SRE_ADMIN, ())
+    assert "s" * 48 not in record.secret_hash
+    assert keys.verify(text).subject == "api-key:0123456789ab"
+    assert keys.adopt(text, "other", Role.VIEWER, "again") is None
+    assert api_key_store.get_api_key("0123456789ab") == record
+    keys.revoke("0123456789ab")
+    assert keys.adopt(text, "helm-bootstrap", Role.SRE_ADMIN, "upgrade") is None
+    stored = api_key_store.get_api_key("0123456789ab")
+    assert stored is not None
+    assert stored.revoked
+
+
+def test_adopting_text_that_is_not_a_key_is_refused_without_repeating_it(
+        api_key_store: ApiKeyStore) -> None:
+    from slo_engine.domain.errors import InvalidInput
+
+    keys = ApiKeys(api_key_store, TickingClock(), hasher=BcryptHasher(4))
+    with pytest.raises(InvalidInput) as refused:
+        keys.adopt("hunter2-secret", "helm-bootstrap", Role.SRE_ADMIN, "import")
+    assert "hunter2" not in str(refused.value)
+    assert "hunter2" not in str(refused.value.problems)
+    assert api_key_store.list_api_keys() == []

@@ -193,3 +193,42 @@ def _regenerate_two_services_in_the_worker(api: httpx.Client) -> None:
     state = _finished_job(api, job.json()["status_url"])
     assert state["progress"] == {"done": 2, "total": 2, "failed": 0}
     assert state["parts"] == {"finished": 1}
+
+
+def test_apikey_import_registers_the_key_once_and_never_prints_it(
+        falkordb_server: Any, tmp_path: Path) -> None:
+    from slo_engine.runtime.bootstrap import api_key_registry
+    from slo_engine.runtime.settings import Settings
+
+    key = f"sloe_0123456789ab_{'k' * 48}"
+    graph = f"test-import-{time.time_ns()}"
+    environment = {"FALKORDB_URL": falkordb_server.url, "SLO_ENGINE_FALKORDB_GRAPH": graph,
+                   "SLO_ENGINE_STATE_DIR": str(tmp_path),
+                   "SLO_ENGINE_API_KEY_BCRYPT_ROUNDS": "4",
+                   "SLO_ENGINE_BOOTSTRAP_API_KEY": key}
+    command = ["apikey", "import", "--name", "helm-bootstrap", "--role", "sre_admin"]
+    first = CliRunner().invoke(app, command, env=environment)
+    again = CliRunner().invoke(app, command, env=environment)
+    assert (first.exit_code, json.loads(first.output)) == (
+        0, {"key_id": "0123456789ab", "registered": True})
+    assert (again.exit_code, json.loads(again.output)) == (
+        0, {"key_id": "0123456789ab", "registered": False})
+    assert "k" * 48 not in first.output + again.output
+    settings = Settings(falkordb_url=falkordb_server.url, falkordb_graph=graph,
+                        state_dir=tmp_path)
+    with api_key_registry(settings) as keys:
+        principal = keys.verify(key)
+        assert [r.name for r in keys.list_keys()] == ["helm-bootstrap"]
+    assert (principal.subject, principal.role.value) == ("api-key:0123456789ab", "sre_admin")
+
+
+def test_apikey_import_refuses_text_that_is_not_a_key(
+        falkordb_server: Any, tmp_path: Path) -> None:
+    environment = {"FALKORDB_URL": falkordb_server.url,
+                   "SLO_ENGINE_FALKORDB_GRAPH": f"test-import-{time.time_ns()}",
+                   "SLO_ENGINE_STATE_DIR": str(tmp_path),
+                   "SLO_ENGINE_BOOTSTRAP_API_KEY": "hunter2"}
+    result = CliRunner().invoke(app, ["apikey", "import"], env=environment)
+    assert result.exit_code == 2
+    assert "not an SLO engine key" in result.output
+    assert "hunter2" not in result.output

@@ -50,16 +50,31 @@ class ApiKeys:
 
     def issue(self, name: str, role: Role, teams: tuple[str, ...], created_by: str,
               acts_for_end_users: bool = False) -> tuple[RawApiKey, ApiKeyRecord]:
+        raw = new_raw_key()
+        return raw, self._store_key(raw, name, role, teams, created_by, acts_for_end_users)
+
+    def adopt(self, text: str, name: str, role: Role, created_by: str) -> ApiKeyRecord | None:
+        """Stores a key made elsewhere (kept in a Kubernetes Secret, say) unless its key id
+        is already stored, revoked or not: None then, and the stored record stays as it is."""
+        raw = parse_raw_key(text)
+        if raw is None:
+            raise InvalidInput("The key to import is not an SLO engine key.", [{
+                "pointer": "/api_key", "message": "expected sloe_<12 hex digits>_<32 to 64 "
+                "characters of A-Z a-z 0-9 _ ->"}])
+        if self._store.get_api_key(raw.key_id) is not None:
+            return None
+        return self._store_key(raw, name, role, (), created_by, False)
+
+    def _store_key(self, raw: RawApiKey, name: str, role: Role, teams: tuple[str, ...],
+                   created_by: str, acts_for_end_users: bool) -> ApiKeyRecord:
         if not name.strip():
             raise InvalidInput("An API key needs a name saying who uses it.",
                                [{"pointer": "/name", "message": "must not be blank"}])
-        raw = new_raw_key()
-        digest = self._hasher.hash(raw.secret)
         record = ApiKeyRecord(raw.key_id, name.strip(), role, tuple(sorted(set(teams))),
-                              digest, created_by, self._clock.now_ms(),
+                              self._hasher.hash(raw.secret), created_by, self._clock.now_ms(),
                               acts_for_end_users=acts_for_end_users)
         self._store.create_api_key(record)
-        return raw, record
+        return record
 
     def is_remembered(self, text: str) -> bool:
         """Whether verifying this key would skip bcrypt (it verified in this process)."""
