@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 #
-# Container image for the SLO Recommendation Engine API.
+# Container image for the SLO Recommendation Engine: one image, three commands
+# (`slo-engine serve`, `slo-engine worker`, `slo-engine scheduler`).
 #
-# Used by docker-compose.yml (and later the Helm chart) to run the engine against
+# Used by docker-compose.yml and the Helm chart (helm/slo-engine) to run the engine against
 # Neo4j, Redis and Prometheus servers in their own containers. No Docker engine runs
 # on the development machines or in CI, so this file is never built there: `make run`
 # (the embedded default, which starts FalkorDB, Redis and Prometheus itself) is what
@@ -39,7 +40,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SLO_ENGINE_STATE_DIR=/var/lib/slo-engine
 
 # A fixed, non-root uid/gid so volume ownership is predictable across rebuilds
-# (and matches a Kubernetes securityContext.runAsUser later).
+# (and matches the Helm chart's securityContext.runAsUser, 10001).
 RUN groupadd --system --gid 10001 slo \
     && useradd --system --uid 10001 --gid slo --no-create-home \
        --home-dir /var/lib/slo-engine --shell /usr/sbin/nologin slo \
