@@ -15,6 +15,12 @@
 # virtualenv's interpreter path (/usr/local/bin/python3.11) is valid in both.
 
 ARG PYTHON_IMAGE=python:3.11-slim
+# promtool checks every rule file the engine generates (without it rules are served marked
+# unchecked); amtool checks generated inhibit rules. Taken from the projects' own images.
+ARG PROMETHEUS_IMAGE=prom/prometheus:v2.53.4
+ARG ALERTMANAGER_IMAGE=prom/alertmanager:v0.28.1
+FROM ${PROMETHEUS_IMAGE} AS prometheus
+FROM ${ALERTMANAGER_IMAGE} AS alertmanager
 
 FROM ${PYTHON_IMAGE} AS builder
 
@@ -48,6 +54,8 @@ RUN groupadd --system --gid 10001 slo \
     && chown slo:slo /var/lib/slo-engine
 
 COPY --from=builder /opt/venv /opt/venv
+COPY --from=prometheus /bin/promtool /usr/local/bin/promtool
+COPY --from=alertmanager /bin/amtool /usr/local/bin/amtool
 
 USER slo
 WORKDIR /var/lib/slo-engine
