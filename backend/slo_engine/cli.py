@@ -459,6 +459,16 @@ def bench_drift(shifted_services: int = 300, service_days: int = 600, seed: int 
     _print(run(shifted_services, service_days, seed), as_json)
 
 
+@bench_app.command("artifacts")
+def bench_artifacts(slos: int = 5000, teams: int = 50, days: int = 30, runs: int = 10,
+                    as_json: JsonFlag = False) -> None:
+    """Rule files for the SLOs generated and promtool-checked (one per team), and a
+    dry run of one SLO's alerts over `days` of 5-minute history: p50/p95."""
+    from slo_engine.bench.artifacts_benchmark import bench_artifacts as run
+
+    _print(run(slos, teams, days, runs), as_json)
+
+
 GeneratorOption = Annotated[Literal["simulation", "bursty"], typer.Option(
     help="The fleet generator: judge a rule on one it was not tuned on")]
 

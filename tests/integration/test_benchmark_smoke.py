@@ -38,10 +38,19 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
     "degraded": (["bench", "degraded", "--services", "4", "--days", "1", "--requests", "4",
                   "--deadline-s", "0.3"],
                  {"latency", "status_counts", "server_errors_other_than_503", VERDICT}),
+    "artifacts": (["bench", "artifacts", "--slos", "12", "--teams", "3", "--days", "2",
+                   "--runs", "2"],
+                  {"generate_check_s", "dry_run_p95_ms", "rule_files", "dry_run", VERDICT}),
     "evaluate": (["evaluate", "--months", "1", "--train-days", "7", "--test-days", "7",
                   "--services", "5", "--generator", "bursty", "--fleets", "2"],
                  {"availability", "latency", "generator", "meets_breach_target",
                   "meets_calibration_target", "meets_efficiency_target"}),
+}
+
+# The types of some figures, where a benchmark's consumers read them.
+TYPES: dict[str, dict[str, type]] = {
+    "artifacts": {"generate_check_s": float, "dry_run_p95_ms": float, "rule_files": int,
+                  "promtool_passed": bool, "dry_run": dict, VERDICT: bool},
 }
 
 
@@ -53,4 +62,5 @@ def test_the_benchmark_runs_at_a_tiny_size_and_prints_its_figures(name: str) -> 
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert keys <= report.keys(), sorted(report)
+    assert {k: type(report[k]) for k in TYPES.get(name, {})} == TYPES.get(name, {})
     assert report.get("benchmark", "evaluate") == name.split(maxsplit=1)[0]

@@ -403,3 +403,15 @@ class JobQueue(Protocol):
     def failed(self, limit: int) -> list[JobState]: ...
 
     def workers_alive(self) -> int: ...
+
+
+class RangeQueries(Protocol):
+    """Knows how to evaluate any PromQL expression over a time range, one value per step
+    (not part of Telemetry: its in-memory fake cannot evaluate PromQL)."""
+
+    async def range_values(self, expr: str, start_s: int, end_s: int, step_s: int
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """(timestamps start, start + step, ... <= end; the expression's value at each,
+        NaN where it returned nothing). The expression must return at most one series.
+        Raises DependencyUnavailable when the store does not answer."""
+        ...

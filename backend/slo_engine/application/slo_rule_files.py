@@ -138,7 +138,7 @@ class SloRuleFiles:
 
     def files(self, specs: list[SloSpec]) -> RuleFileSet:
         """Every rule-related file of one SLO version's SLIs, unchecked."""
-        generated = self._generated(specs)
+        generated = self.generated(specs)
         # Warnings travel in the header, where a reviewer of the file sees them.
         header = "\n".join([rule_file_header(specs),
                             *(f"warning: {w}" for w in generated.warnings)])
@@ -153,7 +153,8 @@ class SloRuleFiles:
             openslo=openslo_export(specs, self._windows, self._options.alerts).text,
             warnings=generated.warnings)
 
-    def _generated(self, specs: list[SloSpec]) -> GeneratedRules:
+    def generated(self, specs: list[SloSpec]) -> GeneratedRules:
+        """The rule groups of these SLIs; an SLO no rule can express is bad input."""
         try:
             return generate_rules(specs, self._windows, self._options)
         except InvalidSloSpec as error:

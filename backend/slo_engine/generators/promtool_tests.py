@@ -77,7 +77,7 @@ class _Series:
                 {"series": self.bad, "values": _values(second)}]
 
 
-def _expected(rule: AlertingRule, extra_labels: dict[str, str] | None = None
+def expected_alert(rule: AlertingRule, extra_labels: dict[str, str] | None = None
               ) -> dict[str, Any]:
     """What promtool shows of a firing alert: its labels and annotations after template
     expansion (our escapes expand back to the original text)."""
@@ -123,7 +123,7 @@ def full_outage(spec: SloSpec, windows: AlertWindows, options: RuleOptions) -> d
     good: list[Segment] = [(0, PER_MINUTE, ONSET_MINUTES),
                            (PER_MINUTE * ONSET_MINUTES, 0, fire)]
     bad: list[Segment] = [(0, 0, ONSET_MINUTES), (PER_MINUTE, PER_MINUTE, fire)]
-    firing = [_expected(rule, rule_labels(spec))
+    firing = [expected_alert(rule, rule_labels(spec))
               for rule in _burn_rules(spec, windows, options).values()]
     return {"name": f"{spec.rule_id}: a full outage pages within {fire} minutes",
             "interval": "1m", "input_series": series.counters(good, bad),
@@ -136,7 +136,7 @@ def steady_burn(spec: SloSpec, windows: AlertWindows, options: RuleOptions
     series = _Series(spec)
     bad_rate = PER_MINUTE * STEADY_BURN * spec.error_budget_ratio
     rules = _burn_rules(spec, windows, options)
-    ticket = [_expected(rules[s.severity], rule_labels(spec))
+    ticket = [expected_alert(rules[s.severity], rule_labels(spec))
               for s in windows.severities[1:]]
     checks = [_alert_test(minute, BURN_ALERT, ticket) for minute in (60, 180, STEADY_MINUTES)]
     return {"name": f"{spec.rule_id}: a steady {STEADY_BURN}x burn opens a ticket, never a page",
@@ -157,7 +157,7 @@ def no_data(specs: Sequence[tuple[SloSpec, AlertWindows]]) -> dict[str, Any]:
         labels = dict(_Series(spec).service)
         if spec.latency is not None:
             labels["le"] = "+Inf"
-        firing.append(_expected(rule, labels))
+        firing.append(expected_alert(rule, labels))
     return {"name": f"no data: every {ABSENT_ALERT} fires within {last}m", "interval": "1m",
             "input_series": [{"series": 'up{job="unrelated"}', "values": f"1x{last + 2}"}],
             "alert_rule_test": [_alert_test(first - 1, ABSENT_ALERT, []),

@@ -36,11 +36,14 @@ class AlertingRule:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     for_seconds: int = 0
+    keep_firing_for_seconds: int = 0  # Prometheus 2.42+: firing that long after it clears
 
     def to_mapping(self) -> dict[str, Any]:
         rule: dict[str, Any] = {"alert": self.alert, "expr": self.expr}
         if self.for_seconds:
             rule["for"] = duration(self.for_seconds)
+        if self.keep_firing_for_seconds:
+            rule["keep_firing_for"] = duration(self.keep_firing_for_seconds)
         rule["labels"] = dict(self.labels)
         rule["annotations"] = dict(self.annotations)
         return rule

@@ -18,6 +18,7 @@ from slo_engine.generators.slo_spec import SloSpec
 
 SLI_ERROR_RECORD = "slo:sli_error:ratio_rate{window}"
 PERIOD_GROUP_INTERVAL_SECONDS = 300  # a 30-day increase need not be evaluated every 30 s
+IDENTITY_LABELS = ("sloth_id", "sloth_service", "sloth_slo")  # what rules select series by
 
 
 class PeriodRatio(StrEnum):
@@ -46,8 +47,9 @@ def rule_labels(spec: SloSpec) -> dict[str, str]:
 
 def identity_selector(record: str, spec: SloSpec) -> str:
     """A generated series of this SLI, matched on Sloth's three ids."""
-    return selector(record, {"sloth_id": spec.rule_id, "sloth_service": spec.service_id,
-                             "sloth_slo": spec.sli_name})
+    return selector(record, dict(zip(IDENTITY_LABELS,
+                                     (spec.rule_id, spec.service_id, spec.sli_name),
+                                     strict=True)))
 
 
 def bucket_label_pattern(bound: float) -> str:
