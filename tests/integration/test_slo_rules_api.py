@@ -196,3 +196,16 @@ def test_a_service_that_publishes_no_request_counter_gets_a_problem_naming_it(
     assert "SLO_ENGINE_SLI_REQUESTS_METRIC" in problem["errors"][0]["message"]
     generated = client.post(GENERATE, json={"service_ids": ["ghost"]})
     assert generated.status_code == 422
+
+
+def test_a_dry_run_replays_the_alerts_on_the_services_history(
+        client: TestClient, accepted: dict[str, object]) -> None:
+    response = client.post(GENERATE, json={"service_ids": ["checkout"], "dry_run": True,
+                                           "artifact_types": ["prometheus_rules"]})
+    assert response.status_code == 201, response.text
+    (dry_run,) = response.json()["dry_runs"]
+    assert (dry_run["service_id"], dry_run["slo_id"], dry_run["method"]) == (
+        "checkout", accepted["slo_id"], "replay")
+    assert {s["severity"] for s in dry_run["severities"]} == {"page", "ticket"}
+    assert {p["sli"] for p in dry_run["periods"]} == {"availability", "latency-p99"}
+    assert len(dry_run["periods"]) == 2  # the 30-day window is one period of each SLI

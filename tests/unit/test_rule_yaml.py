@@ -27,9 +27,9 @@ def test_any_rule_document_reads_back_unchanged(document: dict[str, Any]) -> Non
 
 def test_strings_yaml_would_read_as_something_else_are_quoted() -> None:
     assert [scalar(v) for v in ("true", "3", "0.999", "null", "5m", "slo:objective:ratio",
-                                "-x", 'a"b')] == [
+                                "-x", 'a"b', "A:", "a::")] == [
         '"true"', '"3"', '"0.999"', '"null"', "5m", "slo:objective:ratio", '"-x"',
-        '"a\\"b"']
+        '"a\\"b"', '"A:"', '"a::"']
 
 
 def test_a_clean_multi_line_expression_is_a_literal_block() -> None:

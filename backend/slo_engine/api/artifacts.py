@@ -9,17 +9,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from slo_engine.api.dry_run_schemas import DryRunView, dry_run_view
 from slo_engine.api.problem_schemas import problem_responses
 from slo_engine.api.response_model import ResponseModel
 from slo_engine.api.security import access
 from slo_engine.api.timestamps import iso_from_ms
-from slo_engine.api.wiring import Artifacts, Presence
+from slo_engine.api.wiring import Artifacts, DryRuns, Presence
 from slo_engine.application.generate_artifacts import GeneratedArtifact, GenerationRequest
 from slo_engine.domain.access import Action, Principal
 from slo_engine.domain.artifact import Artifact, ArtifactType, ValidationStatus
-from slo_engine.domain.errors import ArtifactNotFound
+from slo_engine.domain.errors import ArtifactNotFound, DependencyUnavailable
 
 router = APIRouter(prefix="/api/v1/artifacts", tags=["slo as code"])
+MAX_DRY_RUNS = 20
 Id = Annotated[str, Field(min_length=1, max_length=253)]
 ArtifactId = Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")]
 Administrator = Annotated[Principal, access(Action.ADMINISTER, "artifacts")]
@@ -36,11 +38,17 @@ class GenerationRequestIn(BaseModel):
                                                min_length=1)
     validation_only: bool = Field(default=False, description=(
         "Generate and validate, store nothing"))
+    dry_run: bool = Field(default=False, description=(
+        f"Also replay each SLO's alerts on the last 30 days of history (at most "
+        f"{MAX_DRY_RUNS} SLOs a request; each takes seconds)"))
 
     @model_validator(mode="after")
     def _one_selection(self) -> GenerationRequestIn:
         if not (self.slo_ids or self.service_ids):
             raise ValueError("give slo_ids or service_ids (at least one id)")
+        if self.dry_run and len(self.slo_ids or ()) + len(self.service_ids or ()) > MAX_DRY_RUNS:
+            raise ValueError(f"dry runs are for at most {MAX_DRY_RUNS} SLOs a request: "
+                             "name fewer, or leave dry_run out")
         return self
 
 
@@ -67,6 +75,8 @@ class GeneratedArtifactView(ArtifactView):
 
 class GeneratedArtifacts(ResponseModel):
     artifacts: list[GeneratedArtifactView]
+    dry_runs: list[DryRunView] | None = Field(
+        default=None, description="With dry_run: each SLO's alerts replayed on its history")
 
 
 def _view(artifact: Artifact) -> ArtifactView:
@@ -90,7 +100,7 @@ def _generated_view(result: GeneratedArtifact) -> GeneratedArtifactView:
              summary="Generate, validate and store the artifacts of active SLO versions",
              responses=problem_responses(400, 404, 422))
 async def generate(body: GenerationRequestIn, artifacts: Artifacts, presence: Presence,
-                   principal: Administrator) -> GeneratedArtifacts:
+                   dry_runs: DryRuns, principal: Administrator) -> GeneratedArtifacts:
     """All or nothing: when any artifact fails its validator, none is stored (422 with the
     validator's report). The same SLO version gives the same artifacts."""
     request = GenerationRequest(principal.actor, tuple(body.slo_ids or ()),
@@ -101,7 +111,14 @@ async def generate(body: GenerationRequestIn, artifacts: Artifacts, presence: Pr
         for specs in targets:
             await presence.require(specs)
     results = await run_in_threadpool(artifacts.generate, request, targets)
-    return GeneratedArtifacts(artifacts=[_generated_view(r) for r in results])
+    generated = GeneratedArtifacts(artifacts=[_generated_view(r) for r in results])
+    if body.dry_run:
+        if dry_runs is None:
+            raise DependencyUnavailable("metrics store", "no Prometheus is configured: "
+                                        "leave dry_run out")
+        generated.dry_runs = [dry_run_view(await dry_runs.replay_specs(specs))
+                              for specs in targets]
+    return generated
 
 
 def _found(artifacts: Artifacts, artifact_id: str) -> Artifact:

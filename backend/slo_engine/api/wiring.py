@@ -16,6 +16,7 @@ from slo_engine.application.auto_approval import AutoApprovalRules
 from slo_engine.application.background_jobs import BackgroundJobs
 from slo_engine.application.decide_slo import DecideSlo
 from slo_engine.application.dependency_subgraph import DependencySubgraphs
+from slo_engine.application.dry_run_alerts import DryRunAlerts
 from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph
@@ -61,6 +62,7 @@ class RouteUseCases:
     artifacts: GenerateArtifacts
     recommendations: ServeRecommendation | None  # None: no metrics store configured
     sli_presence: SliPresence | None  # None: no metrics store configured
+    dry_runs: DryRunAlerts | None  # None: no metrics store configured
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
@@ -89,6 +91,7 @@ class RouteUseCases:
             rule_files=container.rule_files,
             artifacts=container.artifacts,
             recommendations=None if history is None else history.recommendations,
+            dry_runs=None if history is None else history.dry_runs,
             sli_presence=None if history is None else SliPresence(
                 history.request_telemetry, container.clock, container.rule_files.sli_definitions),
         )
@@ -124,5 +127,6 @@ Gate = Annotated[AccessGate, Depends(_one(lambda u: u.gate))]
 RuleFiles = Annotated[SloRuleFiles, Depends(_one(lambda u: u.rule_files))]
 Artifacts = Annotated[GenerateArtifacts, Depends(_one(lambda u: u.artifacts))]
 Presence = Annotated[SliPresence | None, Depends(_one(lambda u: u.sli_presence))]
+DryRuns = Annotated[DryRunAlerts | None, Depends(_one(lambda u: u.dry_runs))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]

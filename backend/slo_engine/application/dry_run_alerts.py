@@ -136,10 +136,15 @@ class DryRunAlerts:
     async def run(self, service_id: str, days: int | None = None) -> DryRunResult:
         """The last `days` (default: the options') up to now, at whole intervals.
         Raises ServiceNotFound, ActiveSloNotFound, InvalidInput as SloRuleFiles does."""
+        return await self.replay_specs(self._rule_files.specs(service_id), days)
+
+    async def replay_specs(self, specs: Sequence[SloSpec], days: int | None = None
+                           ) -> DryRunResult:
+        """These SLIs over the last `days` up to now, at whole intervals."""
         interval = self._options.interval_seconds
         end_s = self._clock.now_ms() // 1000 // interval * interval
         start_s = end_s - (days or self._options.days) * DAY_SECONDS
-        return await self.replay(self._rule_files.specs(service_id), start_s, end_s)
+        return await self.replay(specs, start_s, end_s)
 
     async def replay(self, specs: Sequence[SloSpec], start_s: int, end_s: int
                      ) -> DryRunResult:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_:./-]*|[0-9]+[smhdwy]")  # names, durations
+# Names (a colon never last: "a:" would start a mapping) and durations.
+PLAIN = re.compile(r"[A-Za-z_](?:[A-Za-z0-9_:./-]*[A-Za-z0-9_./-])?|[0-9]+[smhdwy]")
 NOT_PLAIN = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
 # What YAML may not hold raw (outside its printable set), and its line breaks beyond \n.
 UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff"

@@ -27,6 +27,7 @@ from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSli
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
@@ -43,6 +44,7 @@ from slo_engine.application.availability_forecasts import FitForecastPriors, For
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
 from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
+from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunOptions
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.gitops_files import GitOpsFiles
@@ -90,6 +92,7 @@ class HistoryUseCases:
     aggregate: AggregateSlis
     detect_drift: DetectDrift
     fit_priors: FitForecastPriors
+    dry_runs: DryRunAlerts  # generated alerts replayed on history
 
 
 @dataclass
@@ -253,9 +256,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     # Requests make one attempt per query within a deadline; background jobs retry.
     request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_seconds)
                          if telemetry is not None else None)
+    rule_files = _rule_files(settings, graph, ledger, snapshots)
     history = _history_use_cases(settings, telemetry, request_telemetry, _Parts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
-        AutoApprove(rules, graph, ledger, decisions), sli_aggregates))
+        AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files))
     notifications = DeliverNotification(
         WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
                        settings.notification_team_webhook_urls),
@@ -268,7 +272,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                        BcryptHasher(settings.api_key_bcrypt_rounds),
                        settings.api_key_cache_seconds)
     rate_limits = RedisTokenBuckets(client, settings.rate_limit_fallback_seconds)
-    rule_files = _rule_files(settings, graph, ledger, snapshots)
     artifacts = GenerateArtifacts(rule_files, GraphArtifacts(runner), ledger, clock,
                                   JsonSchemaValidator(), RunbookContexts(ledger, snapshots))
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
@@ -295,6 +298,7 @@ class _Parts:
     metrics: EngineMetrics
     auto_approve: AutoApprove
     sli_aggregates: GraphSliAggregates
+    rule_files: SloRuleFiles
 
 
 def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
@@ -329,6 +333,9 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
             parts.jobs, RedisDriftCooldown(parts.client), parts.clock,
             _drift_schedule(settings), river_alarm_positions,
             observe=parts.metrics.drift_detected),
+        # One attempt per query, within the dry run's own deadline (longer than a request's).
+        dry_runs=DryRunAlerts(parts.rule_files, PrometheusRangeQueries(
+            telemetry.for_requests(DryRunOptions().deadline_seconds)), parts.clock),
         fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
                                      policy, priors))
 
