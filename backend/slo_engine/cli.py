@@ -404,6 +404,19 @@ def bench_recommend(services: int = 200, days: int = 30, samples: int = 40,
     _print(run(services, days, samples), as_json)
 
 
+@bench_app.command("simulate")
+def bench_simulate(
+    days: Annotated[int, typer.Option(min=8, max=365, help="Days of 5-minute history")] = 90,
+    samples: int = 20,
+    iterations: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Backtest + Monte Carlo of one service's SLO through the API: p50/p95."""
+    from slo_engine.bench.simulate_benchmark import bench_simulate as run
+
+    _print(run(days, samples, iterations), as_json)
+
+
 @bench_app.command("load")
 def bench_load(users: int = 200, seconds: int = 60, services: int = 50, days: int = 30,
                stop_prometheus_halfway: bool = False, seed: int = 11,

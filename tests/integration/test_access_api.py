@@ -19,6 +19,7 @@ READ, INGEST, DECIDE, ADMINISTER, PUBLIC = "read", "ingest", "decide", "administ
 IMPACT = {"service_id": "checkout", "proposed_change": {"proposed_target": 99.5}}
 RULE = {"name": "low", "conditions": {"criticality": ["low"]}}
 DECISION = {"recommendation_id": "no-such-recommendation", "action": "accept"}
+SIMULATION = {"targets": {"availability": 99.9}}
 
 # (method, route template, concrete path, body, what the endpoint does)
 ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
@@ -42,6 +43,8 @@ ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/services/{service_id}/slo-history",
      "/api/v1/services/checkout/slo-history", None, READ),
     ("POST", "/api/v1/slos/impact-analysis", "/api/v1/slos/impact-analysis", IMPACT, READ),
+    ("POST", "/api/v1/services/{service_id}/slos/simulate",
+     "/api/v1/services/checkout/slos/simulate", SIMULATION, READ),
     ("GET", "/api/v1/graph/cycles", "/api/v1/graph/cycles", None, READ),
     ("PATCH", "/api/v1/graph/cycles/{cycle_id}", "/api/v1/graph/cycles/unknown",
      {"status": "acknowledged"}, ADMINISTER),

@@ -33,6 +33,8 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
          VERDICT}),
     "fleet": (["bench", "fleet", "--services", "10", "--workers", "1", "--days", "1"],
               {"targets", VERDICT}),
+    "simulate": (["bench", "simulate", "--days", "8", "--samples", "2", "--iterations", "50"],
+                 {"simulate", "simulate_p95_ms", VERDICT}),
     "load": (["bench", "load", "--users", "2", "--seconds", "2", "--services", "5", "--days",
               "1"], {"requests", "error_rate", "latency", "api_rss_mb", VERDICT}),
     "degraded": (["bench", "degraded", "--services", "4", "--days", "1", "--requests", "4",

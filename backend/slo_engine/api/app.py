@@ -22,6 +22,7 @@ from slo_engine.api import (
     metrics,
     recommendations,
     services,
+    simulations,
     slo_artifacts,
     slos,
 )
@@ -60,7 +61,8 @@ def create_app(container: Container) -> FastAPI:
     install_problem_documentation(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependency_graph, services, recommendations, slos,
-                   slo_artifacts, artifacts, impact, cycles, audit, auto_approval, dashboard, jobs):
+                   simulations, slo_artifacts, artifacts, impact, cycles, audit, auto_approval,
+                   dashboard, jobs):
         app.include_router(module.router)
     # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)

@@ -38,6 +38,11 @@ class Problem(BaseModel):
         default=None, description="The SLO that is active now (409)")
     validation_output: str | None = Field(
         default=None, description="The validator's own report on generated artifacts (422)")
+    history_days: float | None = Field(
+        default=None, description="Days of history the metrics store holds (422 "
+                                  "insufficient-history)")
+    history_start: str | None = Field(
+        default=None, description="When that history starts (422 insufficient-history)")
 
 
 def _example(status: int, slug: str, title: str, detail: str, **extra: Any
@@ -79,6 +84,9 @@ PROBLEMS: dict[int, tuple[str, dict[str, Any]]] = {
         502, "metrics-store-error", "Bad Gateway", "The metrics store refused a query "
         "(too many samples) and no earlier recommendation is stored; check its limits or "
         "the SLI configuration.")),
+    504: ("The simulation ran past its 120 s limit", _example(
+        504, "simulation-timeout", "Simulation Timed Out", "The simulation did not finish "
+        "within its 120 s limit; ask for fewer iterations or a shorter historical window.")),
     503: ("A dependency is down or slow: Retry-After says when to retry", _example(
         503, "dependency-unavailable", "Dependency Unavailable", "The metrics store "
         "(Prometheus) is not answering (no answer within the 3 s deadline); retry in 5 s.")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,9 +18,11 @@ from slo_engine.domain.errors import (
     ArtifactInvalid,
     DependencyUnavailable,
     Forbidden,
+    InsufficientHistory,
     InvalidInput,
     NotFound,
     RateLimited,
+    SimulationTimedOut,
     SloConflict,
     SloNotActive,
     TelemetryQueryRejected,
@@ -123,6 +126,22 @@ async def _conflict(request: Request, error: Exception) -> JSONResponse:
     return problem(request, 409, "slo-conflict", "Conflict", str(error), current_slo=current)
 
 
+async def _insufficient_history(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InsufficientHistory)
+    since = (None if error.first_seen_ms is None
+             else datetime.fromtimestamp(error.first_seen_ms / 1000, UTC).isoformat())
+    return problem(request, 422, "insufficient-history", "Insufficient History", str(error),
+                   errors=[{"pointer": error.pointer, "message": (
+                       f"at most {int(error.available_days)} days of history exist")}],
+                   history_days=round(error.available_days, 2), history_start=since)
+
+
+async def _timed_out(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SimulationTimedOut)
+    log.warning("simulation timed out on %s", request.url.path)
+    return problem(request, 504, "simulation-timeout", "Simulation Timed Out", str(error))
+
+
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DependencyUnavailable)
     log.warning("dependency unavailable: %s", error)
@@ -193,6 +212,8 @@ async def _unexpected(request: Request, _error: Exception) -> JSONResponse:
 HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     RequestValidationError: _request_validation,
     InvalidInput: _invalid_input,
+    InsufficientHistory: _insufficient_history,
+    SimulationTimedOut: _timed_out,
     NotFound: _not_found,
     SloConflict: _conflict,
     ArtifactInvalid: _artifact_invalid,

@@ -24,6 +24,7 @@ from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.service_catalogue import ServiceCatalogue
+from slo_engine.application.simulate_slo import SimulateSlo
 from slo_engine.application.sli_presence import SliPresence
 from slo_engine.application.slo_records import SloRecords
 from slo_engine.application.slo_rule_files import SloRuleFiles
@@ -63,6 +64,7 @@ class RouteUseCases:
     recommendations: ServeRecommendation | None  # None: no metrics store configured
     sli_presence: SliPresence | None  # None: no metrics store configured
     dry_runs: DryRunAlerts | None  # None: no metrics store configured
+    simulations: SimulateSlo | None  # None: no metrics store configured
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
@@ -94,6 +96,7 @@ class RouteUseCases:
             dry_runs=None if history is None else history.dry_runs,
             sli_presence=None if history is None else SliPresence(
                 history.request_telemetry, container.clock, container.rule_files.sli_definitions),
+            simulations=None if history is None else history.simulate,
         )
 
 
@@ -130,3 +133,4 @@ Presence = Annotated[SliPresence | None, Depends(_one(lambda u: u.sli_presence))
 DryRuns = Annotated[DryRunAlerts | None, Depends(_one(lambda u: u.dry_runs))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]
+Simulations = Annotated[SimulateSlo | None, Depends(_one(lambda u: u.simulations))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -166,3 +167,60 @@ class ArtifactInvalid(SloEngineError):
 @dataclass
 class SloNotActive(InvalidInput):
     """A request named SLO versions that are not any service's active one (400)."""
+
+
+class SloNotFound(NotFound):
+    """An SLO id that is not the service's active SLO."""
+
+    def __init__(self, slo_id: str, service_id: str) -> None:
+        super().__init__("SLO", slo_id)
+        self.service_id = service_id
+
+    def __str__(self) -> str:
+        return (f"SLO '{self.key}' is not the active SLO of service '{self.service_id}'; "
+                "GET its slos for the active one's id.")
+
+
+class StoredRecommendationNotFound(NotFound):
+    """A service without a stored recommendation for the SLO period asked about."""
+
+    def __init__(self, service_id: str, period_days: int) -> None:
+        super().__init__("Recommendation", service_id)
+        self.period_days = period_days
+
+    def __str__(self) -> str:
+        return (f"Service '{self.key}' has no stored recommendation for a "
+                f"{self.period_days}-day SLO period; GET its slo-recommendations "
+                f"(period_days={self.period_days}) first.")
+
+
+@dataclass
+class InsufficientHistory(SloEngineError):
+    """The metrics store holds less of a service's history than a request needs."""
+
+    service_id: str
+    requested_days: int
+    available_days: float
+    first_seen_ms: int | None  # None: no history at all
+    pointer: str = "/historical_window_days"
+
+    def __str__(self) -> str:
+        if self.first_seen_ms is None:
+            return (f"Service '{self.service_id}' has no request history in the metrics "
+                    f"store; {self.requested_days} days were asked for.")
+        since = datetime.fromtimestamp(self.first_seen_ms / 1000, UTC).strftime(
+            "%Y-%m-%dT%H:%MZ")
+        return (f"Service '{self.service_id}' has {self.available_days:.1f} days of request "
+                f"history (since {since}); {self.requested_days} were asked for. Ask for "
+                f"at most {max(int(self.available_days), 1)} days.")
+
+
+@dataclass
+class SimulationTimedOut(SloEngineError):
+    """A simulation ran past its time limit; nothing was kept."""
+
+    limit_s: float
+
+    def __str__(self) -> str:
+        return (f"The simulation did not finish within its {self.limit_s:g} s limit; ask "
+                "for fewer iterations or a shorter historical window.")

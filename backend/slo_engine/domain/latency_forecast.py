@@ -42,13 +42,20 @@ def period_breach_probability(slow: np.ndarray, total: np.ndarray, allowed_share
                               period_days: int, seed: int = 0) -> float | None:
     """P(the next period's share of slow requests > allowed), None with less than a
     block of days with traffic."""
+    shares = period_slow_shares(slow, total, period_days, DRAWS, np.random.default_rng(seed))
+    return None if shares is None else float(np.mean(shares > allowed_share))
+
+
+def period_slow_shares(slow: np.ndarray, total: np.ndarray, period_days: int, draws: int,
+                       rng: np.random.Generator) -> np.ndarray | None:
+    """`draws` next periods' shares of slow requests, each `period_days` days drawn in
+    7-day blocks from the days with traffic; None with fewer such days than a block."""
     known = np.asarray(total, dtype=float) > 0
     slow_days, total_days = np.asarray(slow, float)[known], np.asarray(total, float)[known]
     if slow_days.size < BLOCK_DAYS:
         return None
-    rng = np.random.default_rng(seed)
     blocks = math.ceil(period_days / BLOCK_DAYS)
-    starts = rng.integers(0, slow_days.size - BLOCK_DAYS + 1, (DRAWS, blocks))
-    days = (starts[:, :, None] + np.arange(BLOCK_DAYS)).reshape(DRAWS, -1)[:, :period_days]
-    shares = slow_days[days].sum(axis=1) / total_days[days].sum(axis=1)
-    return float(np.mean(shares > allowed_share))
+    starts = rng.integers(0, slow_days.size - BLOCK_DAYS + 1, (draws, blocks))
+    days = (starts[:, :, None] + np.arange(BLOCK_DAYS)).reshape(draws, -1)[:, :period_days]
+    shares: np.ndarray = slow_days[days].sum(axis=1) / total_days[days].sum(axis=1)
+    return shares

@@ -58,6 +58,7 @@ from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
 from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.serve_recommendation import ServeRecommendation
+from slo_engine.application.simulate_slo import SimulateSlo
 from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
@@ -93,6 +94,7 @@ class HistoryUseCases:
     detect_drift: DetectDrift
     fit_priors: FitForecastPriors
     dry_runs: DryRunAlerts  # generated alerts replayed on history
+    simulate: SimulateSlo
 
 
 @dataclass
@@ -337,7 +339,9 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
         dry_runs=DryRunAlerts(parts.rule_files, PrometheusRangeQueries(
             telemetry.for_requests(DryRunOptions().deadline_seconds)), parts.clock),
         fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
-                                     policy, priors))
+                                     policy, priors),
+        simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
+                             priors, settings.simulation_time_limit_seconds))
 
 
 def _drift_schedule(settings: Settings) -> DriftSchedule:

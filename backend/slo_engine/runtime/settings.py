@@ -26,7 +26,8 @@ RENAMED_SETTINGS = {
 # the endpoints that table does not list.
 DEFAULT_RATE_LIMITS: dict[str, int] = {
     "ingest": 10, "dependencies": 60, "recommendations": 60, "decide": 30, "slos": 120,
-    "slo_history": 30, "impact": 10, "services": 30, "artifacts": 10, "default": 60,
+    "slo_history": 30, "impact": 10, "services": 30, "artifacts": 10, "simulations": 10,
+    "default": 60,
 }
 
 
@@ -92,6 +93,8 @@ class Settings(BaseSettings):
         "recommendation is served marked stale, or a 503"))
     policy_file: Path | None = Field(default=None, description=(
         "A recommendation policy YAML replacing the shipped one (tiers, windows, archetypes)"))
+    simulation_time_limit_seconds: float = Field(default=120.0, gt=0, le=600, description=(
+        "A simulation (POST .../slos/simulate) running longer answers 504"))
     external_sla_pessimism_ratio: float = Field(default=0.001, ge=0, lt=1, description=(
         "Subtracted from an external service's published SLA when it has no observed "
         "history (TRD FR-3: 99.99% -> 99.89%)"))
