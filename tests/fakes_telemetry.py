@@ -6,13 +6,8 @@ and `container_cpu_cfs_throttled_seconds_total`, and answers each port method wi
 Prometheus 2.42 (Debian's, the embedded store) answers those queries with, so it passes the
 contract suite the adapter passes (tests/contract/test_telemetry.py):
 
-- `increase(c[w])` at t takes the samples in [t - w, t] (both ends included before 3.0),
-  none with fewer than two, and extrapolates as promql/functions.go `extrapolatedRate`
-  does: raw = last - first (+ the value before every reset); durationToStart = first's
-  distance to t - w, cut to the counter's zero point sampled * first / raw when that is
-  nearer (before the threshold test, as 2.x does); each boundary distance counts in full
-  when under 1.1 x the mean sample spacing, else half that spacing; result = raw x
-  (sampled + toStart + toEnd) / sampled.
+- `increase(c[w])` is promql/functions.go `extrapolatedRate`, as domain/prometheus_rate.py
+  computes it (the dry run's replay uses the same maths on raw samples).
 - `sum` adds the series present (by label order) and is absent when none is; `a / b`,
   `a - b` keep the steps where both sides are; `a or 0 * b` fills a's gaps from b.
 - `histogram_quantile` is promql/quantile.go `bucketQuantile` over the buckets present.
@@ -35,6 +30,7 @@ import numpy as np
 from slo_engine.adapters.promql import MAX_POINTS_PER_SERIES, step_for
 from slo_engine.domain.drift import SliDeviation, deviation_from_earlier
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
+from slo_engine.domain.prometheus_rate import increase, resets_up_to, summed
 from slo_engine.domain.sli_aggregates import WindowCounts
 from slo_engine.fleet.openmetrics import BUCKETS_SECONDS, lognormal_cdf
 from slo_engine.fleet.simulation import FleetHistory
@@ -81,7 +77,7 @@ class Counter:
     @cached_property
     def resets_before(self) -> np.ndarray:
         """How many resets (a value below the one before) up to and including each sample."""
-        return np.concatenate([[0], np.cumsum(np.diff(self.values) < 0)])
+        return resets_up_to(self.values)
 
 
 @dataclass(frozen=True)
@@ -140,47 +136,9 @@ def _written(values: np.ndarray, digits: int) -> np.ndarray:
     return np.array([float(f"{v:.{digits}g}") for v in values.tolist()])
 
 
-def increase(counter: Counter, at_ms: np.ndarray, range_ms: int) -> np.ndarray:
-    """Prometheus 2.42 `increase(c[range])` evaluated at each time; NaN where it has no
-    result (fewer than two samples in the range). The formula: the module docstring."""
-    stamps, values = counter.stamps_ms, counter.values
-    first = np.searchsorted(stamps, at_ms - range_ms, side="left")
-    last = np.searchsorted(stamps, at_ms, side="right") - 1
-    result = np.full(at_ms.shape, np.nan)
-    has = last - first >= 1
-    f, last_, at = first[has], last[has], at_ms[has]
-    raw = values[last_] - values[f]
-    for k in np.flatnonzero(counter.resets_before[last_] > counter.resets_before[f]):
-        raw[k] = _across_resets(values, int(f[k]), int(last_[k]))
-    sampled = (stamps[last_] - stamps[f]) / 1000
-    average = sampled / (last_ - f)
-    to_start = (stamps[f] - (at - range_ms)) / 1000
-    to_end = (at - stamps[last_]) / 1000
-    with np.errstate(divide="ignore", invalid="ignore"):
-        to_zero = sampled * (values[f] / raw)
-    to_start = np.where((raw > 0) & (values[f] >= 0) & (to_zero < to_start), to_zero, to_start)
-    threshold = average * 1.1
-    interval = sampled + np.where(to_start < threshold, to_start, average / 2)
-    interval = interval + np.where(to_end < threshold, to_end, average / 2)
-    result[has] = raw * (interval / sampled)
-    return result
-
-
-def _across_resets(values: np.ndarray, first: int, last: int) -> float:
-    """last - first, plus the value before each reset, added in order as Prometheus does."""
-    raw = float(values[last] - values[first])
-    for j in range(first + 1, last + 1):
-        if values[j] < values[j - 1]:
-            raw += float(values[j - 1])
-    return raw
-
-
-def summed(parts: list[np.ndarray], steps: int) -> np.ndarray:
-    """PromQL `sum` per step over the parts present there (NaN: absent), in order."""
-    total = np.full(steps, np.nan)
-    for part in parts:
-        total = np.where(np.isnan(total), part, np.where(np.isnan(part), total, total + part))
-    return total
+def counter_increase(counter: Counter, at_ms: np.ndarray, range_ms: int) -> np.ndarray:
+    """Prometheus 2.42 `increase(c[range])` at each time (domain/prometheus_rate.py)."""
+    return increase(counter.stamps_ms, counter.values, at_ms, range_ms, counter.resets_before)
 
 
 def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
@@ -322,7 +280,8 @@ class InMemoryTelemetry:
     async def throttled_ratio(self, service_id: str, start_s: int, end_s: int) -> float | None:
         at, window_ms = self._instant(end_s), _window_ms(end_s - start_s)
         series = self.services.get(service_id, ServiceSeries()).throttled_seconds
-        throttled = np.nan if series is None else float(increase(series, at, window_ms)[0])
+        throttled = (np.nan if series is None
+                     else float(counter_increase(series, at, window_ms)[0]))
         return None if np.isnan(throttled) else throttled / (end_s - start_s)
 
     def _answering(self) -> None:
@@ -351,7 +310,8 @@ class InMemoryTelemetry:
         """sum(increase(requests[window])) of all codes and of the failed ones."""
         codes = sorted(self.services.get(service_id, ServiceSeries()).requests.items())
         window_ms = _window_ms(window_s)
-        increases = [(code, increase(counter, at_ms, window_ms)) for code, counter in codes]
+        increases = [(code, counter_increase(counter, at_ms, window_ms))
+                     for code, counter in codes]
         return (summed([part for _, part in increases], len(at_ms)),
                 summed([part for code, part in increases if self._failed.fullmatch(code)],
                        len(at_ms)))
@@ -361,7 +321,7 @@ class InMemoryTelemetry:
         """sum by (le) (increase(buckets[window])): the bounds with a value at some step."""
         buckets = self.services.get(service_id, ServiceSeries()).latency_buckets
         window_ms = _window_ms(window_s)
-        rows = [(le, increase(buckets[le], at_ms, window_ms)) for le in sorted(buckets)]
+        rows = [(le, counter_increase(buckets[le], at_ms, window_ms)) for le in sorted(buckets)]
         return [(le, row) for le, row in rows if not np.isnan(row).all()]
 
     def _p99_log(self, service_id: str, at_ms: np.ndarray, step_s: int) -> np.ndarray | None:

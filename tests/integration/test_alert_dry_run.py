@@ -16,8 +16,10 @@ import pytest
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
+from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunMethod, DryRunResult
+from slo_engine.application.ports import RawSamples
 from slo_engine.application.slo_rule_files import SloRuleFiles
 from slo_engine.domain.sli_definition import SliDefinition
 from slo_engine.generators.alert_rules import BURN_ALERT, AlertOptions, burn_alert
@@ -70,17 +72,21 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
         yield server
 
 
-def _dry_run(queries: PrometheusRangeQueries | Any) -> DryRunAlerts:
+def _dry_run(queries: PrometheusRangeQueries | Any, samples: RawSamples | None = None
+             ) -> DryRunAlerts:
     graph = InMemoryGraph()
     rule_files = SloRuleFiles(InMemorySloLedger(graph), InMemoryGraphStore(graph),
                               lambda _s: SliDefinition(), load_alert_windows(), Promtool())
-    return DryRunAlerts(rule_files, queries, TickingClock(ORIGIN * 1000))
+    return DryRunAlerts(rule_files, queries, TickingClock(ORIGIN * 1000), samples=samples)
 
 
-@pytest.fixture
-async def dry_run(history: ServerProcess) -> AsyncIterator[DryRunAlerts]:
+@pytest.fixture(params=["raw-samples", "range-queries"])
+async def dry_run(history: ServerProcess, request: pytest.FixtureRequest
+                  ) -> AsyncIterator[DryRunAlerts]:
+    """The dry run evaluating from raw samples, and by range queries of the expressions."""
     telemetry = PrometheusTelemetry(history.url, retry_delays_s=())
-    yield _dry_run(PrometheusRangeQueries(telemetry))
+    samples = PrometheusRawSamples(telemetry) if request.param == "raw-samples" else None
+    yield _dry_run(PrometheusRangeQueries(telemetry), samples)
     await telemetry.close()
 
 
@@ -194,7 +200,8 @@ async def test_with_prometheus_stopped_the_dry_run_is_syntax_only_checked_by_pro
     server.stop()
     telemetry = PrometheusTelemetry(url, retry_delays_s=())
     try:
-        result = await _dry_run(PrometheusRangeQueries(telemetry)).replay(
+        result = await _dry_run(PrometheusRangeQueries(telemetry),
+                                PrometheusRawSamples(telemetry)).replay(
             SAMPLES[NAMES[1]], ORIGIN, ORIGIN + 30 * 86_400)
     finally:
         await telemetry.close()

@@ -105,6 +105,12 @@ class PrometheusTelemetry:
                                                           steps)
                 for series in data["result"]}
 
+    async def instant_result(self, query: str, at_s: int) -> list[dict[str, Any]]:
+        """An instant query's result as Prometheus gives it (a range selector's: a matrix
+        of every matching series' raw samples)."""
+        data = await self._get("/api/v1/query", query, {"time": at_s})
+        return list(data["result"])
+
     async def instant_value(self, query: str, at_s: int) -> float | None:
         data = await self._get("/api/v1/query", query, {"time": at_s})
         result = data["result"]

@@ -2,10 +2,14 @@
 active SLO replayed over the last days of its telemetry, before anyone loads the rules.
 
 Each alert's expression, with the recording rules it reads put inline (they are not in
-Prometheus yet), is evaluated by range queries at its group's interval and run through
-Prometheus's alert state machine (domain/alert_replay.py). The result says per alert and
-per severity how often and how long it would have fired, and for each SLO period of the
-history whether the error budget ran out and how long before (or after) that it paged.
+Prometheus yet), is evaluated at its group's interval and run through Prometheus's alert
+state machine (domain/alert_replay.py). Given a RawSamples port, the expressions are
+evaluated in process from the SLI's raw counter samples, read once
+(application/sampled_replay.py); without one, by range queries of the expanded
+expressions (exact too, but Prometheus recomputes every window at every step). The
+result says per alert and per severity how often and how long it would have fired, and
+for each SLO period of the history whether the error budget ran out and how long before
+(or after) that it paged.
 
 When Prometheus does not answer (down, past the deadline, or refusing a query), the dry
 run degrades to syntax only: promtool checks the rules and their expanded alerts, and the
@@ -22,7 +26,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from slo_engine.application.ports import Clock, RangeQueries, RuleCheck
+from slo_engine.application.ports import Clock, RangeQueries, RawSamples, RuleCheck
+from slo_engine.application.sampled_replay import Counts, SampledReplay, steps_back_from
 from slo_engine.application.slo_rule_files import RULE_FILE_NAME, SloRuleFiles
 from slo_engine.domain.alert_replay import (
     AlertReplay,
@@ -53,7 +58,7 @@ class DryRunOptions:
 
 
 class DryRunMethod(StrEnum):
-    REPLAY = "replay"  # range queries through the alert state machine
+    REPLAY = "replay"  # evaluated on history through the alert state machine
     SYNTAX_ONLY = "syntax-only"  # Prometheus did not answer: promtool check rules only
 
 
@@ -127,11 +132,14 @@ class DryRunAlerts:
     """Knows how to replay a service's generated alerts on its recent history."""
 
     def __init__(self, rule_files: SloRuleFiles, queries: RangeQueries, clock: Clock,
-                 options: DryRunOptions | None = None) -> None:
+                 options: DryRunOptions | None = None, samples: RawSamples | None = None
+                 ) -> None:
         self._rule_files = rule_files
         self._queries = queries
         self._clock = clock
         self._options = options or DryRunOptions()
+        self._sampled = None if samples is None else SampledReplay(
+            samples, rule_files.options.alerts.min_events, self._options.counts_step_seconds)
 
     async def run(self, service_id: str, days: int | None = None) -> DryRunResult:
         """The last `days` (default: the options') up to now, at whole intervals.
@@ -173,12 +181,19 @@ class DryRunAlerts:
 
     async def _replay_sli(self, sli: _Sli, start_s: int, end_s: int
                           ) -> tuple[list[AlertDryRun], SliPeriods]:
-        replays = await _all(*(self._replay_alert(a, start_s, end_s) for a in sli.alerts))
+        if self._sampled is None:
+            replays = await _all(*(self._replay_alert(a, start_s, end_s) for a in sli.alerts))
+            counts = await self._queried_counts(sli.spec, start_s, end_s)
+        else:
+            sampled = await self._sampled.replay(
+                sli.spec, self._rule_files.windows[sli.spec.period_days], sli.alerts,
+                self._interval, start_s, end_s)
+            replays, counts = sampled.replays, sampled.counts
         alerts = [self._dry_run(sli.spec, a, r) for a, r in zip(sli.alerts, replays,
                                                                  strict=True)]
         pages = [a.replay for a in alerts if a.replay is not None and a.alert == BURN_ALERT
                  and a.severity == sli.page_severity]
-        return alerts, await self._periods(sli.spec, pages, start_s, end_s)
+        return alerts, self._periods(sli.spec, pages, counts, start_s, end_s)
 
     async def _replay_alert(self, alert: ExpandedAlert, start_s: int, end_s: int
                             ) -> AlertReplay:
@@ -194,15 +209,19 @@ class DryRunAlerts:
                            alert.for_seconds, alert.keep_firing_for_seconds,
                            self._interval(alert), replay)
 
-    async def _periods(self, spec: SloSpec, pages: list[AlertReplay], start_s: int,
-                       end_s: int) -> SliPeriods:
-        """Requests per step, the steps laid back from the end (the latest minutes count)."""
+    async def _queried_counts(self, spec: SloSpec, start_s: int, end_s: int) -> Counts:
+        """Requests per step by range queries, the steps laid back from the end."""
         step = self._options.counts_step_seconds
         queries = budget_queries(spec, step)
-        first = end_s - (end_s - start_s) // step * step
+        first = int(steps_back_from(start_s, end_s, step)[0])
         (stamps, failed), (_, total) = await _all(
             self._queries.range_values(queries.failed, first, end_s, step),
             self._queries.range_values(queries.total, first, end_s, step))
+        return stamps, failed, total
+
+    def _periods(self, spec: SloSpec, pages: list[AlertReplay], counts: Counts,
+                 start_s: int, end_s: int) -> SliPeriods:
+        stamps, failed, total = counts
         judged = judge_periods(stamps, failed, total, (start_s, end_s),
                                spec.period_days * DAY_SECONDS, spec.error_budget_ratio, pages)
         return SliPeriods(spec.sli_name, spec.period_days, spec.error_budget_ratio, judged)

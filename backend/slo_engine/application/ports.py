@@ -19,6 +19,7 @@ from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.drift import SliDeviation
 from slo_engine.domain.fleet_prior import FleetPrior
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
+from slo_engine.domain.prometheus_rate import RawSeries
 from slo_engine.domain.rate_limit import RateDecision
 from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
@@ -414,4 +415,16 @@ class RangeQueries(Protocol):
         """(timestamps start, start + step, ... <= end; the expression's value at each,
         NaN where it returned nothing). The expression must return at most one series.
         Raises DependencyUnavailable when the store does not answer."""
+        ...
+
+
+class RawSamples(Protocol):
+    """Knows how to read the stored samples of every series a selector matches (what a
+    dry run computes `rate` from, instead of asking the store to evaluate it)."""
+
+    async def raw_series(self, selector: str, start_s: int, end_s: int) -> list[RawSeries]:
+        """Every series matching the selector that has samples in [start, end] (epoch
+        seconds), with those samples; none when nothing matches. Raises
+        DependencyUnavailable when the store does not answer, TelemetryQueryRejected when
+        it refuses the selector."""
         ...

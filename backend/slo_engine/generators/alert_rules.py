@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from slo_engine.domain.burn_evaluation import BurnPair
 from slo_engine.domain.promql_text import duration, number
 from slo_engine.generators.alert_windows import AlertWindows, SeverityWindows, WindowPair
 from slo_engine.generators.rule_model import AlertingRule, RuleGroup, template_safe
@@ -47,6 +48,15 @@ def _pair_expr(spec: SloSpec, pair: WindowPair, options: AlertOptions) -> str:
             f"  {_ratio_above(spec, pair.short_seconds, factor)}\n  and on ()\n"
             f"  sum(increase({total}[{duration(pair.long_seconds)}])) >= {options.min_events}"
             "\n)")
+
+
+def burn_pairs(spec: SloSpec, severity: SeverityWindows) -> tuple[BurnPair, ...]:
+    """The pairs of `burn_alert`'s expression as values, for evaluating it without
+    PromQL: each threshold is what Prometheus computes from the numbers written."""
+    budget = float(number(spec.error_budget_ratio))
+    return tuple(BurnPair(p.long_seconds, p.short_seconds,
+                          float(number(p.factor(spec.period_days))) * budget)
+                 for p in severity.pairs)
 
 
 def _percent(ratio: float) -> str:
