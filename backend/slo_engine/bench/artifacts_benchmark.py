@@ -18,6 +18,7 @@ from typing import Any
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
+from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunOptions, DryRunResult
 from slo_engine.application.slo_rule_files import SloRuleFiles
@@ -104,7 +105,8 @@ async def _timed_dry_runs(url: str, days: int, end_s: int, runs: int, interval_s
     rule_files = SloRuleFiles(None, None, lambda _s: SliDefinition(),  # type: ignore[arg-type]
                               load_alert_windows(), None)
     options = DryRunOptions(days=days, interval_seconds=interval_s, deadline_seconds=120.0)
-    dry_run = DryRunAlerts(rule_files, PrometheusRangeQueries(telemetry), _NoClock(), options)
+    dry_run = DryRunAlerts(rule_files, PrometheusRangeQueries(telemetry), _NoClock(), options,
+                           samples=PrometheusRawSamples(telemetry))
     specs, seconds = _dry_run_specs(), []
     try:
         result = await dry_run.replay(specs, end_s - days * DAY_SECONDS, end_s)  # warm-up

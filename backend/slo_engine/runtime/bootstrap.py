@@ -28,6 +28,7 @@ from slo_engine.adapters.json_schemas import JsonSchemaValidator
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
+from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
@@ -335,13 +336,19 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
             parts.jobs, RedisDriftCooldown(parts.client), parts.clock,
             _drift_schedule(settings), river_alarm_positions,
             observe=parts.metrics.drift_detected),
-        # One attempt per query, within the dry run's own deadline (longer than a request's).
-        dry_runs=DryRunAlerts(parts.rule_files, PrometheusRangeQueries(
-            telemetry.for_requests(DryRunOptions().deadline_seconds)), parts.clock),
+        dry_runs=_dry_runs(parts, telemetry),
         fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
                                      policy, priors),
         simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
                              priors, settings.simulation_time_limit_seconds))
+
+
+def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:
+    """One attempt per query, within the dry run's own deadline (longer than a
+    request's); alerts evaluated from raw samples, read once per SLI."""
+    source = telemetry.for_requests(DryRunOptions().deadline_seconds)
+    return DryRunAlerts(parts.rule_files, PrometheusRangeQueries(source), parts.clock,
+                        samples=PrometheusRawSamples(source))
 
 
 def _drift_schedule(settings: Settings) -> DriftSchedule:
