@@ -67,7 +67,7 @@ def test_fewer_than_two_samples_in_the_window_give_no_result() -> None:
 
 
 def test_rate_is_the_increase_per_second_of_the_window() -> None:
-    assert series_rate(EVERY_MINUTE, _ms(300), 300_000).tolist() == [50.0 / 300]
+    assert series_rate(EVERY_MINUTE, _ms(300), 300_000).tolist() == [50.0 * (1.0 / 300)]
 
 
 def test_sum_adds_the_series_present_at_each_step_and_is_absent_where_none_is() -> None:

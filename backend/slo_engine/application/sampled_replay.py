@@ -70,19 +70,30 @@ class SampledReplay:
                      start_s: int, end_s: int) -> SampledSli:
         reach = longest_window_seconds(windows, self._counts_step_s)
         counters = await self.counters(spec, start_s - reach, end_s)
-        evaluations: dict[int, BurnEvaluation] = {}
-        replays = []
-        for alert in alerts:
-            every = interval(alert)
-            if every not in evaluations:
-                evaluations[every] = BurnEvaluation(counters, steps(start_s, end_s, every) * 1000)
-            evaluation = evaluations[every]
-            active = self._firing(evaluation, spec, windows, alert)
-            replays.append(replay_alert(evaluation.at_ms // 1000, active, every,
-                                        alert.for_seconds, alert.keep_firing_for_seconds))
+        firing = self.firing(counters, spec, windows, alerts, interval, (start_s, end_s))
+        replays = [replay_alert(stamps, active, interval(alert), alert.for_seconds,
+                                alert.keep_firing_for_seconds)
+                   for alert, (stamps, active) in zip(alerts, firing, strict=True)]
         at = steps_back_from(start_s, end_s, self._counts_step_s)
         failed, total = step_counts(counters, at * 1000, self._counts_step_s)
         return SampledSli(replays, (at, failed, total))
+
+    def firing(self, counters: SliCounters, spec: SloSpec, windows: AlertWindows,
+               alerts: Sequence[ExpandedAlert], interval: Callable[[ExpandedAlert], int],
+               span_s: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per alert, its evaluation times (s) in the span and whether its expression
+        returned a series at each; one evaluation (and each window's ratio once) per
+        interval."""
+        evaluations: dict[int, BurnEvaluation] = {}
+        found = []
+        for alert in alerts:
+            every = interval(alert)
+            if every not in evaluations:
+                evaluations[every] = BurnEvaluation(counters, steps(*span_s, every) * 1000)
+            evaluation = evaluations[every]
+            found.append((evaluation.at_ms // 1000,
+                          self._firing(evaluation, spec, windows, alert)))
+        return found
 
     async def counters(self, spec: SloSpec, start_s: int, end_s: int) -> SliCounters:
         """The raw series of the SLI's failed and total selectors in [start, end]."""

@@ -6,8 +6,8 @@ has no result with fewer than two. raw = last - first, plus the value before eve
 (added in sample order); durationToStart = first's distance to t - w, cut to the
 counter's zero point sampled x first / raw when that is nearer (before the threshold test,
 as 2.x does); each boundary distance counts in full when under 1.1 x the mean sample
-spacing, else half that spacing; increase = raw x (sampled + toStart + toEnd) / sampled,
-and rate = increase / w in seconds.
+spacing, else half that spacing; factor = (sampled + toStart + toEnd) / sampled;
+increase = raw x factor and rate = raw x (factor / w in seconds), in that order.
 """
 
 from __future__ import annotations
@@ -51,6 +51,21 @@ def resets_up_to(values: np.ndarray) -> np.ndarray:
 def increase(stamps_ms: np.ndarray, values: np.ndarray, at_ms: np.ndarray, range_ms: int,
              resets_before: np.ndarray | None = None) -> np.ndarray:
     """`increase(c[range])` at each time; NaN where it has no result."""
+    return _extrapolated_rate(stamps_ms, values, at_ms, range_ms, resets_before, None)
+
+
+def rate(stamps_ms: np.ndarray, values: np.ndarray, at_ms: np.ndarray, range_ms: int,
+         resets_before: np.ndarray | None = None) -> np.ndarray:
+    """`rate(c[range])` at each time; NaN where it has no result."""
+    return _extrapolated_rate(stamps_ms, values, at_ms, range_ms, resets_before,
+                              range_ms / 1000)
+
+
+def _extrapolated_rate(stamps_ms: np.ndarray, values: np.ndarray, at_ms: np.ndarray,
+                       range_ms: int, resets_before: np.ndarray | None,
+                       per_seconds: float | None) -> np.ndarray:
+    """raw x factor, the factor divided by the range's seconds for a rate (Go's order:
+    `factor /= ms.Range.Seconds(); resultValue *= factor`)."""
     resets = resets_up_to(values) if resets_before is None else resets_before
     first = np.searchsorted(stamps_ms, at_ms - range_ms, side="left")
     last = np.searchsorted(stamps_ms, at_ms, side="right") - 1
@@ -61,8 +76,9 @@ def increase(stamps_ms: np.ndarray, values: np.ndarray, at_ms: np.ndarray, range
     for k in np.flatnonzero(resets[l_] > resets[f]):
         raw[k] = _across_resets(values, int(f[k]), int(l_[k]))
     sampled = (stamps_ms[l_] - stamps_ms[f]) / 1000
-    result[has] = raw * (_extrapolated(sampled, l_ - f, (stamps_ms[f] - (at - range_ms)) / 1000,
-                                       (at - stamps_ms[l_]) / 1000, raw, values[f]) / sampled)
+    factor = _extrapolated(sampled, l_ - f, (stamps_ms[f] - (at - range_ms)) / 1000,
+                           (at - stamps_ms[l_]) / 1000, raw, values[f]) / sampled
+    result[has] = raw * (factor if per_seconds is None else factor / per_seconds)
     return result
 
 
@@ -93,9 +109,7 @@ def series_increase(series: RawSeries, at_ms: np.ndarray, range_ms: int) -> np.n
 
 
 def series_rate(series: RawSeries, at_ms: np.ndarray, range_ms: int) -> np.ndarray:
-    """`rate(c[range])`: the increase over the range's seconds (divided last, as in Go)."""
-    rate: np.ndarray = series_increase(series, at_ms, range_ms) / (range_ms / 1000)
-    return rate
+    return rate(series.stamps_ms, series.values, at_ms, range_ms, series.resets_before)
 
 
 def summed(parts: Sequence[np.ndarray], steps: int) -> np.ndarray:
