@@ -1,8 +1,8 @@
 """The dry run's evaluation from raw samples against Prometheus's own evaluation of the
 expanded expressions, on a realistic history: 33 days of one simulated service
-(fleet/simulation.py, as `bench artifacts` backfills it) in a real Prometheus, compared at
-every minute of two days that hold its pages (28 minutes of them). Every window's error ratio must be the
-same float, and every alert must return a series at the same minutes."""
+(fleet/simulation.py, as `bench artifacts` backfills it) in a real Prometheus, compared
+at every minute of two days that hold its pages (28 minutes of them). Every window's error
+ratio must be the same float, and every alert must return a series at the same minutes."""
 
 from __future__ import annotations
 
