@@ -8,6 +8,9 @@ as Prometheus evaluates their expressions with the recording rules inline
 - a pair fires where ratio(long) > threshold and ratio(short) > threshold and
   sum(increase(total[long])) >= min_events; an alert fires where any of its pairs does;
 - `absent(total)` fires where no total series has a sample within the lookback (5 min).
+  A scraped series that ends gets a staleness marker, which a range selector (what the raw
+  samples are read with) does not return: there Prometheus finds it absent up to 5
+  minutes sooner than this does. Backfilled history has no markers.
 
 Rates and increases are domain/prometheus_rate.py's, per series, then summed.
 """
