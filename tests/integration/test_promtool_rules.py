@@ -61,3 +61,15 @@ def test_the_outage_test_fails_when_the_page_fires_too_late(promtool: Promtool) 
     assert not verdict.passed
     assert "a full outage pages within 3 minutes" in verdict.output
     assert "a steady 1.5x burn" not in verdict.output
+
+
+def test_many_files_are_shared_among_promtool_processes_and_all_reported() -> None:
+    files = {f"team-{k}.yaml": _golden_files(name)["rules.yaml"]
+             for k, name in enumerate(sorted(SAMPLES))}
+    verdict = Promtool(processes=3).check_rules(files)
+    assert verdict.passed, verdict.output
+    assert verdict.output.count("SUCCESS") == len(files) == 4
+    broken = {**files, "team-9.yaml": "groups:\n- name: x\n  rules:\n  - record: a\n"}
+    failed = Promtool(processes=3).check_rules(broken)
+    assert not failed.passed
+    assert "team-9.yaml" in failed.output
