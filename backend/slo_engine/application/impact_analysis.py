@@ -28,7 +28,7 @@ from slo_engine.application.dependency_bound import (
     dependency_from_row,
     hard_closure_edges,
 )
-from slo_engine.application.fleet_availability import FleetAvailability
+from slo_engine.application.fleet_availability import FleetAvailability, ObservedAvailability
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
 from slo_engine.application.ports import Clock, GraphStore, SloLedger
 from slo_engine.domain.closure_index import ClosureIndex, closure_index, serial_log_composites
@@ -74,6 +74,13 @@ class ImpactAnalysis:
     stale_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class OwnAvailabilities:
+    own: Mapping[str, float]  # services with nothing known are missing: count as 1.0
+    slo_targets: Mapping[str, float]
+    sources: Mapping[str, str]
+
+
 @dataclass
 class _Derived:
     """Everything keyed by the graph version, the SLO ledger and the observed ratios."""
@@ -107,13 +114,7 @@ class AnalyseImpact:
         snapshot = await asyncio.to_thread(self._snapshots.current)
         if service_id not in snapshot.services:
             raise ServiceNotFound(service_id)
-        index, edges = await asyncio.to_thread(self._closure_index, snapshot)
-        audit_sequence, _ = await asyncio.to_thread(self._ledger.audit_head)
-        targets = await asyncio.to_thread(self._slo_targets, audit_sequence)
-        observed = await self._fleet.observed(set(snapshot.services) - set(targets))
-        derived = await asyncio.to_thread(
-            self._derive, snapshot, index, edges, targets, observed.ratios,
-            (snapshot.version, audit_sequence, observed.generation))
+        index, derived, observed = await self._baseline(snapshot)
         current, source = ((current_ratio, "request") if current_ratio is not None else
                            (derived.effective.get(service_id, 1.0),
                             derived.sources.get(service_id, "unknown")))
@@ -129,6 +130,23 @@ class AnalyseImpact:
         return ImpactAnalysis(str(uuid.uuid4()), service_id, current, source, proposed_ratio,
                               impacted, component if len(component) > 1 else None, counts,
                               self._clock.now_ms(), observed.stale, observed.stale_reason)
+
+    async def own_availabilities(self, snapshot: GraphSnapshot) -> OwnAvailabilities:
+        """Every service's own availability as impact analysis counts it, and the active
+        SLO targets (what-ifs run over the same)."""
+        _, derived, _ = await self._baseline(snapshot)
+        return OwnAvailabilities(derived.own, derived.slo_targets, derived.sources)
+
+    async def _baseline(self, snapshot: GraphSnapshot
+                        ) -> tuple[ClosureIndex, _Derived, ObservedAvailability]:
+        index, edges = await asyncio.to_thread(self._closure_index, snapshot)
+        audit_sequence, _ = await asyncio.to_thread(self._ledger.audit_head)
+        targets = await asyncio.to_thread(self._slo_targets, audit_sequence)
+        observed = await self._fleet.observed(set(snapshot.services) - set(targets))
+        derived = await asyncio.to_thread(
+            self._derive, snapshot, index, edges, targets, observed.ratios,
+            (snapshot.version, audit_sequence, observed.generation))
+        return index, derived, observed
 
     def _slo_targets(self, audit_sequence: int) -> dict[str, float]:
         """Every SLO change appends an audit event, so the chain head keys the targets."""
