@@ -4,6 +4,7 @@ and the problems every bad input answers."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,16 @@ def test_unknown_services_and_slos_are_404_problems(client: TestClient, body: di
     ({**WEEKLY, "historical_window_days": 7, "period_days": 30}, "/historical_window_days"),
     ({**WEEKLY, "period_days": 10}, "/period_days"),
     ({**WEEKLY, "tier": "balanced"}, "/targets"),
-    ({**WEEKLY, "what_if": {"traffic_multiplier": 2}}, "/what_if"),
+    ({**WEEKLY, "what_if": {"traffic_multiplier": 0}}, "/what_if/traffic_multiplier"),
+    ({"what_if": {"dependencies": [{"service_id": "newbie", "change": "availability",
+                                    "availability": 100.5}]}},
+     "/what_if/dependencies/0/availability"),
+    ({"what_if": {"dependencies": [{"service_id": "ghost", "change": "remove"}]}},
+     "/what_if/dependencies/0/service_id"),
+    ({"what_if": {"dependencies": [{"service_id": "plain", "change": "availability",
+                                    "availability": 99}]}},
+     "/what_if/dependencies/0/service_id"),
+    ({"what_if": {}}, "/what_if"),
 ])
 def test_impossible_parameters_are_422_problems_naming_the_field(
         client: TestClient, body: dict[str, Any], pointer: str) -> None:
@@ -205,3 +215,41 @@ def test_a_metrics_store_that_does_not_answer_is_a_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["retry-after"]
     assert response.json()["type"].endswith("dependency-unavailable")
+
+
+def test_a_what_if_alone_answers_the_projected_bound_in_words(client: TestClient) -> None:
+    """newbie has never failed: checkout's bound is 100% until it is at 99%, and a fallback
+    at 99.9% lifts it to 1 - 1% x 0.1%."""
+    document = simulate(client, {"what_if": {"dependencies": [
+        {"service_id": "newbie", "change": "availability", "availability": 99},
+        {"service_id": "newbie", "change": "fallback", "availability": 99.9}]}})
+    SimulationDocument.model_validate(document)
+    assert (document["slo"], document["slis"], document["provenance"]) == (None, [], None)
+    answer = document["what_if"]["dependencies"]
+    assert answer["current_bound"]["availability"] == 100.0
+    assert answer["projected_bound"]["availability"] == 99.999
+    assert answer["projected_bound"]["counted_services"] == 3  # the fallback counts
+    assert answer["recommendation"] == (
+        "Newbie at 99.00% and adding a fallback for newbie (one at 99.90%) lowers the bound "
+        "from 100.000% to 99.999%; the balanced target can then be 99.999%.")
+    assert answer["upstream_slos_at_risk"] == []
+    assert document["what_if"]["capacity"] is None
+
+
+def test_ten_times_the_traffic_queues_under_the_stated_m_m_c_model(
+        client: TestClient) -> None:
+    """100 requests every 5 minutes, median 55.6 ms: one server per replica (Little's law
+    at 50%), M/M/1 at 1/54 utilisation, 10/54 with ten times the traffic."""
+    document = simulate(client, {**WEEKLY, "what_if": {"traffic_multiplier": 10}})
+    capacity = document["what_if"]["capacity"]
+    assert len(document["slis"]) == 1  # the backtest runs too
+    assert capacity["observed_peak_rps"] == pytest.approx(1 / 3, rel=1e-3)
+    assert capacity["service_time_ms"] == pytest.approx(1000 / 18, rel=1e-3)
+    assert capacity["projected_utilisation"] == pytest.approx(10 / 54, rel=1e-3)
+    before = math.log((1 / 54) / 0.01) / (18 - 1 / 3)
+    after = math.log((10 / 54) / 0.01) / (18 - 10 / 3)
+    assert capacity["latency_ms"]["p99"]["projected"] == pytest.approx(
+        (0.25 - before + after) * 1000, rel=1e-3)
+    assert capacity["saturated"] is False
+    assert capacity["error_ratio"] == pytest.approx(100 * 55 / (14 * 288), rel=0.05)
+    assert capacity["model"].startswith("M/M/c")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from slo_engine.api.response_model import ResponseModel, TimeWindow
+from slo_engine.api.what_if_schemas import WhatIfBody, WhatIfView
 from slo_engine.domain.slo import SloPeriodDays
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -29,7 +30,7 @@ class ExplicitTargets(BaseModel):
 
 
 class SimulationBody(BaseModel):
-    """Name exactly one SLO: `slo_id`, `tier` or `targets`."""
+    """Name exactly one SLO: `slo_id`, `tier` or `targets`; or none with `what_if` alone."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +46,13 @@ class SimulationBody(BaseModel):
     iterations: Annotated[int, Field(ge=1, le=10_000)] = 1000
     seed: Annotated[int, Field(ge=0, le=2**63 - 1, description=(
         "Seeds the Monte Carlo; default: one derived from the service id"))] | None = None
+    what_if: WhatIfBody | None = Field(None, description=(
+        "Dependency changes and / or traffic and replicas; without an SLO named, only the "
+        "what-if is answered"))
+
+    @property
+    def names_an_slo(self) -> bool:
+        return any(x is not None for x in (self.slo_id, self.tier, self.targets))
 
 
 class PeriodView(ResponseModel):
@@ -146,7 +154,8 @@ class SimulationDocument(ResponseModel):
     simulation_id: str
     service_id: str
     generated_at: str
-    slo: SimulatedSloView
+    slo: SimulatedSloView | None = Field(description="None: a what-if alone")
     slis: list[SliSimulationView]
-    provenance: SimulationProvenance
-    method: SimulationMethod
+    provenance: SimulationProvenance | None
+    method: SimulationMethod | None
+    what_if: WhatIfView | None = None

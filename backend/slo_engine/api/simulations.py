@@ -3,6 +3,7 @@ approved. Percent, milliseconds and ISO times at this edge; ratios and seconds i
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -14,7 +15,13 @@ from slo_engine.api.security import access
 from slo_engine.api.simulation_schemas import SimulationBody, SimulationDocument
 from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import milliseconds, percent
-from slo_engine.api.wiring import Simulations
+from slo_engine.api.what_if_document import (
+    capacity_document,
+    dependency_changes,
+    dependency_document,
+)
+from slo_engine.api.what_if_schemas import WhatIfBody
+from slo_engine.api.wiring import Simulations, WhatIfs, WhatIfUseCases
 from slo_engine.application.simulate_slo import SimulationProvenance, SliSimulation, SloSimulation
 from slo_engine.application.simulation_targets import SimulationRequest
 from slo_engine.domain.access import Action
@@ -42,12 +49,46 @@ EXPECTED_METHOD = "breach probability x (365.25 / 4) / period days: back-to-back
              summary="Backtest an SLO on the service's history and simulate its next period",
              response_model=SimulationDocument, responses=problem_responses(404, 502, 504))
 async def simulate_slo(service_id: Annotated[str, Path(pattern=SERVICE_ID_PATTERN)],
-                       body: SimulationBody, simulations: Simulations) -> dict[str, Any]:
-    """Computes and stores nothing; answers within 120 s or 504."""
-    if simulations is None:
-        raise DependencyUnavailable("metrics store", "no Prometheus is configured")
-    result = await simulations.simulate(simulation_request(service_id, body))
-    return simulation_document(result)
+                       body: SimulationBody, simulations: Simulations, what_ifs: WhatIfs
+                       ) -> dict[str, Any]:
+    """Computes and stores nothing; answers within 120 s or 504. A body with `what_if`
+    and no SLO answers the what-if alone."""
+    if body.what_if is not None and not body.names_an_slo:
+        document = _what_if_only(service_id, what_ifs)
+    else:
+        if simulations is None:
+            raise DependencyUnavailable("metrics store", "no Prometheus is configured")
+        document = simulation_document(await simulations.simulate(
+            simulation_request(service_id, body)))
+    if body.what_if is not None:
+        document["what_if"] = await _what_if(service_id, body.what_if,
+                                             body.historical_window_days, what_ifs)
+    return document
+
+
+def _what_if_only(service_id: str, what_ifs: WhatIfUseCases) -> dict[str, Any]:
+    return {"simulation_id": str(uuid.uuid4()), "service_id": service_id,
+            "generated_at": iso_from_ms(what_ifs.now_ms()), "slo": None, "slis": [],
+            "provenance": None, "method": None}
+
+
+async def _what_if(service_id: str, body: WhatIfBody, window_days: int,
+                   what_ifs: WhatIfUseCases) -> dict[str, Any]:
+    if not body.dependencies and body.traffic_multiplier is None \
+            and body.replica_count is None:
+        raise InvalidInput("The what-if asks nothing.", [{
+            "pointer": "/what_if", "message": "give dependencies, traffic_multiplier or "
+                                              "replica_count"}])
+    dependencies = capacity = None
+    if body.dependencies:
+        dependencies = dependency_document(await what_ifs.dependencies.answer(
+            service_id, dependency_changes(service_id, body)))
+    if body.traffic_multiplier is not None or body.replica_count is not None:
+        if what_ifs.capacity is None:
+            raise DependencyUnavailable("metrics store", "no Prometheus is configured")
+        capacity = capacity_document(await what_ifs.capacity.answer(
+            service_id, body.traffic_multiplier, body.replica_count, window_days))
+    return {"dependencies": dependencies, "capacity": capacity}
 
 
 def simulation_request(service_id: str, body: SimulationBody) -> SimulationRequest:

@@ -28,6 +28,8 @@ from slo_engine.application.simulate_slo import SimulateSlo
 from slo_engine.application.sli_presence import SliPresence
 from slo_engine.application.slo_records import SloRecords
 from slo_engine.application.slo_rule_files import SloRuleFiles
+from slo_engine.application.what_if import WhatIfDependencies
+from slo_engine.application.what_if_capacity import WhatIfCapacity
 from slo_engine.runtime.bootstrap import Container
 
 T = TypeVar("T")
@@ -42,6 +44,16 @@ class ReadinessProbes:
     redis: Callable[[], object]
     prometheus: Callable[[], Awaitable[None]] | None  # None: no metrics store configured
     workers_alive: Callable[[], int] | None  # None: jobs run inline, in the API
+
+
+@dataclass(frozen=True)
+class WhatIfUseCases:
+    """Knows how to answer what-ifs: dependency changes always, traffic and replicas
+    with a metrics store."""
+
+    dependencies: WhatIfDependencies
+    capacity: WhatIfCapacity | None  # None: no metrics store configured
+    now_ms: Callable[[], int]
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class RouteUseCases:
     sli_presence: SliPresence | None  # None: no metrics store configured
     dry_runs: DryRunAlerts | None  # None: no metrics store configured
     simulations: SimulateSlo | None  # None: no metrics store configured
+    what_ifs: WhatIfUseCases
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
@@ -97,6 +110,12 @@ class RouteUseCases:
             sli_presence=None if history is None else SliPresence(
                 history.request_telemetry, container.clock, container.rule_files.sli_definitions),
             simulations=None if history is None else history.simulate,
+            what_ifs=WhatIfUseCases(
+                WhatIfDependencies(container.graph, container.ledger, container.snapshots,
+                                   container.impact),
+                None if history is None else WhatIfCapacity(
+                    container.graph, history.request_telemetry, container.clock),
+                container.clock.now_ms),
         )
 
 
@@ -134,3 +153,4 @@ DryRuns = Annotated[DryRunAlerts | None, Depends(_one(lambda u: u.dry_runs))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]
 Simulations = Annotated[SimulateSlo | None, Depends(_one(lambda u: u.simulations))]
+WhatIfs = Annotated[WhatIfUseCases, Depends(_one(lambda u: u.what_ifs))]

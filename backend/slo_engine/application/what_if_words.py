@@ -44,7 +44,8 @@ def _verb(current: float, projected: float) -> str:
     if round(projected, 6) == round(current, 6):
         return f"leaves the bound at {_percent(current)}"
     verb = "raises" if projected > current else "lowers"
-    return f"{verb} the bound from {_percent(current)} to {_percent(projected)}"
+    digits = next((d for d in (2, 3, 4) if f"{current:.{d}%}" != f"{projected:.{d}%}"), 5)
+    return f"{verb} the bound from {current:.{digits}%} to {projected:.{digits}%}"
 
 
 def _target_words(bound: float, stored_balanced: float | None) -> str:
