@@ -409,12 +409,17 @@ def bench_simulate(
     days: Annotated[int, typer.Option(min=8, max=365, help="Days of 5-minute history")] = 90,
     samples: int = 20,
     iterations: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
+    what_if_services: Annotated[int, typer.Option(min=20, help=(
+        "Services of the synthetic graph the what-if runs on"))] = 5000,
+    what_if_edges: int = 50_000,
     as_json: JsonFlag = False,
 ) -> None:
-    """Backtest + Monte Carlo of one service's SLO through the API: p50/p95."""
+    """Backtest + Monte Carlo of one service's SLO, and a dependency what-if on the
+    synthetic graph, through the API: p50/p95."""
     from slo_engine.bench.simulate_benchmark import bench_simulate as run
 
-    _print(run(days, samples, iterations), as_json)
+    _print(run(days, samples, iterations, what_if_services=what_if_services,
+               what_if_edges=what_if_edges), as_json)
 
 
 @bench_app.command("load")
