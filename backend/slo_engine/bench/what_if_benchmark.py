@@ -37,7 +37,7 @@ def chosen_change(graph: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     deps = [Dependency(e["source"], e["target"], e["attributes"]["criticality"],
                        e["attributes"]["communication_mode"]) for e in graph["edges"]]
     index = closure_index([n["service_id"] for n in graph["nodes"]], deps)
-    hard = {}
+    hard: dict[str, str] = {}
     for d in deps:
         if d.exclusion_reason is None:
             hard.setdefault(d.source, d.target)
