@@ -76,9 +76,20 @@ class ImpactAnalysis:
 
 @dataclass(frozen=True)
 class OwnAvailabilities:
-    own: Mapping[str, float]  # services with nothing known are missing: count as 1.0
-    slo_targets: Mapping[str, float]
-    sources: Mapping[str, str]
+    """The baseline one graph snapshot gives: what-ifs project from it."""
+
+    snapshot: GraphSnapshot
+    index: ClosureIndex
+    derived: _Derived
+
+    @property
+    def own(self) -> Mapping[str, float]:
+        """Services with nothing known are missing: they count as 1.0."""
+        return self.derived.own
+
+    @property
+    def slo_targets(self) -> Mapping[str, float]:
+        return self.derived.slo_targets
 
 
 @dataclass
@@ -134,8 +145,14 @@ class AnalyseImpact:
     async def own_availabilities(self, snapshot: GraphSnapshot) -> OwnAvailabilities:
         """Every service's own availability as impact analysis counts it, and the active
         SLO targets (what-ifs run over the same)."""
-        _, derived, _ = await self._baseline(snapshot)
-        return OwnAvailabilities(derived.own, derived.slo_targets, derived.sources)
+        index, derived, _ = await self._baseline(snapshot)
+        return OwnAvailabilities(snapshot, index, derived)
+
+    def upstream_of(self, known: OwnAvailabilities, service_id: str, factor: float
+                    ) -> list[ImpactedService]:
+        """Impact analysis on a baseline already read: every upstream service's composite
+        with this one's own availability scaled by `factor`."""
+        return self._impacted(known.snapshot, known.index, known.derived, service_id, factor)
 
     async def _baseline(self, snapshot: GraphSnapshot
                         ) -> tuple[ClosureIndex, _Derived, ObservedAvailability]:

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 from slo_engine.application.dependency_bound import hard_closure_edges
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
-from slo_engine.application.impact_analysis import AnalyseImpact, ImpactedService
+from slo_engine.application.impact_analysis import (
+    AnalyseImpact,
+    ImpactedService,
+    OwnAvailabilities,
+)
 from slo_engine.application.ports import GraphStore, RecommendationWindow, SloLedger
 from slo_engine.application.what_if_checks import check_changes
 from slo_engine.application.what_if_words import recommendation_in_words
@@ -79,14 +83,11 @@ class WhatIfDependencies:
         if service_id not in snapshot.services:
             raise ServiceNotFound(service_id)
         known = await self._impact.own_availabilities(snapshot)
-        edges = await asyncio.to_thread(self._edges, snapshot, service_id, changes)
-        own = {**known.own, service_id: 1.0}
-        changed = apply_changes(edges, changes)
-        current = composite_availability(service_id, edges, own)
-        projected = composite_availability(service_id, changed.edges,
-                                           {**own, **changed.own_overrides})
+        current, projected = await asyncio.to_thread(self._bounds, snapshot, known,
+                                                     service_id, changes)
         own_ratio = known.own.get(service_id, 1.0)
-        upstream = await self._upstream(service_id, own_ratio, current, projected)
+        upstream = await asyncio.to_thread(self._upstream, known, service_id, current,
+                                           projected)
         balanced = await asyncio.to_thread(self._stored_balanced, service_id)
         at_risk = [u for u in upstream if u.slo_at_risk]
         summary = recommendation_in_words(changes, current.availability_ratio,
@@ -95,6 +96,16 @@ class WhatIfDependencies:
         return DependencyWhatIf(service_id, changes, current, projected, own_ratio,
                                 known.slo_targets.get(service_id), balanced, at_risk,
                                 sum(u.delta_ratio != 0 for u in upstream), summary)
+
+    def _bounds(self, snapshot: GraphSnapshot, known: OwnAvailabilities, service_id: str,
+                changes: list[DependencyChange]
+                ) -> tuple[CompositeAvailability, CompositeAvailability]:
+        edges = self._edges(snapshot, service_id, changes)
+        own = {**known.own, service_id: 1.0}
+        changed = apply_changes(edges, changes)
+        return (composite_availability(service_id, edges, own),
+                composite_availability(service_id, changed.edges,
+                                       {**own, **changed.own_overrides}))
 
     def _edges(self, snapshot: GraphSnapshot, service_id: str,
                changes: list[DependencyChange]) -> list[Dependency]:
@@ -108,15 +119,14 @@ class WhatIfDependencies:
                 seen.update((e.source, e.target) for e in extra)
         return edges
 
-    async def _upstream(self, service_id: str, own_ratio: float,
-                        current: CompositeAvailability, projected: CompositeAvailability
-                        ) -> list[ImpactedService]:
-        now = own_ratio * current.availability_ratio
-        then = own_ratio * projected.availability_ratio
-        if now <= 0:
+    def _upstream(self, known: OwnAvailabilities, service_id: str,
+                  current: CompositeAvailability, projected: CompositeAvailability
+                  ) -> list[ImpactedService]:
+        """Own x bound before and after: the ratio scales this service for upstream."""
+        if current.availability_ratio <= 0:
             return []
-        analysis = await self._impact.analyse(service_id, then, now)
-        return analysis.impacted
+        factor = projected.availability_ratio / current.availability_ratio
+        return self._impact.upstream_of(known, service_id, factor)
 
     def _stored_balanced(self, service_id: str) -> float | None:
         latest = self._graph.latest_recommendation(service_id, RECOMMENDATION_WINDOW)
