@@ -231,7 +231,7 @@ def test_a_what_if_alone_answers_the_projected_bound_in_words(client: TestClient
     assert answer["projected_bound"]["counted_services"] == 3  # the fallback counts
     assert answer["recommendation"] == (
         "Newbie at 99.00% and adding a fallback for newbie (one at 99.90%) lowers the bound "
-        "from 100.000% to 99.999%; the balanced target can then be 99.999%.")
+        "from 100.000% to 99.999%; the balanced target can then be up to 99.999%.")
     assert answer["upstream_slos_at_risk"] == []
     assert document["what_if"]["capacity"] is None
 

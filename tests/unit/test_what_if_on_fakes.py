@@ -71,7 +71,7 @@ def test_a_new_fallback_for_payment_raises_the_bound_and_says_so() -> None:
                                                                 abs=1e-12)
     assert answer.summary == ("Adding a fallback for payment (one at 99.90%) raises the "
                               "bound from 99.60% to 99.90%; the balanced target can then "
-                              "be 99.8%.")
+                              "be up to 99.8%.")
     assert answer.upstream_at_risk == []
     assert answer.upstream_affected == 1  # web
 
@@ -92,7 +92,7 @@ def test_payment_at_99_percent_puts_webs_slo_at_risk_through_checkout() -> None:
     assert web.projected_composite_ratio == pytest.approx(CHECKOUT_OWN * 0.99 * 0.999,
                                                           abs=1e-12)
     assert answer.summary == ("Payment at 99.00% lowers the bound from 99.60% to 98.90%; "
-                              "the balanced target can then be 98%; upstream SLOs then at "
+                              "the balanced target can then be up to 98%; upstream SLOs then at "
                               "risk: web.")
 
 
@@ -149,3 +149,14 @@ def test_a_change_the_graph_cannot_take_names_the_field(
 def test_an_unknown_service_is_not_found() -> None:
     with pytest.raises(ServiceNotFound):
         WhatIfWorld().answer(availability("payment", 0.99), service_id="nowhere")
+
+
+def test_a_stored_balanced_target_under_both_bounds_is_said_to_come_from_history() -> None:
+    setup = WhatIfWorld()
+    setup.world.recommendation("checkout", availability_targets(0.985, 0.99, 0.995))
+    answer = setup.answer(DependencyChange("fallback", "payment", "checkout",
+                                           availability_ratio=0.999))
+    assert answer.stored_balanced_ratio == 0.99
+    assert answer.summary.endswith(
+        "the balanced target can then be up to 99.8% (the stored recommendation's 99% is "
+        "under the bound before and after: the service's own history sets it).")

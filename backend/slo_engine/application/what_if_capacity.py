@@ -48,7 +48,8 @@ class WhatIfCapacity:
         utilisation = float(metadata.get("peak_utilisation") or PEAK_UTILISATION)
         end = self._clock.now_ms() // 1000 // HOUR_S * HOUR_S
         start = end - window_days * DAY_SECONDS
-        total, failed = await self._telemetry.request_counts(service_id, start, end, HOUR_S)
+        total, failed = (np.nan_to_num(x) for x in await self._telemetry.request_counts(
+            service_id, start, end, HOUR_S))  # steps without samples: no requests
         latency = await self._observed_latency(service_id, start, end)
         if total.size == 0 or float(total.sum()) <= 0:
             raise _no_history("request counts")

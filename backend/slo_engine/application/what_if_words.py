@@ -14,7 +14,7 @@ def recommendation_in_words(changes: list[DependencyChange], current_bound: floa
                             at_risk: list[str]) -> str:
     what = " and ".join(describe(change) for change in changes)
     words = f"{what} {_verb(current_bound, projected_bound)}"
-    words += f"; {_target_words(projected_bound, stored_balanced)}"
+    words += f"; {_target_words(current_bound, projected_bound, stored_balanced)}"
     if at_risk:
         shown = ", ".join(at_risk[:5]) + (f" and {len(at_risk) - 5} more"
                                           if len(at_risk) > 5 else "")
@@ -48,16 +48,20 @@ def _verb(current: float, projected: float) -> str:
     return f"{verb} the bound from {current:.{digits}%} to {projected:.{digits}%}"
 
 
-def _target_words(bound: float, stored_balanced: float | None) -> str:
+def _target_words(current_bound: float, bound: float, stored_balanced: float | None
+                  ) -> str:
     target = highest_target_within(bound)
     if target is None:
         return "no standard target down to 90% fits under the bound"
-    words = f"the balanced target can then be {_target(target)}"
+    words = f"the balanced target can then be up to {_target(target)}"
     if stored_balanced is None:
         return words
     if stored_balanced > bound:
         return (f"the recommended balanced target {_target(stored_balanced)} is then above "
                 f"the bound: lower it to {_target(target)}")
+    if stored_balanced < min(current_bound, bound) - 1e-4:
+        return (words + f" (the stored recommendation's {_target(stored_balanced)} is under "
+                "the bound before and after: the service's own history sets it)")
     return words + f" (the stored recommendation's is {_target(stored_balanced)})"
 
 
