@@ -116,6 +116,11 @@ class PrometheusTelemetry:
         result = data["result"]
         return float(result[0]["value"][1]) if result else None
 
+    async def instant_series(self, query: str, at_s: int) -> list[tuple[dict[str, str], float]]:
+        """Each series' labels and value at at_s."""
+        data = await self._get("/api/v1/query", query, {"time": at_s})
+        return [(series["metric"], float(series["value"][1])) for series in data["result"]]
+
     async def request_counts(self, service_id: str, start_s: int, end_s: int, step_s: int
                              ) -> tuple[np.ndarray, np.ndarray]:
         queries = self._queries_for(service_id)

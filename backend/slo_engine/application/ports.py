@@ -17,6 +17,7 @@ from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.drift import SliDeviation
+from slo_engine.domain.edge_discovery import ObservedEdge
 from slo_engine.domain.fleet_prior import FleetPrior
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 from slo_engine.domain.prometheus_rate import RawSeries
@@ -427,4 +428,15 @@ class RawSamples(Protocol):
         seconds), with those samples; none when nothing matches. Raises
         DependencyUnavailable when the store does not answer, TelemetryQueryRejected when
         it refuses the selector."""
+        ...
+
+
+class EdgeTelemetry(Protocol):
+    """Knows how to read which services called which, and how much, from runtime
+    telemetry: trace service graphs (source otel_service_graph) and a service mesh
+    (source service_mesh)."""
+
+    async def observed_edges(self, window_s: int, end_s: int) -> list[ObservedEdge]:
+        """Every (source, client, server) with requests in the window ending at end_s.
+        Raises DependencyUnavailable when the store does not answer."""
         ...

@@ -1,0 +1,114 @@
+"""The EdgeTelemetry port on the Prometheus HTTP API.
+
+Two families, names from settings:
+- the OpenTelemetry Collector's servicegraph connector:
+  `traces_service_graph_request_total` and `..._failed_total` by `client`, `server`,
+  `connection_type` -> source otel_service_graph;
+- Istio's `istio_requests_total` by `source_workload`, `destination_workload`, `reporter`
+  (failures: `response_code` 5xx) -> source service_mesh.
+Per family three instant queries at the window's end: requests (increase over the
+window), failed requests, and when each series was last sampled (a subquery at one
+minute). The queries go through a PrometheusTelemetry: its client, retries, breaker and
+query metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.domain.edge_discovery import EdgeRow, NodeNaming, ObservedEdge, observed_edges
+from slo_engine.domain.model import DiscoverySource
+
+RESOLUTION_S = 60  # of the last-seen subquery
+LabelKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class ServiceGraphMetrics:
+    requests_metric: str = "traces_service_graph_request_total"
+    failed_metric: str = "traces_service_graph_request_failed_total"
+    client_label: str = "client"
+    server_label: str = "server"
+    connection_type_label: str = "connection_type"
+
+
+@dataclass(frozen=True)
+class MeshMetrics:
+    requests_metric: str = "istio_requests_total"
+    source_label: str = "source_workload"
+    destination_label: str = "destination_workload"
+    reporter_label: str = "reporter"
+    code_label: str = "response_code"
+    error_code_regex: str = "5.."
+
+
+@dataclass(frozen=True)
+class _Family:
+    """One source's three queries, grouped by three labels (client, server, third)."""
+
+    source: DiscoverySource
+    labels: tuple[str, str, str]
+    requests: str
+    failed: str
+    third_is_reporter: bool
+
+    def by(self) -> str:
+        return ", ".join(self.labels)
+
+
+def service_graph_family(metrics: ServiceGraphMetrics) -> _Family:
+    return _Family(DiscoverySource.OTEL_SERVICE_GRAPH,
+                   (metrics.client_label, metrics.server_label, metrics.connection_type_label),
+                   metrics.requests_metric, metrics.failed_metric, third_is_reporter=False)
+
+
+def mesh_family(metrics: MeshMetrics) -> _Family:
+    failed = f'{metrics.requests_metric}{{{metrics.code_label}=~"{metrics.error_code_regex}"}}'
+    return _Family(DiscoverySource.SERVICE_MESH,
+                   (metrics.source_label, metrics.destination_label, metrics.reporter_label),
+                   metrics.requests_metric, failed, third_is_reporter=True)
+
+
+class PrometheusEdgeTelemetry:
+    """Knows how to read the edges both families saw over a window."""
+
+    def __init__(self, telemetry: PrometheusTelemetry,
+                 service_graph: ServiceGraphMetrics = ServiceGraphMetrics(),
+                 mesh: MeshMetrics = MeshMetrics(), naming: NodeNaming = NodeNaming()) -> None:
+        self._telemetry = telemetry
+        self._families = (mesh_family(mesh), service_graph_family(service_graph))
+        self._naming = naming
+
+    async def observed_edges(self, window_s: int, end_s: int) -> list[ObservedEdge]:
+        found = await asyncio.gather(*(self._family_edges(f, window_s, end_s)
+                                       for f in self._families))
+        return [edge for edges in found for edge in edges]
+
+    async def _family_edges(self, family: _Family, window_s: int, end_s: int
+                            ) -> list[ObservedEdge]:
+        by = family.by()
+        requests, failed, seen = await asyncio.gather(
+            self._grouped(f"sum by ({by}) (increase({family.requests}[{window_s}s]))",
+                          family, end_s),
+            self._grouped(f"sum by ({by}) (increase({family.failed}[{window_s}s]))",
+                          family, end_s),
+            self._grouped(f"max by ({by}) (max_over_time(timestamp({family.requests})"
+                          f"[{window_s}s:{RESOLUTION_S}s]))", family, end_s))
+        rows = [_row(key, value, failed.get(key, 0.0), int(seen.get(key, end_s)), family)
+                for key, value in requests.items()]
+        return observed_edges(rows, family.source, self._naming)
+
+    async def _grouped(self, query: str, family: _Family, at_s: int) -> dict[LabelKey, float]:
+        vector = await self._telemetry.instant_series(query, at_s)
+        return {(labels.get(family.labels[0], ""), labels.get(family.labels[1], ""),
+                 labels.get(family.labels[2], "")): value for labels, value in vector}
+
+
+def _row(key: LabelKey, requests: float, failed: float, last_seen_s: int, family: _Family
+         ) -> EdgeRow:
+    client, server, third = key
+    if family.third_is_reporter:
+        return EdgeRow(client, server, "", third, requests, failed, last_seen_s)
+    return EdgeRow(client, server, third, "", requests, failed, last_seen_s)

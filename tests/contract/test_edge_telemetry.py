@@ -1,0 +1,124 @@
+"""The EdgeTelemetry contract on the Prometheus adapter (a real Prometheus holding
+servicegraph and Istio counters) and on its in-memory fake (tests/fakes_edge_telemetry.py),
+fed the same series."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
+from slo_engine.application.ports import EdgeTelemetry
+from slo_engine.domain.edge_discovery import ObservedEdge
+from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.runtime.processes import ServerProcess, free_port
+from tests.fakes_edge_telemetry import CounterSeries, InMemoryEdgeTelemetry
+from tests.prometheus_history import prometheus_holding
+from tests.telemetry_history import END
+
+HOUR = 3600
+GRAPH = "traces_service_graph_request_total"
+GRAPH_FAILED = "traces_service_graph_request_failed_total"
+MESH = "istio_requests_total"
+
+
+def counter(metric: str, rate: float, until_s: int = END, **labels: str) -> CounterSeries:
+    """A counter growing by rate per second, sampled every minute from two hours before
+    END (starting at 1,000) until `until_s`."""
+    stamps = range(END - 2 * HOUR, until_s + 1, 60)
+    return CounterSeries(metric, labels, [(t, 1000 + rate * (t - END + 2 * HOUR))
+                                          for t in stamps])
+
+
+SERIES = [
+    counter(GRAPH, 2, client="web", server="checkout"),
+    counter(GRAPH_FAILED, 0.25, client="web", server="checkout"),
+    counter(GRAPH, 1, client="checkout", server="orders-db", connection_type="database"),
+    counter(GRAPH, 0.5, client="checkout", server="notifier", connection_type="messaging_system"),
+    counter(GRAPH, 0.25, client="payments", server="api.stripe.com",
+            connection_type="virtual_node"),
+    counter(GRAPH, 1, END - HOUR // 2, client="web", server="search"),
+    counter(GRAPH, 1, END - 3 * HOUR // 2, client="web", server="legacy"),
+    counter(MESH, 2, source_workload="web", destination_workload="checkout", reporter="source",
+            response_code="200"),
+    counter(MESH, 0.25, source_workload="web", destination_workload="checkout",
+            reporter="source", response_code="503"),
+    counter(MESH, 2, source_workload="web", destination_workload="checkout",
+            reporter="destination", response_code="200"),
+    counter(MESH, 1, source_workload="batch", destination_workload="checkout",
+            reporter="destination", response_code="200"),
+    counter(MESH, 1, source_workload="unknown", destination_workload="web",
+            reporter="destination", response_code="200"),
+]
+
+
+def write_series(path: Path, series: list[CounterSeries]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for one in sorted(series, key=lambda s: (s.metric, s.name())):
+            out.writelines(f"{one.name()} {v!r} {t}\n" for t, v in one.points)
+        out.write("# EOF\n")
+
+
+@pytest.fixture(scope="module")
+def edge_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    directory = tmp_path_factory.mktemp("edge-telemetry")
+    write_series(directory / "edges.om", SERIES)
+    with prometheus_holding([directory / "edges.om"], directory / "data") as server:
+        yield server
+
+
+@pytest.fixture(params=["prometheus", "memory"])
+async def edges(request: pytest.FixtureRequest) -> AsyncIterator[EdgeTelemetry]:
+    if request.param == "memory":
+        yield InMemoryEdgeTelemetry(SERIES)
+        return
+    server: ServerProcess = request.getfixturevalue("edge_prometheus")
+    telemetry = PrometheusTelemetry(server.url, retry_delays_s=())
+    yield PrometheusEdgeTelemetry(telemetry)
+    await telemetry.close()
+
+
+def summary(edge: ObservedEdge) -> tuple[str, str, str, str, str, int, int, int]:
+    return (edge.source.value, edge.client, edge.server, edge.mode.value,
+            edge.server_kind.value, round(edge.requests), round(edge.failed_requests),
+            edge.last_seen_s)
+
+
+async def test_each_source_reports_its_edges_with_the_hours_traffic(
+        edges: EdgeTelemetry) -> None:
+    found = [summary(e) for e in await edges.observed_edges(HOUR, END) if e.server != "search"]
+    assert found == [
+        ("service_mesh", "batch", "checkout", "sync", "internal", 3600, 0, END),
+        ("service_mesh", "web", "checkout", "sync", "internal", 8100, 900, END),
+        ("otel_service_graph", "checkout", "notifier", "async", "internal", 1800, 0, END),
+        ("otel_service_graph", "checkout", "orders-db", "sync", "datastore", 3600, 0, END),
+        ("otel_service_graph", "payments", "api.stripe.com", "sync", "external", 900, 0, END),
+        ("otel_service_graph", "web", "checkout", "sync", "internal", 7200, 900, END),
+    ]
+
+
+async def test_an_edge_that_went_quiet_in_the_window_was_last_seen_when_it_stopped(
+        edges: EdgeTelemetry) -> None:
+    quiet = [e for e in await edges.observed_edges(HOUR, END) if e.server == "search"]
+    assert [(e.source.value, e.last_seen_s) for e in quiet] == [
+        ("otel_service_graph", END - HOUR // 2)]
+
+
+async def test_a_shorter_window_counts_only_its_own_traffic(edges: EdgeTelemetry) -> None:
+    found = await edges.observed_edges(600, END)
+    assert [(e.client, e.server, round(e.requests)) for e in found
+            if e.source.value == "otel_service_graph"] == [
+        ("checkout", "notifier", 300), ("checkout", "orders-db", 600),
+        ("payments", "api.stripe.com", 150), ("web", "checkout", 1200)]
+
+
+async def test_a_store_that_does_not_answer_is_unavailable() -> None:
+    for silent in (InMemoryEdgeTelemetry(SERIES, unavailable=True), None):
+        telemetry = PrometheusTelemetry(f"http://127.0.0.1:{free_port()}", retry_delays_s=())
+        port: EdgeTelemetry = silent or PrometheusEdgeTelemetry(telemetry)
+        with pytest.raises(DependencyUnavailable, match="metrics store"):
+            await port.observed_edges(HOUR, END)
+        await telemetry.close()
