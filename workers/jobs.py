@@ -43,6 +43,12 @@ def fit_forecast_priors() -> dict[str, Any]:
     return context.run(fit.run())
 
 
+def discover_graph() -> dict[str, Any]:
+    context = current()
+    discover = context.container.require_history("no metrics to discover from").discover_graph
+    return context.run(discover.run())
+
+
 def detect_drift(service_ids: list[str] | None = None) -> dict[str, Any]:
     """Without services (the scheduler's sweep): splits the fleet into chunk jobs."""
     context = current()

@@ -1,8 +1,8 @@
 """`slo-engine scheduler`: enqueues the periodic jobs (run exactly one per deployment).
 
-Hourly SLI aggregation (TRD FR-6), the drift sweep every 15 minutes (FR-9) and the daily
-fit of the forecast priors, all configurable. RQ's cron scheduler enqueues each job
-at start and then every interval.
+Hourly SLI aggregation (TRD FR-6), the drift sweep every 15 minutes (FR-9), graph
+discovery every 15 minutes (TRD 6.2) and the daily fit of the forecast priors, all
+configurable. RQ's cron scheduler enqueues each job at start and then every interval.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def periodic_jobs(settings: Settings) -> dict[JobKind, int]:
     """Each periodic kind and its interval in seconds."""
     return {JobKind.AGGREGATE_SLIS: settings.aggregation_interval_seconds,
             JobKind.DETECT_DRIFT: settings.drift_interval_seconds,
-            JobKind.FIT_FORECAST_PRIORS: settings.forecast_prior_interval_seconds}
+            JobKind.FIT_FORECAST_PRIORS: settings.forecast_prior_interval_seconds,
+            JobKind.DISCOVER_GRAPH: settings.discovery_interval_seconds}
 
 
 def build_scheduler(settings: Settings, connection: redis.Redis) -> CronScheduler:

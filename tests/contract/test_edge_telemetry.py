@@ -5,7 +5,6 @@ fed the same series."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,51 +14,10 @@ from slo_engine.application.ports import EdgeTelemetry
 from slo_engine.domain.edge_discovery import ObservedEdge
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.runtime.processes import ServerProcess, free_port
-from tests.fakes_edge_telemetry import CounterSeries, InMemoryEdgeTelemetry
+from tests.edge_series import HOUR, SERIES, write_series
+from tests.fakes_edge_telemetry import InMemoryEdgeTelemetry
 from tests.prometheus_history import prometheus_holding
 from tests.telemetry_history import END
-
-HOUR = 3600
-GRAPH = "traces_service_graph_request_total"
-GRAPH_FAILED = "traces_service_graph_request_failed_total"
-MESH = "istio_requests_total"
-
-
-def counter(metric: str, rate: float, until_s: int = END, **labels: str) -> CounterSeries:
-    """A counter growing by rate per second, sampled every minute from two hours before
-    END (starting at 1,000) until `until_s`."""
-    stamps = range(END - 2 * HOUR, until_s + 1, 60)
-    return CounterSeries(metric, labels, [(t, 1000 + rate * (t - END + 2 * HOUR))
-                                          for t in stamps])
-
-
-SERIES = [
-    counter(GRAPH, 2, client="web", server="checkout"),
-    counter(GRAPH_FAILED, 0.25, client="web", server="checkout"),
-    counter(GRAPH, 1, client="checkout", server="orders-db", connection_type="database"),
-    counter(GRAPH, 0.5, client="checkout", server="notifier", connection_type="messaging_system"),
-    counter(GRAPH, 0.25, client="payments", server="api.stripe.com",
-            connection_type="virtual_node"),
-    counter(GRAPH, 1, END - HOUR // 2, client="web", server="search"),
-    counter(GRAPH, 1, END - 3 * HOUR // 2, client="web", server="legacy"),
-    counter(MESH, 2, source_workload="web", destination_workload="checkout", reporter="source",
-            response_code="200"),
-    counter(MESH, 0.25, source_workload="web", destination_workload="checkout",
-            reporter="source", response_code="503"),
-    counter(MESH, 2, source_workload="web", destination_workload="checkout",
-            reporter="destination", response_code="200"),
-    counter(MESH, 1, source_workload="batch", destination_workload="checkout",
-            reporter="destination", response_code="200"),
-    counter(MESH, 1, source_workload="unknown", destination_workload="web",
-            reporter="destination", response_code="200"),
-]
-
-
-def write_series(path: Path, series: list[CounterSeries]) -> None:
-    with path.open("w", encoding="utf-8") as out:
-        for one in sorted(series, key=lambda s: (s.metric, s.name())):
-            out.writelines(f"{one.name()} {v!r} {t}\n" for t, v in one.points)
-        out.write("# EOF\n")
 
 
 @pytest.fixture(scope="module")

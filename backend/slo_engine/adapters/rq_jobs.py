@@ -34,13 +34,14 @@ QUEUE_OF = {
     JobKind.DETECT_DRIFT: "telemetry",
     JobKind.AGGREGATE_SLIS: "telemetry",
     JobKind.FIT_FORECAST_PRIORS: "telemetry",
+    JobKind.DISCOVER_GRAPH: "telemetry",
     JobKind.REGENERATE_RECOMMENDATIONS: "recommendations",
 }
 QUEUE_NAMES = ("graph", "notifications", "telemetry", "recommendations")
 TIMEOUT_SECONDS = {
     JobKind.ANALYSE_GRAPH: 600, JobKind.DELIVER_NOTIFICATION: 300,
     JobKind.DETECT_DRIFT: 900, JobKind.AGGREGATE_SLIS: 900,
-    JobKind.FIT_FORECAST_PRIORS: 1800,
+    JobKind.FIT_FORECAST_PRIORS: 1800, JobKind.DISCOVER_GRAPH: 900,
     JobKind.REGENERATE_RECOMMENDATIONS: 1800,
 }
 RETRY_INTERVALS_SECONDS = [10, 30, 60]

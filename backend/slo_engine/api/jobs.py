@@ -24,7 +24,7 @@ class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["regenerate_recommendations", "aggregate_slis", "detect_drift",
-                  "fit_forecast_priors"]
+                  "fit_forecast_priors", "discover_graph"]
     service_ids: Annotated[list[ServiceId], Field(min_length=1, max_length=50_000)] | None = (
         Field(default=None, description="Regeneration only: these services; omit for the "
                                         "whole fleet"))
@@ -75,7 +75,8 @@ def job_view(state: JobState) -> JobView:
 @router.post("", status_code=202, response_model=JobAccepted,
              dependencies=[access(Action.ADMINISTER, "default")],
              summary="Start a background job: regenerate recommendations, aggregate SLIs, "
-                     "sweep the fleet for drift, or fit the forecast priors")
+                     "sweep the fleet for drift, fit the forecast priors, or discover "
+                     "the graph from servicegraph and mesh metrics")
 def start_job(body: JobRequest, jobs: Jobs, response: Response) -> JobAccepted:
     job_id = jobs.start(JobKind(body.kind), body.service_ids)
     status_url = f"/api/v1/jobs/{job_id}"

@@ -10,7 +10,8 @@ from slo_engine.application.ports import JobQueue
 from slo_engine.application.regenerate_recommendations import enqueue_regeneration
 from slo_engine.domain.errors import InvalidInput, JobNotFound
 
-FLEET_WIDE = (JobKind.AGGREGATE_SLIS, JobKind.DETECT_DRIFT, JobKind.FIT_FORECAST_PRIORS)
+FLEET_WIDE = (JobKind.AGGREGATE_SLIS, JobKind.DETECT_DRIFT, JobKind.FIT_FORECAST_PRIORS,
+              JobKind.DISCOVER_GRAPH)
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,8 @@ class BackgroundJobs:
     def start(self, kind: JobKind, service_ids: list[str] | None = None) -> str:
         if kind in FLEET_WIDE:
             if service_ids is not None:
-                raise InvalidInput("Aggregation, drift sweeps and prior fits always cover the "
-                                   "whole fleet.", [{"pointer": "/service_ids",
+                raise InvalidInput("Aggregation, drift sweeps, prior fits and discovery always "
+                                   "cover the whole fleet.", [{"pointer": "/service_ids",
                                                      "message": f"omit service_ids for {kind}"}])
             return self.queue.enqueue(kind, {})
         if kind is not JobKind.REGENERATE_RECOMMENDATIONS:

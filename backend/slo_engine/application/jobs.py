@@ -18,6 +18,7 @@ class JobKind(StrEnum):
     DETECT_DRIFT = "detect_drift"
     DELIVER_NOTIFICATION = "deliver_notification"
     FIT_FORECAST_PRIORS = "fit_forecast_priors"
+    DISCOVER_GRAPH = "discover_graph"
 
 
 

@@ -27,6 +27,7 @@ from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSli
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
 from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
 from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
 from slo_engine.adapters.promtool import Promtool
@@ -45,6 +46,7 @@ from slo_engine.application.availability_forecasts import FitForecastPriors, For
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
 from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
+from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
 from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunOptions
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.generate_artifacts import GenerateArtifacts
@@ -96,6 +98,7 @@ class HistoryUseCases:
     fit_priors: FitForecastPriors
     dry_runs: DryRunAlerts  # generated alerts replayed on history
     simulate: SimulateSlo
+    discover_graph: DiscoverGraph  # the graph from servicegraph and mesh metrics
 
 
 @dataclass
@@ -262,7 +265,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     rule_files = _rule_files(settings, graph, ledger, snapshots)
     history = _history_use_cases(settings, telemetry, request_telemetry, _Parts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
-        AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files))
+        AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files, ingest))
     notifications = DeliverNotification(
         WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
                        settings.notification_team_webhook_urls),
@@ -302,6 +305,15 @@ class _Parts:
     auto_approve: AutoApprove
     sli_aggregates: GraphSliAggregates
     rule_files: SloRuleFiles
+    ingest: IngestDependencyGraph
+
+
+def _discovery(settings: Settings, telemetry: PrometheusTelemetry,
+               ingest: IngestDependencyGraph) -> DiscoverGraph:
+    edges = PrometheusEdgeTelemetry(telemetry, settings.service_graph_metrics(),
+                                    settings.mesh_metrics(), settings.node_naming())
+    return DiscoverGraph(edges, ingest, DiscoveryOptions(settings.discovery_window_seconds,
+                                                         settings.discovery_confidence()))
 
 
 def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
@@ -340,7 +352,8 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
         fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
                                      policy, priors),
         simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
-                             priors, settings.simulation_time_limit_seconds))
+                             priors, settings.simulation_time_limit_seconds),
+        discover_graph=_discovery(settings, telemetry, parts.ingest))
 
 
 def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Literal
@@ -11,7 +12,9 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from slo_engine.adapters.prometheus_edges import MeshMetrics, ServiceGraphMetrics
 from slo_engine.adapters.promql import SliQueries, UnsafeQuery
+from slo_engine.domain.edge_discovery import ConfidencePolicy, NodeNaming
 
 log = logging.getLogger(__name__)
 # Old name -> new: one unit suffix for seconds. The old ones are read, with a warning,
@@ -30,6 +33,8 @@ DEFAULT_RATE_LIMITS: dict[str, int] = {
     "default": 60,
 }
 
+METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 
 
 def _renamed(name: str) -> AliasChoices:
@@ -174,6 +179,38 @@ class Settings(BaseSettings):
         "fleets whose weekends differ)"))
     drift_cooldown_seconds: int = Field(default=21_600, ge=0, description=(
         "After a confirmed drift, the service is not confirmed again for this long"))
+    discovery_interval_seconds: int = Field(default=900, ge=60, description=(
+        "How often the graph is discovered from servicegraph and mesh metrics"))
+    discovery_window_seconds: int = Field(default=3600, ge=60, le=7 * 86_400, description=(
+        "Each discovery run counts the calls made within this window"))
+    discovery_volume_scale_requests: float = Field(default=100.0, gt=0, description=(
+        "Edge confidence = source prior x (1 - exp(-requests / this)) x recency"))
+    discovery_recency_half_life_seconds: float = Field(default=3600.0, gt=0, description=(
+        "An edge last seen this long before the run has its confidence halved"))
+    discovery_datastore_name_regex: str = Field(
+        default=NodeNaming().datastore_regex, description=(
+            "Servers with such names are datastores (besides connection_type database)"))
+    discovery_external_name_regex: str = Field(
+        default=NodeNaming().external_regex, description=(
+            "Servers with such names are external (besides connection_type virtual_node)"))
+    servicegraph_requests_metric: str = Field(
+        default="traces_service_graph_request_total", pattern=METRIC_NAME,
+        description="The OpenTelemetry servicegraph connector's request counter")
+    servicegraph_failed_metric: str = Field(
+        default="traces_service_graph_request_failed_total", pattern=METRIC_NAME,
+        description="Its failed-request counter")
+    servicegraph_client_label: str = Field(default="client", pattern=LABEL_NAME)
+    servicegraph_server_label: str = Field(default="server", pattern=LABEL_NAME)
+    servicegraph_connection_type_label: str = Field(default="connection_type",
+                                                    pattern=LABEL_NAME)
+    mesh_requests_metric: str = Field(default="istio_requests_total", pattern=METRIC_NAME,
+                                      description="The service mesh's request counter")
+    mesh_source_label: str = Field(default="source_workload", pattern=LABEL_NAME)
+    mesh_destination_label: str = Field(default="destination_workload", pattern=LABEL_NAME)
+    mesh_reporter_label: str = Field(default="reporter", pattern=LABEL_NAME, description=(
+        "Which proxy reported a call; the client's (`source`) wins over the server's"))
+    mesh_code_label: str = Field(default="response_code", pattern=LABEL_NAME)
+    mesh_error_code_regex: str = Field(default="5..", pattern=r'^[^"\\]+$')
     notification_webhook_url: str | None = Field(default=None, description=(
         "Where drift notifications are POSTed; unset: none are sent"))
     notification_team_webhook_urls: dict[str, str] = Field(default_factory=dict, description=(
@@ -194,6 +231,15 @@ class Settings(BaseSettings):
                 warnings.warn(message, DeprecationWarning, stacklevel=2)
                 log.warning(message)
         return data
+
+    @field_validator("discovery_datastore_name_regex", "discovery_external_name_regex")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from error
+        return pattern
 
     @field_validator("rate_limits_per_minute")
     @classmethod
@@ -223,6 +269,25 @@ class Settings(BaseSettings):
             service_label=self.sli_service_label, code_label=self.sli_code_label,
             error_code_regex=self.sli_error_code_regex,
             extra_matchers=dict(self.sli_extra_matchers))
+
+    def service_graph_metrics(self) -> ServiceGraphMetrics:
+        return ServiceGraphMetrics(
+            self.servicegraph_requests_metric, self.servicegraph_failed_metric,
+            self.servicegraph_client_label, self.servicegraph_server_label,
+            self.servicegraph_connection_type_label)
+
+    def mesh_metrics(self) -> MeshMetrics:
+        return MeshMetrics(self.mesh_requests_metric, self.mesh_source_label,
+                           self.mesh_destination_label, self.mesh_reporter_label,
+                           self.mesh_code_label, self.mesh_error_code_regex)
+
+    def node_naming(self) -> NodeNaming:
+        return NodeNaming(self.discovery_datastore_name_regex,
+                          self.discovery_external_name_regex)
+
+    def discovery_confidence(self) -> ConfidencePolicy:
+        return ConfidencePolicy(self.discovery_volume_scale_requests,
+                                self.discovery_recency_half_life_seconds)
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:

@@ -1,0 +1,92 @@
+"""Graph discovery on in-memory fakes: one ingestion per source through the ingestion
+path, so provenance and source priority apply as to a POSTed graph."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+from workers.schedule import periodic_jobs
+
+from slo_engine.application.analyse_graph import AnalyseGraph
+from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
+from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
+from slo_engine.application.jobs import JobKind
+from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.ingestion import IngestionLimits
+from slo_engine.runtime.settings import Settings
+from tests.edge_series import HOUR, SERIES
+from tests.fakes import InMemoryJobQueue
+from tests.fakes_edge_telemetry import InMemoryEdgeTelemetry
+from tests.fakes_world import FakeWorld
+
+WEEK_MS = 7 * 86_400_000
+
+
+class NoLock:
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        yield
+
+
+def discovery(world: FakeWorld, edges: InMemoryEdgeTelemetry, queue: InMemoryJobQueue
+              ) -> DiscoverGraph:
+    analyse = AnalyseGraph(world.store, NoLock(), world.clock, world.snapshots, WEEK_MS, 10_000)
+    ingest = IngestDependencyGraph(world.store, NoLock(), world.clock,
+                                   IngestionPolicy(IngestionLimits(), WEEK_MS), world.snapshots,
+                                   queue, analyse)
+    return DiscoverGraph(edges, ingest, DiscoveryOptions(HOUR))
+
+
+def edges_of(world: FakeWorld) -> dict[tuple[str, str], tuple[str, list[str], float]]:
+    return {(row["source"], row["target"]): (row["communication_mode"], sorted(row["sources"]),
+                                             row["confidence_score"])
+            for row in world.store.all_dependencies()}
+
+
+async def test_a_run_ingests_each_sources_edges_once_with_their_confidence() -> None:
+    world, queue = FakeWorld(), InMemoryJobQueue()
+    result = await discovery(world, InMemoryEdgeTelemetry(SERIES), queue).run()
+    assert [(i["source"], i["edges"], i["services"]) for i in result["ingestions"]] == [
+        ("service_mesh", 2, 0), ("otel_service_graph", 5, 2)]
+    assert result["edges_observed"] == 7
+    assert [job.kind for job in queue.jobs.values()] == [JobKind.ANALYSE_GRAPH] * 2
+    assert edges_of(world) == {
+        ("batch", "checkout"): ("sync", ["service_mesh"], 0.95),
+        ("web", "checkout"): ("sync", ["otel_service_graph", "service_mesh"], 0.995),
+        ("checkout", "notifier"): ("async", ["otel_service_graph"], 0.9),
+        ("checkout", "orders-db"): ("sync", ["otel_service_graph"], 0.9),
+        ("payments", "api.stripe.com"): ("sync", ["otel_service_graph"], 0.8999),
+        ("web", "search"): ("sync", ["otel_service_graph"], 0.6364),
+    }
+
+
+async def test_discovered_datastores_and_externals_become_their_own_nodes() -> None:
+    world = FakeWorld()
+    await discovery(world, InMemoryEdgeTelemetry(SERIES), InMemoryJobQueue()).run()
+    kinds = {row["service_id"]: (row["service_type"], row["discovered"])
+             for row in world.store.all_services()}
+    assert kinds == {"api.stripe.com": ("external", False), "orders-db": ("internal", False),
+                     "batch": ("internal", True), "checkout": ("internal", True),
+                     "notifier": ("internal", True), "payments": ("internal", True),
+                     "web": ("internal", True), "search": ("internal", True)}
+
+
+async def test_a_quiet_window_ingests_nothing() -> None:
+    world = FakeWorld()
+    result = await discovery(world, InMemoryEdgeTelemetry([]), InMemoryJobQueue()).run()
+    assert result == {"window_seconds": HOUR, "edges_observed": 0, "ingestions": []}
+    assert world.store.all_dependencies() == []
+
+
+async def test_an_unanswering_store_fails_the_run_before_anything_is_written() -> None:
+    world = FakeWorld()
+    edges = InMemoryEdgeTelemetry(SERIES, unavailable=True)
+    with pytest.raises(DependencyUnavailable):
+        await discovery(world, edges, InMemoryJobQueue()).run()
+    assert world.store.all_dependencies() == []
+
+
+def test_the_scheduler_discovers_the_graph_every_fifteen_minutes() -> None:
+    assert periodic_jobs(Settings())[JobKind.DISCOVER_GRAPH] == 900
