@@ -3,40 +3,17 @@ path, so provenance and source priority apply as to a POSTed graph."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
 from workers.schedule import periodic_jobs
 
-from slo_engine.application.analyse_graph import AnalyseGraph
-from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
-from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.jobs import JobKind
 from slo_engine.domain.errors import DependencyUnavailable
-from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.runtime.settings import Settings
+from tests.discovery_wiring import discovery
 from tests.edge_series import HOUR, SERIES
 from tests.fakes import InMemoryJobQueue
 from tests.fakes_edge_telemetry import InMemoryEdgeTelemetry
 from tests.fakes_world import FakeWorld
-
-WEEK_MS = 7 * 86_400_000
-
-
-class NoLock:
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        yield
-
-
-def discovery(world: FakeWorld, edges: InMemoryEdgeTelemetry, queue: InMemoryJobQueue
-              ) -> DiscoverGraph:
-    analyse = AnalyseGraph(world.store, NoLock(), world.clock, world.snapshots, WEEK_MS, 10_000)
-    ingest = IngestDependencyGraph(world.store, NoLock(), world.clock,
-                                   IngestionPolicy(IngestionLimits(), WEEK_MS), world.snapshots,
-                                   queue, analyse)
-    return DiscoverGraph(edges, ingest, DiscoveryOptions(HOUR))
 
 
 def edges_of(world: FakeWorld) -> dict[tuple[str, str], tuple[str, list[str], float]]:

@@ -4,6 +4,8 @@ Metric families (the defaults the engine queries):
 - http_requests_total{service, code="200"|"500"}: counter
 - http_request_duration_seconds{service, le}: histogram from a lognormal per step
 - container_cpu_cfs_throttled_seconds_total{service}: counter
+- the calls along the topology's edges (fleet/edge_openmetrics.py): OpenTelemetry
+  servicegraph counters and Istio's istio_requests_total
 Each family is contiguous and each series is written in time order, as promtool needs.
 A window of steps writes one stretch of time (counters keep counting from the start), so a
 long history can be written and backfilled in pieces; fewer buckets make smaller files.
@@ -18,6 +20,7 @@ from typing import TextIO
 
 import numpy as np
 
+from slo_engine.fleet.edge_openmetrics import write_edge_calls
 from slo_engine.fleet.simulation import FleetHistory
 
 BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -44,7 +47,7 @@ def write_openmetrics(history: FleetHistory, path: Path,
     """Write the history (or the steps of it given); returns the number of samples written."""
     with path.open("w", encoding="utf-8") as out:
         written = (_requests(history, out, steps) + _durations(history, out, buckets, steps)
-                   + _throttling(history, out, steps))
+                   + _throttling(history, out, steps) + write_edge_calls(history, out, steps))
         out.write("# EOF\n")
     return written
 

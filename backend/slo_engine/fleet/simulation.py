@@ -42,6 +42,8 @@ class FleetHistory:
     throttled_s: np.ndarray  # (services, steps)
     failure_ratio: np.ndarray  # (services, steps): the expected share failing, ground truth
     events: list[FleetEvent] = field(default_factory=list)
+    edges: list[SimulatedEdge] = field(default_factory=list)  # what the traffic flowed on
+    kinds: dict[str, str] = field(default_factory=dict)  # internal | datastore | external
 
     @property
     def steps(self) -> int:
@@ -100,7 +102,7 @@ def fleet_history(draws: FleetDraws, step_s: int, rng: np.random.Generator) -> F
     throttled = np.clip(load - 1.2, 0.0, None) * step_s * 0.05
     return FleetHistory(int(draws.times[0]), step_s, services, requests.astype(float),
                         failures.astype(float), latency, sigma, throttled,
-                        draws.failure_ratio, draws.events)
+                        draws.failure_ratio, draws.events, draws.edges, draws.kinds)
 
 
 def fleet_frame(topology: dict[str, Any], days: int, end_s: int, step_s: int

@@ -1,0 +1,82 @@
+"""The calls along a simulated fleet's edges, as the OpenTelemetry Collector's
+servicegraph connector and Istio's proxies would count them (OpenMetrics for promtool).
+
+Every request of a caller calls each of its dependencies once; a call fails as often as
+its callee's requests do. Servicegraph: `traces_service_graph_request_total` and
+`..._failed_total` by client, server and connection_type (`messaging_system` for async
+edges, `database` into a datastore, `virtual_node` into an external API, none between
+services). Istio sees only synchronous calls between services in the mesh, reported by
+both proxies (`reporter` source and destination), failures as response_code 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TextIO
+
+import numpy as np
+
+from slo_engine.fleet.simulation import FleetHistory, SimulatedEdge
+
+SERVICE_GRAPH = "traces_service_graph_request"
+MESH = "istio_requests"
+
+
+def connection_type(edge: SimulatedEdge, history: FleetHistory) -> str | None:
+    kind = history.kinds.get(history.services[edge.target], "internal")
+    if not edge.sync:
+        return "messaging_system"
+    return {"datastore": "database", "external": "virtual_node"}.get(kind)
+
+
+def in_mesh(edge: SimulatedEdge, history: FleetHistory) -> bool:
+    ends = (history.services[edge.source], history.services[edge.target])
+    return edge.sync and all(history.kinds.get(e, "internal") == "internal" for e in ends)
+
+
+def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice) -> int:
+    """The three counter families; returns the number of samples written."""
+    stamps = [str(history.start_s + k * history.step_s) for k in range(history.steps)][steps]
+    calls = [(e, *_counts(e, history, steps)) for e in history.edges]
+    written = 0
+    for family, pick in ((SERVICE_GRAPH, 1), (f"{SERVICE_GRAPH}_failed", 2)):
+        out.write(f"# TYPE {family} counter\n")
+        for edge, *counts in calls:
+            written += _write(out, f"{family}_total{{{_graph_labels(edge, history)}}}",
+                              counts[pick - 1], stamps)
+    out.write(f"# TYPE {MESH} counter\n")
+    for name, values in _mesh_series(calls, history):
+        written += _write(out, name, values, stamps)
+    return written
+
+
+def _counts(edge: SimulatedEdge, history: FleetHistory, steps: slice
+            ) -> tuple[list[float], list[float]]:
+    requests = history.requests[edge.source]
+    # Whole failures per step, none more than the step's calls: both counters only grow.
+    failed = np.cumsum(np.rint(requests * np.clip(history.failure_ratio[edge.target], 0, 1)))
+    return np.cumsum(requests)[steps].tolist(), failed[steps].tolist()
+
+
+def _graph_labels(edge: SimulatedEdge, history: FleetHistory) -> str:
+    labels = f'client="{history.services[edge.source]}",server="{history.services[edge.target]}"'
+    kind = connection_type(edge, history)
+    return labels if kind is None else f'{labels},connection_type="{kind}"'
+
+
+def _mesh_series(calls: list[tuple[SimulatedEdge, list[float], list[float]]],
+                 history: FleetHistory) -> Iterator[tuple[str, list[float]]]:
+    for edge, requests, failed in calls:
+        if not in_mesh(edge, history):
+            continue
+        ends = (f'destination_workload="{history.services[edge.target]}",'
+                f'source_workload="{history.services[edge.source]}"')
+        good = [r - f for r, f in zip(requests, failed, strict=True)]
+        for reporter in ("destination", "source"):
+            yield f'{MESH}_total{{{ends},reporter="{reporter}",response_code="200"}}', good
+            yield f'{MESH}_total{{{ends},reporter="{reporter}",response_code="500"}}', failed
+
+
+def _write(out: TextIO, name: str, values: list[float], stamps: list[str]) -> int:
+    out.write("".join(f"{name} {v:.15g} {t}\n" for v, t in zip(values, stamps, strict=True)))
+    return len(stamps)

@@ -1,0 +1,72 @@
+"""The graph discovered from a simulated fleet's own servicegraph and Istio metrics, read
+from a real Prometheus, is the fleet's topology: its sync and async edges, its datastores
+and its externals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
+from slo_engine.fleet.openmetrics import write_openmetrics
+from slo_engine.fleet.simulation import simulate_fleet
+from slo_engine.runtime.processes import ServerProcess
+from tests.discovery_wiring import discovery
+from tests.fakes import InMemoryJobQueue
+from tests.fakes_world import FakeWorld
+from tests.prometheus_history import prometheus_holding
+from tests.telemetry_history import END
+
+TOPOLOGY: dict[str, Any] = {
+    "nodes": [{"service_id": "shop-db", "metadata": {"engine": "postgres"}},
+              {"service_id": "kafka", "metadata": {"engine": "kafka"}},
+              {"service_id": "pay-api", "metadata": {"service_type": "external"}}],
+    "edges": [{"source": "front", "target": "cart"},
+              {"source": "cart", "target": "shop-db"},
+              {"source": "cart", "target": "pay-api"},
+              {"source": "cart", "target": "mailer",
+               "attributes": {"communication_mode": "async", "criticality": "soft"}},
+              {"source": "mailer", "target": "kafka",
+               "attributes": {"communication_mode": "async"}}],
+}
+
+
+@pytest.fixture(scope="module")
+def fleet_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    directory = tmp_path_factory.mktemp("discovery")
+    write_openmetrics(simulate_fleet(TOPOLOGY, days=1, end_s=END, seed=5), directory / "f.om")
+    with prometheus_holding([directory / "f.om"], directory / "data") as server:
+        yield server
+
+
+@pytest.fixture
+async def discovered(fleet_prometheus: ServerProcess) -> AsyncIterator[FakeWorld]:
+    world = FakeWorld()
+    telemetry = PrometheusTelemetry(fleet_prometheus.url, retry_delays_s=())
+    await discovery(world, PrometheusEdgeTelemetry(telemetry), InMemoryJobQueue()).run()
+    yield world
+    await telemetry.close()
+
+
+def test_the_discovered_edges_are_the_simulated_ones_with_their_modes(
+        discovered: FakeWorld) -> None:
+    edges = {(r["source"], r["target"]): (r["communication_mode"], sorted(r["sources"]))
+             for r in discovered.store.all_dependencies()}
+    assert edges == {
+        ("front", "cart"): ("sync", ["otel_service_graph", "service_mesh"]),
+        ("cart", "shop-db"): ("sync", ["otel_service_graph"]),
+        ("cart", "pay-api"): ("sync", ["otel_service_graph"]),
+        ("cart", "mailer"): ("async", ["otel_service_graph"]),
+        ("mailer", "kafka"): ("async", ["otel_service_graph"]),
+    }
+
+
+def test_datastores_and_externals_are_their_own_nodes(discovered: FakeWorld) -> None:
+    nodes = {r["service_id"]: (r["service_type"], r["discovered"])
+             for r in discovered.store.all_services()}
+    assert nodes == {"front": ("internal", True), "cart": ("internal", True),
+                     "mailer": ("internal", True), "shop-db": ("internal", False),
+                     "kafka": ("internal", False), "pay-api": ("external", False)}
