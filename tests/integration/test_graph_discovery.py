@@ -5,18 +5,24 @@ and its externals."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
+from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
+from tests.conftest import SettableClock, settings_for
 from tests.discovery_wiring import discovery
 from tests.fakes import InMemoryJobQueue
 from tests.fakes_world import FakeWorld
+from tests.identity_provider import LocalIdentityProvider
+from tests.integration.api_helpers import admin_client
 from tests.prometheus_history import prometheus_holding
 from tests.telemetry_history import END
 
@@ -70,3 +76,38 @@ def test_datastores_and_externals_are_their_own_nodes(discovered: FakeWorld) -> 
     assert nodes == {"front": ("internal", True), "cart": ("internal", True),
                      "mailer": ("internal", True), "shop-db": ("internal", False),
                      "kafka": ("internal", False), "pay-api": ("external", False)}
+
+
+@pytest.fixture
+def api(falkordb_server: ServerProcess, redis_server: ServerProcess,
+        fleet_prometheus: ServerProcess, tmp_path: Path, clock: SettableClock,
+        identity_provider: LocalIdentityProvider) -> Iterator[tuple[TestClient, Container]]:
+    clock.now = END * 1000
+    container = bootstrap(settings_for(falkordb_server, redis_server, tmp_path,
+                                       fleet_prometheus, identity_provider), clock)
+    with admin_client(container, identity_provider) as client:
+        yield client, container
+    container.close()
+
+
+def test_a_discovery_job_started_through_the_api_ingests_both_sources(
+        api: tuple[TestClient, Container]) -> None:
+    client, container = api
+    started = client.post("/api/v1/jobs", json={"kind": "discover_graph"})
+    assert started.status_code == 202, started.text
+    state = client.get(started.json()["status_url"]).json()
+    assert state["status"] == "finished", state  # inline: done before the answer
+    assert [(i["source"], i["edges"], i["services"]) for i in state["result"]["ingestions"]] == [
+        ("service_mesh", 1, 0), ("otel_service_graph", 5, 3)]
+    pairs = {(r["source"], r["target"]) for r in container.graph.all_dependencies()}
+    assert pairs == {("front", "cart"), ("cart", "shop-db"), ("cart", "pay-api"),
+                     ("cart", "mailer"), ("mailer", "kafka")}
+
+
+def test_discovery_takes_no_service_ids(api: tuple[TestClient, Container]) -> None:
+    client, _ = api
+    response = client.post("/api/v1/jobs", json={"kind": "discover_graph",
+                                                 "service_ids": ["cart"]})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"pointer": "/service_ids",
+                                          "message": "omit service_ids for discover_graph"}]
