@@ -58,6 +58,16 @@ SAMPLE_SETTINGS: dict[str, Any] = {
     "regeneration_concurrency": 8, "aggregation_interval_seconds": 1800,
     "forecast_prior_interval_seconds": 43200, "drift_interval_seconds": 600,
     "drift_step_seconds": 30, "drift_period_seconds": 604800, "drift_cooldown_seconds": 3600,
+    "discovery_interval_seconds": 1800, "discovery_window_seconds": 7200,
+    "discovery_volume_scale_requests": 50.0, "discovery_recency_half_life_seconds": 1800.0,
+    "discovery_datastore_name_regex": ".*-db", "discovery_external_name_regex": ".*\\.com",
+    "servicegraph_requests_metric": "traces_service_graph_request_total",
+    "servicegraph_failed_metric": "traces_service_graph_request_failed_total",
+    "servicegraph_client_label": "client", "servicegraph_server_label": "server",
+    "servicegraph_connection_type_label": "connection_type",
+    "mesh_requests_metric": "istio_requests_total", "mesh_source_label": "source_workload",
+    "mesh_destination_label": "destination_workload", "mesh_reporter_label": "reporter",
+    "mesh_code_label": "response_code", "mesh_error_code_regex": "5..",
 }
 ALIASES = {"FALKORDB_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE",
            "REDIS_URL", "PROMETHEUS_URL"}
