@@ -46,6 +46,7 @@ ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
     ("POST", "/api/v1/services/{service_id}/slos/simulate",
      "/api/v1/services/checkout/slos/simulate", SIMULATION, READ),
     ("GET", "/api/v1/graph/cycles", "/api/v1/graph/cycles", None, READ),
+    ("GET", "/api/v1/graph/divergences", "/api/v1/graph/divergences", None, READ),
     ("PATCH", "/api/v1/graph/cycles/{cycle_id}", "/api/v1/graph/cycles/unknown",
      {"status": "acknowledged"}, ADMINISTER),
     ("GET", "/api/v1/audit/verify", "/api/v1/audit/verify", None, READ),

@@ -16,6 +16,7 @@ from slo_engine.api import (
     cycles,
     dashboard,
     dependency_graph,
+    divergences,
     health,
     impact,
     jobs,
@@ -61,8 +62,8 @@ def create_app(container: Container) -> FastAPI:
     install_problem_documentation(app)
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependency_graph, services, recommendations, slos,
-                   simulations, slo_artifacts, artifacts, impact, cycles, audit, auto_approval,
-                   dashboard, jobs):
+                   simulations, slo_artifacts, artifacts, impact, cycles, divergences, audit,
+                   auto_approval, dashboard, jobs):
         app.include_router(module.router)
     # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)

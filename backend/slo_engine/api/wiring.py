@@ -18,6 +18,7 @@ from slo_engine.application.decide_slo import DecideSlo
 from slo_engine.application.dependency_subgraph import DependencySubgraphs
 from slo_engine.application.dry_run_alerts import DryRunAlerts
 from slo_engine.application.generate_artifacts import GenerateArtifacts
+from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.application.manage_cycles import CycleAlerts
@@ -63,6 +64,7 @@ class RouteUseCases:
     decisions: DecideSlo
     rules: AutoApprovalRules
     cycles: CycleAlerts
+    divergences: GraphDivergences
     ingest: IngestDependencyGraph
     subgraphs: DependencySubgraphs
     impact: AnalyseImpact
@@ -88,6 +90,8 @@ class RouteUseCases:
             decisions=container.decisions,
             rules=AutoApprovalRules(container.approval_rules, container.clock),
             cycles=CycleAlerts(container.graph, container.clock),
+            divergences=GraphDivergences(container.graph, container.clock,
+                                         settings.staleness_window_ms),
             ingest=container.ingest,
             subgraphs=DependencySubgraphs(container.graph, container.snapshots,
                                           container.clock, settings.staleness_window_ms),
@@ -138,6 +142,7 @@ Records = Annotated[SloRecords, Depends(_one(lambda u: u.slo_records))]
 Decisions = Annotated[DecideSlo, Depends(_one(lambda u: u.decisions))]
 Rules = Annotated[AutoApprovalRules, Depends(_one(lambda u: u.rules))]
 Cycles = Annotated[CycleAlerts, Depends(_one(lambda u: u.cycles))]
+Divergences = Annotated[GraphDivergences, Depends(_one(lambda u: u.divergences))]
 Ingestion = Annotated[IngestDependencyGraph, Depends(_one(lambda u: u.ingest))]
 Subgraphs = Annotated[DependencySubgraphs, Depends(_one(lambda u: u.subgraphs))]
 Impact = Annotated[AnalyseImpact, Depends(_one(lambda u: u.impact))]

@@ -13,6 +13,7 @@ from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.jobs import JobKind
 from slo_engine.application.ports import Clock, GraphStore, GraphWriteLock, JobQueue
+from slo_engine.domain.divergence import ingestion_divergences
 from slo_engine.domain.errors import DependencyUnavailable, IngestionNotFound
 from slo_engine.domain.ingestion import (
     GraphSubmission,
@@ -95,6 +96,7 @@ class IngestDependencyGraph:
             merged = merge_submission(submission, stored, now, window)
             self._graph.upsert_dependencies(merged.edges, now)
             version = self._graph.bump_graph_version(now)
+        divergences = ingestion_divergences(merged.edges, submission.source, now, window)
         return {
             "nodes_upserted": upserted,
             "edges_upserted": len(merged.edges),
@@ -104,6 +106,8 @@ class IngestDependencyGraph:
             "conflicts": [c.as_dict() for c in merged.conflicts[:MAX_LISTED]],
             "conflicts_count": len(merged.conflicts),
             "edges_stale_on_arrival": sum(1 for e in merged.edges if e.is_stale),
+            "divergences": [d.as_dict() for d in divergences[:MAX_LISTED]],
+            "divergences_count": len(divergences),
             "graph_version": version,
             "timings": {"write_s": round(time.perf_counter() - started, 4)},
         }
