@@ -22,7 +22,7 @@ from tests.discovery_wiring import discovery
 from tests.fakes import InMemoryJobQueue
 from tests.fakes_world import FakeWorld
 from tests.identity_provider import LocalIdentityProvider
-from tests.integration.api_helpers import admin_client
+from tests.integration.api_helpers import admin_client, graph, ingest
 from tests.prometheus_history import prometheus_holding
 from tests.telemetry_history import END
 
@@ -111,3 +111,46 @@ def test_discovery_takes_no_service_ids(api: tuple[TestClient, Container]) -> No
     assert response.status_code == 422
     assert response.json()["errors"] == [{"pointer": "/service_ids",
                                           "message": "omit service_ids for discover_graph"}]
+
+
+def declare(client: TestClient) -> None:
+    ingest(client, graph("manual", [("front", "cart", {"communication_mode": "async"}),
+                                    ("front", "legacy"), ("cart", "shop-db")],
+                         nodes=[{"service_id": "front", "metadata": {"team": "web"}},
+                                {"service_id": "legacy", "metadata": {"team": "old"}}]))
+
+
+def test_each_discovery_ingestion_lists_its_divergences_from_the_declared_graph(
+        api: tuple[TestClient, Container]) -> None:
+    client, _ = api
+    declare(client)
+    started = client.post("/api/v1/jobs", json={"kind": "discover_graph"}).json()
+    ingestions = client.get(started["status_url"]).json()["result"]["ingestions"]
+    results = {i["source"]: client.get(
+        f"/api/v1/services/dependencies/ingestions/{i['ingestion_id']}").json()["result"]
+               for i in ingestions}
+    assert results["service_mesh"]["divergences"] == [{
+        "kind": "attribute_disagreement", "source": "front", "target": "cart",
+        "declared_by": ["manual"], "observed_by": ["service_mesh"],
+        "attribute": "communication_mode", "declared": "async", "observed": "sync"}]
+    assert results["otel_service_graph"]["divergences_count"] == 4
+
+
+def test_the_graph_divergences_filter_by_kind_and_team(api: tuple[TestClient, Container]
+                                                       ) -> None:
+    client, _ = api
+    declare(client)
+    client.post("/api/v1/jobs", json={"kind": "discover_graph"})
+    every = client.get("/api/v1/graph/divergences").json()["items"]
+    assert [(d["kind"], d["source"], d["target"]) for d in every] == [
+        ("observed_not_declared", "cart", "mailer"),
+        ("observed_not_declared", "cart", "pay-api"),
+        ("attribute_disagreement", "front", "cart"),
+        ("declared_not_observed", "front", "legacy"),
+        ("observed_not_declared", "mailer", "kafka")]
+    unobserved = client.get("/api/v1/graph/divergences",
+                            params={"kind": "declared_not_observed"}).json()["items"]
+    assert [(d["source"], d["target"], d["declared_by"]) for d in unobserved] == [
+        ("front", "legacy", ["manual"])]
+    old = client.get("/api/v1/graph/divergences", params={"team": "old"}).json()["items"]
+    assert [(d["kind"], d["target"]) for d in old] == [("declared_not_observed", "legacy")]
