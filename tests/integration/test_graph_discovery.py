@@ -4,7 +4,9 @@ and its externals."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +156,25 @@ def test_the_graph_divergences_filter_by_kind_and_team(api: tuple[TestClient, Co
         ("front", "legacy", ["manual"])]
     old = client.get("/api/v1/graph/divergences", params={"team": "old"}).json()["items"]
     assert [(d["kind"], d["target"]) for d in old] == [("declared_not_observed", "legacy")]
+
+
+async def test_the_demo_fleet_is_discovered_from_its_own_metrics(
+        tmp_path: Path) -> None:
+    demo = json.loads(resources.files("slo_engine.samples").joinpath(
+        "demo-topology.json").read_text())
+    write_openmetrics(simulate_fleet(demo, days=1, end_s=END, seed=7), tmp_path / "demo.om")
+    world = FakeWorld()
+    with prometheus_holding([tmp_path / "demo.om"], tmp_path / "data") as server:
+        telemetry = PrometheusTelemetry(server.url, retry_delays_s=())
+        await discovery(world, PrometheusEdgeTelemetry(telemetry), InMemoryJobQueue()).run()
+        await telemetry.close()
+    declared = {(e["source"], e["target"]): e.get("attributes", {}).get(
+        "communication_mode", "sync") for e in demo["edges"]}
+    discovered = {(r["source"], r["target"]): r["communication_mode"]
+                  for r in world.store.all_dependencies()}
+    assert len(discovered) == 67
+    assert discovered == declared
+    externals = {n["service_id"] for n in demo["nodes"]
+                 if n["metadata"].get("service_type") == "external"}
+    assert {r["service_id"] for r in world.store.all_services()
+            if r["service_type"] == "external"} == externals

@@ -308,14 +308,6 @@ class _Parts:
     ingest: IngestDependencyGraph
 
 
-def _discovery(settings: Settings, telemetry: PrometheusTelemetry,
-               ingest: IngestDependencyGraph) -> DiscoverGraph:
-    edges = PrometheusEdgeTelemetry(telemetry, settings.service_graph_metrics(),
-                                    settings.mesh_metrics(), settings.node_naming())
-    return DiscoverGraph(edges, ingest, DiscoveryOptions(settings.discovery_window_seconds,
-                                                         settings.discovery_confidence()))
-
-
 def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
                        request_telemetry: PrometheusTelemetry | None, parts: _Parts
                        ) -> HistoryUseCases | None:
@@ -353,7 +345,10 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
                                      policy, priors),
         simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
                              priors, settings.simulation_time_limit_seconds),
-        discover_graph=_discovery(settings, telemetry, parts.ingest))
+        discover_graph=DiscoverGraph(PrometheusEdgeTelemetry(
+            telemetry, settings.service_graph_metrics(), settings.mesh_metrics(),
+            settings.node_naming()), parts.ingest, DiscoveryOptions(
+                settings.discovery_window_seconds, settings.discovery_confidence())))
 
 
 def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:
