@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
+from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.ports import EdgeTelemetry
 from slo_engine.domain.ingestion import IngestionLimits
@@ -30,4 +31,5 @@ def discovery(world: FakeWorld, edges: EdgeTelemetry, queue: InMemoryJobQueue
     ingest = IngestDependencyGraph(world.store, NoLock(), world.clock,
                                    IngestionPolicy(IngestionLimits(), WEEK_MS), world.snapshots,
                                    queue, analyse)
-    return DiscoverGraph(edges, ingest, DiscoveryOptions(HOUR))
+    return DiscoverGraph(edges, ingest, DiscoveryOptions(HOUR),
+                         GraphDivergences(world.store, world.clock, WEEK_MS))

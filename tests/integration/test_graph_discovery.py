@@ -140,9 +140,13 @@ def test_each_discovery_ingestion_lists_its_divergences_from_the_declared_graph(
 
 def test_the_graph_divergences_filter_by_kind_and_team(api: tuple[TestClient, Container]
                                                        ) -> None:
-    client, _ = api
+    client, container = api
     declare(client)
-    client.post("/api/v1/jobs", json={"kind": "discover_graph"})
+    started = client.post("/api/v1/jobs", json={"kind": "discover_graph"}).json()
+    assert client.get(started["status_url"]).json()["result"]["divergences"] == {
+        "declared_not_observed": 1, "observed_not_declared": 3, "attribute_disagreement": 1}
+    assert 'slo_engine_graph_divergences{kind="observed_not_declared"} 3.0' in (
+        container.metrics.exposition().decode())
     every = client.get("/api/v1/graph/divergences").json()["items"]
     assert [(d["kind"], d["source"], d["target"]) for d in every] == [
         ("observed_not_declared", "cart", "mailer"),

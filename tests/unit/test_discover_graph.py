@@ -28,6 +28,8 @@ async def test_a_run_ingests_each_sources_edges_once_with_their_confidence() -> 
     assert [(i["source"], i["edges"], i["services"]) for i in result["ingestions"]] == [
         ("service_mesh", 2, 0), ("otel_service_graph", 5, 2)]
     assert result["edges_observed"] == 7
+    assert result["divergences"] == {"declared_not_observed": 0, "observed_not_declared": 6,
+                                     "attribute_disagreement": 0}
     assert [job.kind for job in queue.jobs.values()] == [JobKind.ANALYSE_GRAPH] * 2
     assert edges_of(world) == {
         ("batch", "checkout"): ("sync", ["service_mesh"], 0.95),
@@ -53,7 +55,9 @@ async def test_discovered_datastores_and_externals_become_their_own_nodes() -> N
 async def test_a_quiet_window_ingests_nothing() -> None:
     world = FakeWorld()
     result = await discovery(world, InMemoryEdgeTelemetry([]), InMemoryJobQueue()).run()
-    assert result == {"window_seconds": HOUR, "edges_observed": 0, "ingestions": []}
+    assert result == {"window_seconds": HOUR, "edges_observed": 0, "ingestions": [],
+                      "divergences": {"declared_not_observed": 0, "observed_not_declared": 0,
+                                      "attribute_disagreement": 0}}
     assert world.store.all_dependencies() == []
 
 

@@ -6,7 +6,7 @@ benchmarks) never share counters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -54,6 +54,10 @@ class EngineMetrics:
             "slo_engine_drift_detections_total",
             "Confirmed drifts, one per service and detector that voted for it",
             ["service_id", "detector"], registry=self.registry)
+        self.graph_divergences = Gauge(
+            "slo_engine_graph_divergences",
+            "Edges where runtime telemetry and declarations differ, after the last discovery",
+            ["kind"], registry=self.registry)
 
     def observe_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, endpoint, str(status)).inc()
@@ -71,6 +75,10 @@ class EngineMetrics:
 
     def drift_detected(self, service_id: str, detector: str) -> None:
         self.drift_detections.labels(service_id, detector).inc()
+
+    def divergences_counted(self, counts: Mapping[str, int]) -> None:
+        for kind, count in counts.items():
+            self.graph_divergences.labels(kind).set(count)
 
     def observe_query(self, query_type: str, seconds: float, error_type: str | None) -> None:
         self.prometheus_duration.labels(query_type).observe(seconds)

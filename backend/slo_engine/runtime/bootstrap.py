@@ -51,6 +51,7 @@ from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunOptions
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.gitops_files import GitOpsFiles
+from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
@@ -348,7 +349,9 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
         discover_graph=DiscoverGraph(PrometheusEdgeTelemetry(
             telemetry, settings.service_graph_metrics(), settings.mesh_metrics(),
             settings.node_naming()), parts.ingest, DiscoveryOptions(
-                settings.discovery_window_seconds, settings.discovery_confidence())))
+                settings.discovery_window_seconds, settings.discovery_confidence()),
+            GraphDivergences(parts.graph, parts.clock, settings.staleness_window_ms),
+            parts.metrics.divergences_counted))
 
 
 def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:
