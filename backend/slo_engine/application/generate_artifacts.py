@@ -1,9 +1,10 @@
 """SLO as code, stored: each active SLO version's artifacts generated, validated by the
 tools they are for, and kept as immutable records linked to that version.
 
-All or nothing: when any artifact of a request fails validation, none is stored and the
-validators' reports come back; generating again for an unchanged SLO version returns the
-artifacts stored the first time."""
+All or nothing: when any artifact of a request fails validation, no valid one is stored;
+the failures are kept as records marked invalid and the validators' reports come back.
+Generating again for an unchanged SLO version returns the artifacts stored the first
+time."""
 
 from __future__ import annotations
 
@@ -90,8 +91,14 @@ class GenerateArtifacts:
         invalid = [a for _, batch in drafts for a, _ in batch
                    if a.validation_status is ValidationStatus.INVALID]
         if invalid:
+            # The failures are kept as records (validation_status invalid, the validator's
+            # report); no valid artifact of the request is stored beside them.
+            kept = [] if request.validation_only else [
+                a.artifact_id for a in invalid if self._store.store_artifact(a) is not None]
+            stored = f" The failed ones are kept as {', '.join(kept)}." if kept else ""
             raise ArtifactInvalid(
-                f"{len(invalid)} generated artifact(s) failed validation; nothing was stored.",
+                f"{len(invalid)} generated artifact(s) failed validation; no valid artifact "
+                f"was stored.{stored}",
                 "\n\n".join(f"{a.artifact_type} of {a.service_id}:\n{a.validation_output}"
                             for a in invalid))
         if request.validation_only:
