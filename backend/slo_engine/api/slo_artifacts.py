@@ -44,9 +44,10 @@ async def slo_alert_rules(
                                     "openslo: OpenSLO v1 documents")
     ] = RuleFormat.PROMETHEUS,
 ) -> Response:
+    specs = await run_in_threadpool(rule_files.specs, service_id)
     if presence is not None:
-        await presence.require(await run_in_threadpool(rule_files.specs, service_id))
-    rendered = await run_in_threadpool(rule_files.render, service_id, rule_format)
+        await presence.require(specs)
+    rendered = await run_in_threadpool(rule_files.render, service_id, rule_format, specs)
     return Response(_body(rendered), media_type=YAML, headers={
         "X-Slo-Id": rendered.slo_id, "X-Slo-Version": str(rendered.slo_version),
         "X-Rules-Checked": "promtool" if rendered.checked else "unchecked"})

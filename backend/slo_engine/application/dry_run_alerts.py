@@ -38,13 +38,13 @@ from slo_engine.domain.alert_replay import (
     summarise,
 )
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.generators.alert_expansion import ExpandedAlert, budget_queries, expanded_alerts
 from slo_engine.generators.alert_rules import BURN_ALERT
 from slo_engine.generators.rule_model import AlertingRule, RuleGroup, rule_file_text
 from slo_engine.generators.rule_pipeline import rule_file_header
 from slo_engine.generators.slo_spec import SloSpec
 
-DAY_SECONDS = 86_400
 EXPANDED_FILE_NAME = "expanded-alerts.yaml"
 T = TypeVar("T")
 

@@ -9,6 +9,7 @@ time."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,10 @@ class GenerateArtifacts:
         """`targets`: the request's SLO versions as `targets(request)` gave them, when the
         caller has looked at them first."""
         now = self._clock.now_ms()
-        drafts = [(specs, self._drafts(specs, request.artifact_types, now))
+        # Runbooks name each dependency's SLO: the fleet's active SLOs are read once.
+        active = (self._ledger.all_active_slos()
+                  if ArtifactType.RUNBOOKS in request.artifact_types else {})
+        drafts = [(specs, self._drafts(specs, request.artifact_types, now, active))
                   for specs in (targets if targets is not None else self.targets(request))]
         invalid = [a for _, batch in drafts for a, _ in batch
                    if a.validation_status is ValidationStatus.INVALID]
@@ -125,7 +129,8 @@ class GenerateArtifacts:
             services += [active[s] for s in request.slo_ids if active[s] not in services]
         return [self._rule_files.specs(service) for service in services]
 
-    def _drafts(self, specs: list[SloSpec], types: tuple[ArtifactType, ...], now: int
+    def _drafts(self, specs: list[SloSpec], types: tuple[ArtifactType, ...], now: int,
+                active: Mapping[str, Mapping[str, Any]]
                 ) -> list[tuple[Artifact, tuple[str, ...]]]:
         files = self._rule_files.files(specs)
         wanted = tuple(dict.fromkeys(types))
@@ -133,7 +138,7 @@ class GenerateArtifacts:
         first = specs[0]
         drafts = []
         for kind in wanted:
-            draft = rule_drafts.get(kind) or self._document_draft(kind, specs)
+            draft = rule_drafts.get(kind) or self._document_draft(kind, specs, active)
             status, output = draft.validation
             drafts.append((Artifact(
                 artifact_id(first.slo_id, kind, GENERATOR_VERSION), kind, first.service_id,
@@ -160,7 +165,8 @@ class GenerateArtifacts:
                 ArtifactType.SLOTH_SPEC: Draft(files.sloth, YAML, (
                     ValidationStatus.UNCHECKED, "Sloth specs have no validator here"))}
 
-    def _document_draft(self, kind: ArtifactType, specs: list[SloSpec]) -> Draft:
+    def _document_draft(self, kind: ArtifactType, specs: list[SloSpec],
+                        active: Mapping[str, Mapping[str, Any]]) -> Draft:
         windows, options = self._rule_files.windows, self._rule_files.options
         if kind is ArtifactType.GRAFANA_DASHBOARD:
             dashboard = slo_dashboard(specs, windows)
@@ -169,7 +175,7 @@ class GenerateArtifacts:
         if kind is ArtifactType.OPENSLO:
             export = openslo_export(specs, windows, options.alerts)
             return Draft(export.text, YAML, self._validated("openslo", list(export.documents)))
-        context = self._contexts.of(specs[0].service_id)
+        context = self._contexts.of(specs[0].service_id, active)
         books = [book for spec in specs for book in runbooks(
             spec, windows[spec.period_days], context, options.alerts)]
         return Draft("".join(f"---\n{book.yaml}" for book in books), YAML,

@@ -24,7 +24,12 @@ from slo_engine.generators.openslo import openslo_export
 from slo_engine.generators.promtool_tests import promtool_test_file
 from slo_engine.generators.rule_formats import kubernetes_name, sloth_spec, split_by_kind
 from slo_engine.generators.rule_model import rule_file_text, yaml_text
-from slo_engine.generators.rule_pipeline import InvalidSloSpec, generate_rules, rule_file_header
+from slo_engine.generators.rule_pipeline import (
+    InvalidSloSpec,
+    check_specs,
+    generate_rules,
+    rule_file_header,
+)
 from slo_engine.generators.runbooks import runbooks
 from slo_engine.generators.slo_spec import SloSpec
 
@@ -90,7 +95,7 @@ class GitOpsFiles:
                 continue
             specs = self._rule_files.specs_of(slo, owner)
             try:  # one SLO no rule can express must not hold back the fleet's files
-                generate_rules(specs, self._rule_files.windows, self._rule_files.options)
+                check_specs(specs, self._rule_files.windows, self._rule_files.options)
             except InvalidSloSpec as error:
                 warnings.append(f"{service_id} skipped: {error}")
                 continue

@@ -125,8 +125,11 @@ class SloRuleFiles:
     def options(self) -> RuleOptions:
         return self._options
 
-    def render(self, service_id: str, rule_format: RuleFormat) -> RenderedRules:
-        specs = self.specs(service_id)
+    def render(self, service_id: str, rule_format: RuleFormat,
+               specs: list[SloSpec] | None = None) -> RenderedRules:
+        """`specs`: the service's SLIs as `specs(service_id)` gave them, when the caller has
+        read them already."""
+        specs = specs if specs is not None else self.specs(service_id)
         files = self.files(specs)
         checked = self._check(files.rules)
         text = {RuleFormat.PROMETHEUS: files.rules,

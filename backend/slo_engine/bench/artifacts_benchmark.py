@@ -25,6 +25,7 @@ from slo_engine.application.slo_rule_files import SloRuleFiles
 from slo_engine.bench.simulated_history import backfill_simulated_history
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.domain.sli_definition import SliDefinition
+from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.fleet.openmetrics import BUCKETS_SECONDS
 from slo_engine.generators.alert_windows import AlertWindows
 from slo_engine.generators.rule_formats import split_by_kind
@@ -38,7 +39,6 @@ from slo_engine.runtime.prometheus_server import start_prometheus
 
 TARGET_GENERATE_CHECK_S = 30.0
 TARGET_DRY_RUN_P95_MS = 2_000.0
-DAY_SECONDS = 86_400
 DRY_RUN_SERVICE = "checkout"
 
 

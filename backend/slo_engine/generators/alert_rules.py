@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from slo_engine.domain.burn_evaluation import BurnPair
 from slo_engine.domain.promql_text import duration, number
+from slo_engine.domain.time_units import MINUTE_SECONDS
 from slo_engine.generators.alert_windows import AlertWindows, SeverityWindows, WindowPair
+from slo_engine.generators.number_text import percent
 from slo_engine.generators.rule_model import AlertingRule, RuleGroup, template_safe
 from slo_engine.generators.sli_rules import (
     SLI_ERROR_RECORD,
@@ -26,7 +28,6 @@ from slo_engine.generators.slo_spec import SloSpec
 
 BURN_ALERT = "SLOErrorBudgetBurn"
 ABSENT_ALERT = "SLOMetricAbsent"
-MINUTE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -59,20 +60,16 @@ def burn_pairs(spec: SloSpec, severity: SeverityWindows) -> tuple[BurnPair, ...]
                  for p in severity.pairs)
 
 
-def _percent(ratio: float) -> str:
-    return f"{ratio * 100:.4g}%"
-
-
 def _description(spec: SloSpec, severity: SeverityWindows, options: AlertOptions) -> str:
     budget = spec.error_budget_ratio
     pairs = ", or ".join(
         f"{number(p.factor(spec.period_days))}x the budget "
-        f"({_percent(p.factor(spec.period_days) * budget)}) over both "
+        f"({percent(p.factor(spec.period_days) * budget, 4)}) over both "
         f"{duration(p.long_seconds)} and {duration(p.short_seconds)}"
         for p in severity.pairs)
-    shares = " or ".join(_percent(p.budget_share) for p in severity.pairs)
-    return (f"Objective {_percent(spec.objective_ratio)} of {spec.sli_name} over "
-            f"{spec.period_days}d (error budget {_percent(budget)}). Fires when the error "
+    shares = " or ".join(percent(p.budget_share, 4) for p in severity.pairs)
+    return (f"Objective {percent(spec.objective_ratio, 4)} of {spec.sli_name} over "
+            f"{spec.period_days}d (error budget {percent(budget, 4)}). Fires when the error "
             f"ratio exceeds {pairs}, with at least {options.min_events} requests in the long "
             f"window. At that rate each long window spends {shares} of the period's budget.")
 

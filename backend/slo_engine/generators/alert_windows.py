@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slo_engine.domain.promql_text import parse_duration
-
-HOUR_SECONDS = 3_600
+from slo_engine.domain.time_units import HOUR_SECONDS
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from slo_engine.domain.promql_text import duration, number
+from slo_engine.domain.time_units import MINUTE_SECONDS
 from slo_engine.generators.alert_rules import AlertOptions, absent_for_seconds
 from slo_engine.generators.alert_windows import AlertWindows, WindowPair
+from slo_engine.generators.number_text import percent
 from slo_engine.generators.rule_formats import object_name
 from slo_engine.generators.rule_model import yaml_text
 from slo_engine.generators.rule_pipeline import RuleOptions, StepInput, validate, windows_for
@@ -42,7 +44,6 @@ OPENSLO_GENERATOR_VERSION = "1"
 ALERT_AFTER = "1m"  # the shortest duration shorthand; the generated rules have no `for`
 DISPLAY_NAME_LENGTH = 63  # the OpenSLO Go SDK's limit
 DESCRIPTION_LENGTH = 1050  # the spec's limit
-MINUTE_SECONDS = 60
 COMMENT_WIDTH = 96
 
 
@@ -81,10 +82,6 @@ def openslo_duration(seconds: int) -> str:
 
 def _clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[:length - 3] + "..."
-
-
-def _percent(ratio: float) -> str:
-    return f"{ratio * 100:.6g}%"
 
 
 def _document(kind: str, name: str, spec: Mapping[str, Any], display_name: str,
@@ -151,8 +148,8 @@ def _ratio_metric(spec: SloSpec) -> dict[str, Any]:
 
 def _objective_text(spec: SloSpec) -> str:
     if spec.latency is None:
-        return f"{_percent(spec.objective_ratio)} of requests succeed"
-    return f"{_percent(spec.objective_ratio)} of requests within {_latency_bound_ms(spec)}"
+        return f"{percent(spec.objective_ratio)} of requests succeed"
+    return f"{percent(spec.objective_ratio)} of requests within {_latency_bound_ms(spec)}"
 
 
 def slo_document(spec: SloSpec, windows: AlertWindows) -> dict[str, Any]:
@@ -181,7 +178,7 @@ def _pair_text(spec: SloSpec, severity: str, pair: WindowPair) -> str:
     factor = pair.factor(spec.period_days)
     return (f"{severity} when the {spec.sli_name} burn rate of {spec.service_id} over "
             f"{openslo_duration(pair.long_seconds)} exceeds {number(factor)} "
-            f"({_percent(pair.budget_share)} of the {spec.period_days}d budget in "
+            f"({percent(pair.budget_share)} of the {spec.period_days}d budget in "
             f"{openslo_duration(pair.long_seconds)})")
 
 

@@ -96,6 +96,14 @@ def windows_for(spec: SloSpec, windows_by_period: Mapping[int, AlertWindows]) ->
     return windows
 
 
+def check_specs(specs: Sequence[SloSpec], windows_by_period: Mapping[int, AlertWindows],
+                options: RuleOptions | None = None) -> None:
+    """Raises InvalidSloSpec for a spec no rule can be generated from, generating nothing."""
+    for spec in specs:
+        validate(StepInput(spec, windows_for(spec, windows_by_period),
+                           options or RuleOptions()))
+
+
 def generate_rules(specs: Sequence[SloSpec], windows_by_period: Mapping[int, AlertWindows],
                    options: RuleOptions | None = None) -> GeneratedRules:
     options = options or RuleOptions()

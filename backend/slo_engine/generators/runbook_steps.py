@@ -24,10 +24,6 @@ from slo_engine.generators.slo_spec import SloSpec
 Step = dict[str, Any]
 
 
-def percent(ratio: float) -> str:
-    return f"{ratio * 100:.6g}%"
-
-
 @dataclass(frozen=True)
 class SliWords:
     """How a runbook names the SLI's events."""

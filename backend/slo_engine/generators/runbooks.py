@@ -17,6 +17,7 @@ from slo_engine.generators.alert_rules import (
     absent_for_seconds,
 )
 from slo_engine.generators.alert_windows import AlertWindows, SeverityWindows
+from slo_engine.generators.number_text import percent
 from slo_engine.generators.rule_formats import object_name
 from slo_engine.generators.rule_model import yaml_text
 from slo_engine.generators.runbook_context import RunbookContext
@@ -26,7 +27,6 @@ from slo_engine.generators.runbook_steps import (
     burn_steps,
     context_steps,
     error_words,
-    percent,
 )
 from slo_engine.generators.sli_rules import rule_labels, sli_selectors
 from slo_engine.generators.slo_spec import SloSpec
