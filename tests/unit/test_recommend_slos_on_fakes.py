@@ -99,7 +99,9 @@ def test_a_hard_dependency_with_a_low_observed_availability_caps_the_balanced_ti
     assert availability.uncapped_balanced_ratio > 0.995  # the forecast alone asks for more
     assert availability.capped_by_bound is True
     tiers = targets(result)
-    assert (tiers["conservative"], tiers["balanced"]) == (0.995, 0.995)
+    # Balanced at the bound; conservative's own forecast (the refits' pooled draws, the
+    # week of 1% days among them) already asks for less.
+    assert (tiers["conservative"], tiers["balanced"]) == (0.994, 0.995)
     assert tiers["aggressive"] >= 0.995
     assert [d.service_id for d in result.bound.dependencies] == ["payment"]
     assert result.bound.bottleneck is not None

@@ -88,7 +88,7 @@ def test_the_first_read_is_computed_and_stored_and_the_next_is_the_cached_one() 
     provenance = record.provenance
     assert (provenance.lookback_days, provenance.period_days, provenance.graph_version,
             provenance.policy_version, provenance.forecast_method,
-            provenance.forecast_simulations) == (30, 30, 1, 1, "monte_carlo", 4000)
+            provenance.forecast_simulations) == (30, 30, 1, 1, "monte_carlo", 10_000)
     second = serving.get()
     assert (second.source, second.stale) == ("cache", False)
     assert record_of(second) == record

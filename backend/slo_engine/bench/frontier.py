@@ -18,7 +18,6 @@ from the frontier, and its calibration, are measured, not guessed.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +136,7 @@ def engine_forecast_outcomes(requests: np.ndarray, failures: np.ndarray,
     the breach probability each stated for it."""
     months = errors.shape[1]
     first_judged = requests.shape[1] - months * month_steps
-    forecast_policy = replace(policy.forecast, bootstrap_replicates=0)  # intervals unused
+    forecast_policy = policy.forecast  # as production forecasts: refits pooled
     outcomes = []
     for m in range(months):
         split = first_judged + m * month_steps

@@ -14,12 +14,16 @@ h = 1.8, a 3-episode service of a heavy-tailed fleet); the steady ratio
 p ~ p0 exp(s Z - s^2 / 2); steady failures ~ Poisson(p R) with R the expected requests;
 the period's error ratio E = min(1, steady / R + sum L / (1440 D)).
 
-A tier with breach probability q (policy data) targets the q-quantile of A = 1 - E,
-rounded down to 0.01%; its stated breach probability is P(A < target) over the draws
-(Monte Carlo standard error sqrt(p (1 - p) / S): 0.0034 at p = 0.05, S = 4000).
-Intervals: the fit is repeated on histories resampled in 7-day blocks (episodes, steady
-counts and exposure together; 20 replicates of 500 draws), each giving targets; the
-interval is their 5-95% range, rounded down: the uncertainty of the fitted parameters.
+The predictive distribution integrates the fit's own uncertainty out: the fit is
+repeated on histories resampled in 7-day blocks (episodes, steady counts and exposure
+together; 20 replicates of 500 draws) and the draws of all replicates are pooled. A tier
+with breach probability q (policy data) targets the q-quantile of A = 1 - E over them,
+rounded down to 0.01%; its stated breach probability is P(A < target) over the same
+draws (Monte Carlo standard error sqrt(p (1 - p) / S): 0.0022 at p = 0.05, S = 10,000).
+The point fit's draws alone were tighter than the months that followed (seeds 1-8 of
+both generators: balanced breached 4.3% and 4.6% where 3.6% and 3.9% were stated; pooled,
+3.8% and 4.3%). Intervals: each replicate's own targets, their 5-95% range, rounded down.
+Without replicates (policy), the point fit's draws and no interval.
 
 Pure: numpy and the standard library only.
 """
@@ -84,8 +88,7 @@ def forecast_availability(fit: ServiceFit, prior: FleetPrior, period_days: float
                           ) -> AvailabilityForecast:
     policy = policy or ForecastPolicy()
     rng = np.random.default_rng(seed)
-    errors = simulate_period_errors(fit, prior, period_days, policy.simulations, rng)
-    intervals = _bootstrap_targets(fit, prior, period_days, policy, rng)
+    errors, intervals = _predictive_draws(fit, prior, period_days, policy, rng)
     tiers = {}
     for name, q in policy.tier_breach_probabilities.items():
         target = floor_target(1.0 - float(np.quantile(errors, 1.0 - q)))
@@ -98,8 +101,31 @@ def forecast_availability(fit: ServiceFit, prior: FleetPrior, period_days: float
         rate_prior_share=float(rate.prior_share()),
         loss_prior_share=float(prior.loss_prior_weight
                                / (fit.episodes + prior.loss_prior_weight)),
-        mean_error_ratio=float(errors.mean()), simulations=policy.simulations,
+        mean_error_ratio=float(errors.mean()), simulations=int(errors.size),
         error_draws=errors)
+
+
+def _predictive_draws(fit: ServiceFit, prior: FleetPrior, period_days: float,
+                      policy: ForecastPolicy, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """The draws of every refit pooled (the fit's uncertainty integrated out, as the
+    docstring says), and each tier's interval from the refits' own quantiles; without
+    refits, the point fit's draws and no interval."""
+    names = list(policy.tier_breach_probabilities)
+    if policy.bootstrap_replicates == 0:
+        return (simulate_period_errors(fit, prior, period_days, policy.simulations, rng),
+                dict.fromkeys(names, (math.nan, math.nan)))
+    quantiles = [1.0 - q for q in policy.tier_breach_probabilities.values()]
+    draws = np.empty((policy.bootstrap_replicates, policy.bootstrap_simulations))
+    for b in range(policy.bootstrap_replicates):
+        draws[b] = simulate_period_errors(resample_fit(fit, policy.bootstrap_block_days, rng),
+                                          prior, period_days, policy.bootstrap_simulations,
+                                          rng)
+    targets = 1.0 - np.quantile(draws, quantiles, axis=1).T
+    tail = (1 - policy.confidence) / 2
+    low, high = np.quantile(targets, [tail, 1 - tail], axis=0)
+    return draws.ravel(), {name: (floor_target(float(low[k])), floor_target(float(high[k])))
+                           for k, name in enumerate(names)}
 
 
 def simulate_period_errors(fit: ServiceFit, prior: FleetPrior, period_days: float,
@@ -164,21 +190,3 @@ def _resample(values: np.ndarray, count: int, rng: np.random.Generator) -> np.nd
 def _bandwidth(spread: float, size: float) -> float:
     """Silverman's rule (1.06 sd n^-1/5) on log loss."""
     return float(1.06 * spread * max(size, 1) ** -0.2)
-
-
-def _bootstrap_targets(fit: ServiceFit, prior: FleetPrior, period_days: float,
-                       policy: ForecastPolicy, rng: np.random.Generator
-                       ) -> dict[str, tuple[float, float]]:
-    names = list(policy.tier_breach_probabilities)
-    if policy.bootstrap_replicates == 0:
-        return dict.fromkeys(names, (math.nan, math.nan))
-    targets = np.empty((policy.bootstrap_replicates, len(names)))
-    for b in range(policy.bootstrap_replicates):
-        errors = simulate_period_errors(resample_fit(fit, policy.bootstrap_block_days, rng),
-                                        prior, period_days, policy.bootstrap_simulations, rng)
-        quantiles = [1.0 - q for q in policy.tier_breach_probabilities.values()]
-        targets[b] = 1.0 - np.quantile(errors, quantiles)
-    tail = (1 - policy.confidence) / 2
-    low, high = np.quantile(targets, [tail, 1 - tail], axis=0)
-    return {name: (floor_target(float(low[k])), floor_target(float(high[k])))
-            for k, name in enumerate(names)}
