@@ -10,7 +10,7 @@ from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
 from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
-from slo_engine.application.ports import EdgeTelemetry
+from slo_engine.application.ports import ClusterCatalogue, EdgeTelemetry
 from slo_engine.domain.ingestion import IngestionLimits
 from tests.fakes import InMemoryJobQueue
 from tests.fakes_world import FakeWorld
@@ -25,11 +25,11 @@ class NoLock:
         yield
 
 
-def discovery(world: FakeWorld, edges: EdgeTelemetry, queue: InMemoryJobQueue
-              ) -> DiscoverGraph:
+def discovery(world: FakeWorld, edges: EdgeTelemetry, queue: InMemoryJobQueue,
+              cluster: ClusterCatalogue | None = None) -> DiscoverGraph:
     analyse = AnalyseGraph(world.store, NoLock(), world.clock, world.snapshots, WEEK_MS, 10_000)
     ingest = IngestDependencyGraph(world.store, NoLock(), world.clock,
                                    IngestionPolicy(IngestionLimits(), WEEK_MS), world.snapshots,
                                    queue, analyse)
     return DiscoverGraph(edges, ingest, DiscoveryOptions(HOUR),
-                         GraphDivergences(world.store, world.clock, WEEK_MS))
+                         GraphDivergences(world.store, world.clock, WEEK_MS), cluster=cluster)

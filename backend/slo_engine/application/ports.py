@@ -15,6 +15,7 @@ from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.artifact import Artifact
 from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.auto_approval import AutoApprovalRule
+from slo_engine.domain.cluster_declarations import ClusterState
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.drift import SliDeviation
 from slo_engine.domain.edge_discovery import ObservedEdge
@@ -439,4 +440,15 @@ class EdgeTelemetry(Protocol):
     async def observed_edges(self, window_s: int, end_s: int) -> list[ObservedEdge]:
         """Every (source, client, server) with requests in the window ending at end_s.
         Raises DependencyUnavailable when the store does not answer."""
+        ...
+
+
+class ClusterCatalogue(Protocol):
+    """Knows how to read what a Kubernetes cluster declares: its namespaces, Services,
+    Deployments and the ConfigMaps labelled as dependency declarations (source
+    kubernetes), within the configured namespaces and label selector."""
+
+    async def cluster_state(self) -> ClusterState:
+        """One consistent read of every object, all pages. Raises DependencyUnavailable,
+        with the reason, when the API server does not answer or refuses a list (403)."""
         ...
