@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from slo_engine.adapters.kubernetes_catalogue import COMPONENT, ClusterAccess
+from slo_engine.adapters.kubernetes_access import ClusterAccess
+from slo_engine.adapters.kubernetes_catalogue import COMPONENT
 from slo_engine.domain.cluster_declarations import (
     ClusterDeployment,
     ClusterNamespace,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from slo_engine.adapters.kubernetes_catalogue import ClusterAccess, KubernetesCatalogue
+from slo_engine.adapters.kubernetes_access import ClusterAccess
+from slo_engine.adapters.kubernetes_catalogue import KubernetesCatalogue
 from slo_engine.application.ports import ClusterCatalogue
 from slo_engine.domain.cluster_declarations import ClusterState
 from slo_engine.domain.errors import DependencyUnavailable

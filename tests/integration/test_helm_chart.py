@@ -322,13 +322,14 @@ def test_one_api_pod_at_most_is_disrupted_at_a_time() -> None:
         "app.kubernetes.io/component": "api"}}}
 
 
-def test_discovery_rbac_reads_and_never_writes_and_mounts_the_token_only_then() -> None:
+def test_discovery_rbac_lists_exactly_what_the_catalogue_reads_and_mounts_the_token_only_then(
+        ) -> None:
     objects = render(VALUE_SETS["discovery-rbac"])
     role = objects_of(objects, "ClusterRole")["slo-prod-slo-engine-discovery"]
     assert role["rules"] == [
-        {"apiGroups": [""], "resources": ["services", "namespaces", "pods", "configmaps"],
-         "verbs": ["get", "list", "watch"]},
-        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]}]
+        {"apiGroups": [""], "resources": ["services", "namespaces", "configmaps"],
+         "verbs": ["list", "watch"]},
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["list", "watch"]}]
     binding = objects_of(objects, "ClusterRoleBinding")["slo-prod-slo-engine-discovery"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "prod-slo-engine",
                                     "namespace": "slo"}]
@@ -337,6 +338,23 @@ def test_discovery_rbac_reads_and_never_writes_and_mounts_the_token_only_then() 
                       "prod-slo-engine-scheduler": True}
     assert {p["automountServiceAccountToken"] for _, p, _ in containers(render({}))} == {False}
     assert objects_of(render({}), "ClusterRole") == {}
+
+
+def test_the_discovery_toggle_turns_kubernetes_discovery_and_its_configmaps_on_and_off(
+        ) -> None:
+    def toggles(values: dict[str, Any]) -> tuple[str, str]:
+        data = one(render(values), "ConfigMap", "")["data"]
+        return (data["SLO_ENGINE_KUBERNETES_DISCOVERY_ENABLED"],
+                data["SLO_ENGINE_KUBERNETES_READ_CONFIGMAPS"])
+
+    assert toggles({}) == ("false", "false")
+    assert toggles(VALUE_SETS["discovery-rbac"]) == ("true", "true")
+    without_maps = {"rbac": {"discovery": {"enabled": True, "configMaps": False}}}
+    assert toggles(without_maps) == ("true", "false")
+    role = objects_of(render(without_maps), "ClusterRole")["slo-prod-slo-engine-discovery"]
+    assert role["rules"][0]["resources"] == ["services", "namespaces"]
+    assert toggles({"rbac": {"discovery": {"enabled": False, "configMaps": True}}}) == (
+        "false", "false")
 
 
 def test_the_servicemonitor_scrapes_the_api_and_every_worker_service() -> None:

@@ -28,7 +28,9 @@ from tests.integration.helm_chart import (
 CHART_MANAGED = {"graph_backend", "falkordb_url", "falkordb_graph", "neo4j_uri", "neo4j_user",
                  "neo4j_database", "redis_url", "prometheus_url", "embedded_prometheus",
                  "state_dir", "api_host", "api_port", "shutdown_grace_seconds", "job_mode",
-                 "worker_metrics_port", "worker_metrics_host"}
+                 "worker_metrics_port", "worker_metrics_host",
+                 # from rbac.discovery: the engine reads exactly what the chart grants
+                 "kubernetes_discovery_enabled", "kubernetes_read_configmaps"}
 # Settings that only ever come from a Secret.
 SECRET_SETTINGS = {"neo4j_password", "oidc_issuer", "oidc_audience", "oidc_jwks_url",
                    "notification_webhook_url", "notification_team_webhook_urls",
@@ -68,6 +70,14 @@ SAMPLE_SETTINGS: dict[str, Any] = {
     "mesh_requests_metric": "istio_requests_total", "mesh_source_label": "source_workload",
     "mesh_destination_label": "destination_workload", "mesh_reporter_label": "reporter",
     "mesh_code_label": "response_code", "mesh_error_code_regex": "5..",
+    "kubernetes_kubeconfig": "/etc/slo-engine/kubeconfig", "kubernetes_context": "prod",
+    "kubernetes_namespaces": ["shop", "payments"], "kubernetes_label_selector": "tier=prod",
+    "kubernetes_configmap_selector": "example.com/dependencies",
+    "kubernetes_depends_on_annotation": "example.com/depends-on",
+    "kubernetes_service_id_annotation": "example.com/service-id",
+    "kubernetes_team_label": "team", "kubernetes_criticality_label": "criticality",
+    "kubernetes_tier_label": "tier", "kubernetes_page_size": 200,
+    "kubernetes_timeout_seconds": 5.0,
 }
 ALIASES = {"FALKORDB_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE",
            "REDIS_URL", "PROMETHEUS_URL"}
@@ -91,6 +101,9 @@ REFUSED = {
                                       "additional properties 'neo4j_password' not allowed"),
     "a setting the chart sets itself": ({"settings": {"redis_url": "redis://r:6379"}},
                                         "additional properties 'redis_url' not allowed"),
+    "an annotation name with a space": (
+        {"settings": {"kubernetes_depends_on_annotation": "depends on"}},
+        "at '/settings/kubernetes_depends_on_annotation': 'depends on' does not match"),
     "a misspelt setting": ({"settings": {"log_levle": "DEBUG"}},
                            "additional properties 'log_levle' not allowed"),
     "a setting of the wrong type": ({"settings": {"max_body_bytes": "10MB"}},
@@ -171,6 +184,7 @@ def test_the_rendered_settings_load_into_the_engine_as_they_were_given(
     loaded = {name: getattr(settings, name) for name in SAMPLE_SETTINGS}
     expected = {**SAMPLE_SETTINGS, "policy_file": Path("/etc/slo-engine/policy.yaml"),
                 "alert_windows_dir": Path("/etc/slo-engine/windows"),
+                "kubernetes_kubeconfig": Path("/etc/slo-engine/kubeconfig"),
                 "rate_limits_per_minute": {**DEFAULT_RATE_LIMITS, "recommendations": 600}}
     assert loaded == expected
     assert (settings.graph_backend, settings.neo4j_uri, settings.neo4j_user,

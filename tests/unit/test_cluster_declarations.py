@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slo_engine.adapters.kubernetes_catalogue import ClusterAccess
+from slo_engine.adapters.kubernetes_access import ClusterAccess
 from slo_engine.domain.cluster_declarations import (
     ClusterDeployment,
     ClusterService,

@@ -58,6 +58,10 @@ class EngineMetrics:
             "slo_engine_graph_divergences",
             "Edges where runtime telemetry and declarations differ, after the last discovery",
             ["kind"], registry=self.registry)
+        self.discovery_source_failures = Counter(
+            "slo_engine_discovery_source_failures",
+            "Discovery runs in which a source (Prometheus, the Kubernetes API) could not be read",
+            ["source"], registry=self.registry)
 
     def observe_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, endpoint, str(status)).inc()
@@ -79,6 +83,9 @@ class EngineMetrics:
     def divergences_counted(self, counts: Mapping[str, int]) -> None:
         for kind, count in counts.items():
             self.graph_divergences.labels(kind).set(count)
+
+    def discovery_source_failed(self, source: str) -> None:
+        self.discovery_source_failures.labels(source).inc()
 
     def observe_query(self, query_type: str, seconds: float, error_type: str | None) -> None:
         self.prometheus_duration.labels(query_type).observe(seconds)

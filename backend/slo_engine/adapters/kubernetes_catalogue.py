@@ -14,8 +14,6 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -24,6 +22,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from slo_engine.adapters.kubernetes_access import ClusterAccess
 from slo_engine.domain.cluster_declarations import (
     ClusterDeployment,
     ClusterNamespace,
@@ -35,19 +34,6 @@ from slo_engine.domain.errors import DependencyUnavailable
 
 COMPONENT = "Kubernetes API"
 MAX_PAGES = 10_000  # a server handing out continue tokens forever must not loop us forever
-
-
-@dataclass(frozen=True)
-class ClusterAccess:
-    """Where the cluster is and what of it to read (settings kubernetes_*)."""
-
-    kubeconfig: Path | None = None  # None: the pod's service account (in-cluster)
-    context: str | None = None
-    namespaces: tuple[str, ...] = ()  # empty: every namespace
-    label_selector: str = ""  # on Services and Deployments
-    config_map_selector: str | None = None  # None: ConfigMaps are not read
-    page_size: int = 500
-    timeout_seconds: float = 10.0
 
 
 class KubernetesCatalogue:

@@ -25,6 +25,7 @@ from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphReposito
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
+from slo_engine.adapters.kubernetes_catalogue import KubernetesCatalogue
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
@@ -346,12 +347,22 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
                                      policy, priors),
         simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
                              priors, settings.simulation_time_limit_seconds),
-        discover_graph=DiscoverGraph(PrometheusEdgeTelemetry(
-            telemetry, settings.service_graph_metrics(), settings.mesh_metrics(),
-            settings.node_naming()), parts.ingest, DiscoveryOptions(
-                settings.discovery_window_seconds, settings.discovery_confidence()),
-            GraphDivergences(parts.graph, parts.clock, settings.staleness_window_ms),
-            parts.metrics.divergences_counted))
+        discover_graph=_discover_graph(settings, telemetry, parts))
+
+
+def _discover_graph(settings: Settings, telemetry: PrometheusTelemetry, parts: _Parts
+                    ) -> DiscoverGraph:
+    """Servicegraph and mesh metrics always; the cluster's declarations when enabled."""
+    cluster = (KubernetesCatalogue(settings.cluster_access())
+               if settings.kubernetes_discovery_enabled else None)
+    return DiscoverGraph(
+        PrometheusEdgeTelemetry(telemetry, settings.service_graph_metrics(),
+                                settings.mesh_metrics(), settings.node_naming()),
+        parts.ingest, DiscoveryOptions(settings.discovery_window_seconds,
+                                       settings.discovery_confidence(),
+                                       settings.declaration_conventions()),
+        GraphDivergences(parts.graph, parts.clock, settings.staleness_window_ms),
+        parts.metrics.divergences_counted, cluster, parts.metrics.discovery_source_failed)
 
 
 def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:

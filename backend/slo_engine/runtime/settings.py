@@ -12,8 +12,10 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from slo_engine.adapters.kubernetes_access import ClusterAccess
 from slo_engine.adapters.prometheus_edges import MeshMetrics, ServiceGraphMetrics
 from slo_engine.adapters.promql import SliQueries, UnsafeQuery
+from slo_engine.domain.cluster_declarations import DeclarationConventions
 from slo_engine.domain.edge_discovery import ConfidencePolicy, NodeNaming
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ DEFAULT_RATE_LIMITS: dict[str, int] = {
 
 METRIC_NAME = r"^[a-zA-Z_:][a-zA-Z0-9_:]*$"
 LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+# A Kubernetes label or annotation key: an optional DNS prefix, a slash, a name.
+QUALIFIED_NAME = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 
 
 def _renamed(name: str) -> AliasChoices:
@@ -211,6 +215,37 @@ class Settings(BaseSettings):
         "Which proxy reported a call; the client's (`source`) wins over the server's"))
     mesh_code_label: str = Field(default="response_code", pattern=LABEL_NAME)
     mesh_error_code_regex: str = Field(default="5..", pattern=r'^[^"\\]+$')
+    kubernetes_discovery_enabled: bool = Field(default=False, description=(
+        "Each discovery run also ingests what the Kubernetes cluster declares (the chart "
+        "sets it from rbac.discovery.enabled)"))
+    kubernetes_kubeconfig: Path | None = Field(default=None, description=(
+        "A kubeconfig file; unset: the pod's service account (in-cluster)"))
+    kubernetes_context: str | None = Field(default=None, description=(
+        "The kubeconfig context; unset: its current-context"))
+    kubernetes_namespaces: list[str] = Field(default_factory=list, description=(
+        "Only these namespaces (JSON list); empty: every namespace"))
+    kubernetes_label_selector: str = Field(default="", max_length=1000, description=(
+        "Only Services and Deployments matching this label selector (e.g. tier=prod)"))
+    kubernetes_read_configmaps: bool = Field(default=False, description=(
+        "Also read dependency ConfigMaps (the chart sets it from rbac.discovery.configMaps)"))
+    kubernetes_configmap_selector: str = Field(
+        default="slo-engine.io/dependencies=true", min_length=1, max_length=1000,
+        description="The label selector of ConfigMaps that declare dependencies")
+    kubernetes_depends_on_annotation: str = Field(
+        default="slo-engine.io/depends-on", pattern=QUALIFIED_NAME,
+        description="The annotation declaring a Service's or Deployment's dependencies")
+    kubernetes_service_id_annotation: str = Field(
+        default="slo-engine.io/service-id", pattern=QUALIFIED_NAME,
+        description="The annotation giving a service id other than the object's name")
+    kubernetes_team_label: str = Field(default="slo-engine.io/team", pattern=QUALIFIED_NAME,
+                                       description="The label naming a service's team")
+    kubernetes_criticality_label: str = Field(default="slo-engine.io/criticality",
+                                              pattern=QUALIFIED_NAME)
+    kubernetes_tier_label: str = Field(default="slo-engine.io/tier", pattern=QUALIFIED_NAME)
+    kubernetes_page_size: int = Field(default=500, ge=1, le=5000, description=(
+        "Objects per list request (paged with limit and continue)"))
+    kubernetes_timeout_seconds: float = Field(default=10.0, gt=0, le=120, description=(
+        "Each list request's timeout"))
     notification_webhook_url: str | None = Field(default=None, description=(
         "Where drift notifications are POSTed; unset: none are sent"))
     notification_team_webhook_urls: dict[str, str] = Field(default_factory=dict, description=(
@@ -288,6 +323,19 @@ class Settings(BaseSettings):
     def discovery_confidence(self) -> ConfidencePolicy:
         return ConfidencePolicy(self.discovery_volume_scale_requests,
                                 self.discovery_recency_half_life_seconds)
+
+    def cluster_access(self) -> ClusterAccess:
+        return ClusterAccess(
+            self.kubernetes_kubeconfig, self.kubernetes_context,
+            tuple(self.kubernetes_namespaces), self.kubernetes_label_selector,
+            self.kubernetes_configmap_selector if self.kubernetes_read_configmaps else None,
+            self.kubernetes_page_size, self.kubernetes_timeout_seconds)
+
+    def declaration_conventions(self) -> DeclarationConventions:
+        return DeclarationConventions(
+            self.kubernetes_depends_on_annotation, self.kubernetes_service_id_annotation,
+            self.kubernetes_team_label, self.kubernetes_criticality_label,
+            self.kubernetes_tier_label)
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
