@@ -349,6 +349,15 @@ def bench_ingest(services: int = 5000, edges: int = 50000, runs: int = 3,
     _print(run(services, edges, runs), as_json)
 
 
+@bench_app.command("discovery")
+def bench_discovery(services: int = 5000, edges: int = 50000, runs: int = 3,
+                    as_json: JsonFlag = False) -> None:
+    """Graph discovery over a fleet's servicegraph metrics (target 30 s)."""
+    from slo_engine.bench.discovery_benchmark import bench_discovery as run
+
+    _print(run(services, edges, runs), as_json)
+
+
 @bench_app.command("traverse")
 def bench_traverse(services: int = 5000, edges: int = 50000, samples: int = 100,
                    as_json: JsonFlag = False) -> None:

@@ -34,8 +34,9 @@ def in_mesh(edge: SimulatedEdge, history: FleetHistory) -> bool:
     return edge.sync and all(history.kinds.get(e, "internal") == "internal" for e in ends)
 
 
-def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice) -> int:
-    """The three counter families; returns the number of samples written."""
+def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice,
+                     meshes: tuple[str, ...] = ("istio",)) -> int:
+    """The servicegraph families and each mesh's; returns the number of samples written."""
     stamps = [str(history.start_s + k * history.step_s) for k in range(history.steps)][steps]
     calls = [(e, *_counts(e, history, steps)) for e in history.edges]
     written = 0
@@ -44,9 +45,10 @@ def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice) -> int:
         for edge, *counts in calls:
             written += _write(out, f"{family}_total{{{_graph_labels(edge, history)}}}",
                               counts[pick - 1], stamps)
-    out.write(f"# TYPE {MESH} counter\n")
-    for name, values in _mesh_series(calls, history):
-        written += _write(out, name, values, stamps)
+    if "istio" in meshes:
+        out.write(f"# TYPE {MESH} counter\n")
+        for name, values in _mesh_series(calls, history):
+            written += _write(out, name, values, stamps)
     return written
 
 
