@@ -12,6 +12,7 @@ HOUR = 3600
 GRAPH = "traces_service_graph_request_total"
 GRAPH_FAILED = "traces_service_graph_request_failed_total"
 MESH = "istio_requests_total"
+LINKERD = "response_total"
 
 
 def counter(metric: str, rate: float, until_s: int = END, **labels: str) -> CounterSeries:
@@ -41,6 +42,18 @@ SERIES = [
             reporter="destination", response_code="200"),
     counter(MESH, 1, source_workload="unknown", destination_workload="web",
             reporter="destination", response_code="200"),
+]
+# Linkerd's proxies, for the tests that enable it: outbound web -> checkout (quieter than
+# Istio's report of it) and batch -> search; the inbound series name no caller.
+LINKERD_SERIES = [
+    counter(LINKERD, 1, direction="outbound", deployment="web", dst_deployment="checkout",
+            classification="success", status_code="200"),
+    counter(LINKERD, 0.25, direction="outbound", deployment="web", dst_deployment="checkout",
+            classification="failure", status_code="500"),
+    counter(LINKERD, 0.5, direction="outbound", deployment="batch", dst_deployment="search",
+            classification="success", status_code="200"),
+    counter(LINKERD, 0.5, direction="inbound", deployment="search", classification="success",
+            status_code="200"),
 ]
 
 

@@ -11,8 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slo_engine.adapters.prometheus_edges import MeshMetrics, ServiceGraphMetrics
-from slo_engine.domain.edge_discovery import EdgeRow, NodeNaming, ObservedEdge, observed_edges
+from slo_engine.adapters.prometheus_edges import LinkerdMetrics, MeshMetrics, ServiceGraphMetrics
+from slo_engine.domain.edge_discovery import (
+    EdgeRow,
+    NodeNaming,
+    ObservedEdge,
+    busiest_per_source,
+    observed_edges,
+)
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.model import DiscoverySource
 
@@ -53,12 +59,31 @@ class InMemoryEdgeTelemetry:
     mesh: MeshMetrics = field(default_factory=MeshMetrics)
     naming: NodeNaming = field(default_factory=NodeNaming)
     unavailable: bool = False
+    linkerd: LinkerdMetrics | None = None
 
     async def observed_edges(self, window_s: int, end_s: int) -> list[ObservedEdge]:
         if self.unavailable:
             raise DependencyUnavailable("metrics store (Prometheus)", "connection refused")
         start = end_s - window_s
-        return self._mesh(start, end_s) + self._service_graph(start, end_s)
+        return busiest_per_source(self._mesh(start, end_s) + self._linkerd(start, end_s)
+                                  + self._service_graph(start, end_s))
+
+    def _linkerd(self, start: int, end: int) -> list[ObservedEdge]:
+        m = self.linkerd
+        if m is None:
+            return []
+
+        def outbound(s: CounterSeries) -> bool:
+            return (s.metric == m.requests_metric
+                    and s.labels.get(m.direction_label) == "outbound")
+
+        def failed(s: CounterSeries) -> bool:
+            return outbound(s) and s.labels.get(m.classification_label) == m.failure_value
+
+        labels = (m.source_label, m.destination_label, m.direction_label)
+        rows = self._rows(labels, start, end, outbound, failed)
+        return observed_edges([EdgeRow(c, s, "", "", *rest) for (c, s, _), rest in rows.items()],
+                              DiscoverySource.SERVICE_MESH, self.naming)
 
     def _service_graph(self, start: int, end: int) -> list[ObservedEdge]:
         m = self.service_graph

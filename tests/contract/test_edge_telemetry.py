@@ -9,12 +9,12 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
-from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
+from slo_engine.adapters.prometheus_edges import LinkerdMetrics, PrometheusEdgeTelemetry
 from slo_engine.application.ports import EdgeTelemetry
 from slo_engine.domain.edge_discovery import ObservedEdge
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.runtime.processes import ServerProcess, free_port
-from tests.edge_series import HOUR, SERIES, write_series
+from tests.edge_series import HOUR, LINKERD_SERIES, SERIES, write_series
 from tests.fakes_edge_telemetry import InMemoryEdgeTelemetry
 from tests.prometheus_history import prometheus_holding
 from tests.telemetry_history import END
@@ -23,20 +23,33 @@ from tests.telemetry_history import END
 @pytest.fixture(scope="module")
 def edge_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("edge-telemetry")
-    write_series(directory / "edges.om", SERIES)
+    write_series(directory / "edges.om", SERIES + LINKERD_SERIES)
     with prometheus_holding([directory / "edges.om"], directory / "data") as server:
         yield server
 
 
-@pytest.fixture(params=["prometheus", "memory"])
-async def edges(request: pytest.FixtureRequest) -> AsyncIterator[EdgeTelemetry]:
+async def _port(request: pytest.FixtureRequest, linkerd: LinkerdMetrics | None
+                ) -> AsyncIterator[EdgeTelemetry]:
     if request.param == "memory":
-        yield InMemoryEdgeTelemetry(SERIES)
+        yield InMemoryEdgeTelemetry(SERIES + LINKERD_SERIES, linkerd=linkerd)
         return
     server: ServerProcess = request.getfixturevalue("edge_prometheus")
     telemetry = PrometheusTelemetry(server.url, retry_delays_s=())
-    yield PrometheusEdgeTelemetry(telemetry)
+    yield PrometheusEdgeTelemetry(telemetry, linkerd=linkerd)
     await telemetry.close()
+
+
+@pytest.fixture(params=["prometheus", "memory"])
+async def edges(request: pytest.FixtureRequest) -> AsyncIterator[EdgeTelemetry]:
+    """Linkerd off (the default): its series are there and not read."""
+    async for port in _port(request, None):
+        yield port
+
+
+@pytest.fixture(params=["prometheus", "memory"])
+async def with_linkerd(request: pytest.FixtureRequest) -> AsyncIterator[EdgeTelemetry]:
+    async for port in _port(request, LinkerdMetrics()):
+        yield port
 
 
 def summary(edge: ObservedEdge) -> tuple[str, str, str, str, str, int, int, int]:
@@ -80,3 +93,14 @@ async def test_a_store_that_does_not_answer_is_unavailable() -> None:
         with pytest.raises(DependencyUnavailable, match="metrics store"):
             await port.observed_edges(HOUR, END)
         await telemetry.close()
+
+
+async def test_linkerds_outbound_responses_are_mesh_edges_and_the_busier_report_wins(
+        with_linkerd: EdgeTelemetry) -> None:
+    found = sorted(summary(e) for e in await with_linkerd.observed_edges(HOUR, END)
+                   if e.source.value == "service_mesh")
+    assert found == [
+        ("service_mesh", "batch", "checkout", "sync", "internal", 3600, 0, END),
+        ("service_mesh", "batch", "search", "sync", "internal", 1800, 0, END),
+        ("service_mesh", "web", "checkout", "sync", "internal", 8100, 900, END),
+    ]

@@ -5,7 +5,10 @@ Two families, names from settings:
   `traces_service_graph_request_total` and `..._failed_total` by `client`, `server`,
   `connection_type` -> source otel_service_graph;
 - Istio's `istio_requests_total` by `source_workload`, `destination_workload`, `reporter`
-  (failures: `response_code` 5xx) -> source service_mesh.
+  (failures: `response_code` 5xx) -> source service_mesh;
+- Linkerd's `response_total{direction="outbound"}` by `deployment` (the caller's proxy)
+  and `dst_deployment` (failures: `classification="failure"`) -> source service_mesh,
+  when enabled. Where both meshes report a pair, the busier report is kept.
 Per family three instant queries at the window's end: requests (increase over the
 window), failed requests, and when each series was last sampled (a subquery at one
 minute). The queries go through a PrometheusTelemetry: its client, retries, breaker and
@@ -18,7 +21,13 @@ import asyncio
 from dataclasses import dataclass
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
-from slo_engine.domain.edge_discovery import EdgeRow, NodeNaming, ObservedEdge, observed_edges
+from slo_engine.domain.edge_discovery import (
+    EdgeRow,
+    NodeNaming,
+    ObservedEdge,
+    busiest_per_source,
+    observed_edges,
+)
 from slo_engine.domain.model import DiscoverySource
 
 RESOLUTION_S = 60  # of the last-seen subquery
@@ -45,14 +54,24 @@ class MeshMetrics:
 
 
 @dataclass(frozen=True)
+class LinkerdMetrics:
+    requests_metric: str = "response_total"
+    source_label: str = "deployment"
+    destination_label: str = "dst_deployment"
+    direction_label: str = "direction"
+    classification_label: str = "classification"
+    failure_value: str = "failure"
+
+
+@dataclass(frozen=True)
 class _Family:
     """One source's three queries, grouped by three labels (client, server, third)."""
 
     source: DiscoverySource
     labels: tuple[str, str, str]
-    requests: str
+    requests: str  # selectors
     failed: str
-    third_is_reporter: bool
+    third: str  # what the third label is: connection_type, reporter, or "" (nothing)
 
     def by(self) -> str:
         return ", ".join(self.labels)
@@ -61,14 +80,24 @@ class _Family:
 def service_graph_family(metrics: ServiceGraphMetrics) -> _Family:
     return _Family(DiscoverySource.OTEL_SERVICE_GRAPH,
                    (metrics.client_label, metrics.server_label, metrics.connection_type_label),
-                   metrics.requests_metric, metrics.failed_metric, third_is_reporter=False)
+                   metrics.requests_metric, metrics.failed_metric, third="connection_type")
 
 
 def mesh_family(metrics: MeshMetrics) -> _Family:
     failed = f'{metrics.requests_metric}{{{metrics.code_label}=~"{metrics.error_code_regex}"}}'
     return _Family(DiscoverySource.SERVICE_MESH,
                    (metrics.source_label, metrics.destination_label, metrics.reporter_label),
-                   metrics.requests_metric, failed, third_is_reporter=True)
+                   metrics.requests_metric, failed, third="reporter")
+
+
+def linkerd_family(metrics: LinkerdMetrics) -> _Family:
+    """Outbound responses, counted by the caller's proxy (inbound ones name no caller)."""
+    outbound = f'{metrics.direction_label}="outbound"'
+    failed = f'{metrics.classification_label}="{metrics.failure_value}"'
+    return _Family(DiscoverySource.SERVICE_MESH,
+                   (metrics.source_label, metrics.destination_label, metrics.direction_label),
+                   f"{metrics.requests_metric}{{{outbound}}}",
+                   f"{metrics.requests_metric}{{{outbound},{failed}}}", third="")
 
 
 class PrometheusEdgeTelemetry:
@@ -76,15 +105,17 @@ class PrometheusEdgeTelemetry:
 
     def __init__(self, telemetry: PrometheusTelemetry,
                  service_graph: ServiceGraphMetrics = ServiceGraphMetrics(),
-                 mesh: MeshMetrics = MeshMetrics(), naming: NodeNaming = NodeNaming()) -> None:
+                 mesh: MeshMetrics = MeshMetrics(), naming: NodeNaming = NodeNaming(),
+                 linkerd: LinkerdMetrics | None = None) -> None:
         self._telemetry = telemetry
-        self._families = (mesh_family(mesh), service_graph_family(service_graph))
+        self._families = (mesh_family(mesh), *([linkerd_family(linkerd)] if linkerd else []),
+                          service_graph_family(service_graph))
         self._naming = naming
 
     async def observed_edges(self, window_s: int, end_s: int) -> list[ObservedEdge]:
         found = await asyncio.gather(*(self._family_edges(f, window_s, end_s)
                                        for f in self._families))
-        return [edge for edges in found for edge in edges]
+        return busiest_per_source([edge for edges in found for edge in edges])
 
     async def _family_edges(self, family: _Family, window_s: int, end_s: int
                             ) -> list[ObservedEdge]:
@@ -109,6 +140,6 @@ class PrometheusEdgeTelemetry:
 def _row(key: LabelKey, requests: float, failed: float, last_seen_s: int, family: _Family
          ) -> EdgeRow:
     client, server, third = key
-    if family.third_is_reporter:
-        return EdgeRow(client, server, "", third, requests, failed, last_seen_s)
-    return EdgeRow(client, server, third, "", requests, failed, last_seen_s)
+    connection_type = third if family.third == "connection_type" else ""
+    reporter = third if family.third == "reporter" else ""
+    return EdgeRow(client, server, connection_type, reporter, requests, failed, last_seen_s)

@@ -107,6 +107,17 @@ def observed_edges(rows: Iterable[EdgeRow], source: DiscoverySource, naming: Nod
     return [_edge(row, source, naming) for _, row in sorted(chosen.items())]
 
 
+def busiest_per_source(edges: Iterable[ObservedEdge]) -> list[ObservedEdge]:
+    """One edge per source and pair: where two families of one source (Istio and Linkerd,
+    both service_mesh) report the same call, the busier report; order kept otherwise."""
+    kept: dict[tuple[DiscoverySource, str, str], ObservedEdge] = {}
+    for edge in edges:
+        key = (edge.source, *edge.pair)
+        if key not in kept or edge.requests > kept[key].requests:
+            kept[key] = edge
+    return list(kept.values())
+
+
 def _preferred(row: EdgeRow, known: EdgeRow) -> bool:
     if row.reporter != known.reporter:
         return row.reporter == SOURCE_REPORTER

@@ -20,6 +20,7 @@ from slo_engine.fleet.simulation import FleetHistory, SimulatedEdge
 
 SERVICE_GRAPH = "traces_service_graph_request"
 MESH = "istio_requests"
+LINKERD = "response"
 
 
 def connection_type(edge: SimulatedEdge, history: FleetHistory) -> str | None:
@@ -49,6 +50,10 @@ def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice,
         out.write(f"# TYPE {MESH} counter\n")
         for name, values in _mesh_series(calls, history):
             written += _write(out, name, values, stamps)
+    if "linkerd" in meshes:
+        out.write(f"# TYPE {LINKERD} counter\n")
+        for name, values in _linkerd_series(calls, history):
+            written += _write(out, name, values, stamps)
     return written
 
 
@@ -77,6 +82,32 @@ def _mesh_series(calls: list[tuple[SimulatedEdge, list[float], list[float]]],
         for reporter in ("destination", "source"):
             yield f'{MESH}_total{{{ends},reporter="{reporter}",response_code="200"}}', good
             yield f'{MESH}_total{{{ends},reporter="{reporter}",response_code="500"}}', failed
+
+
+def _linkerd_series(calls: list[tuple[SimulatedEdge, list[float], list[float]]],
+                    history: FleetHistory) -> Iterator[tuple[str, list[float]]]:
+    """Outbound per call; inbound per callee, summed over its callers (its proxy does not
+    tell them apart)."""
+    inbound: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for edge, requests, failed in calls:
+        if not in_mesh(edge, history):
+            continue
+        source, target = history.services[edge.source], history.services[edge.target]
+        good = np.subtract(requests, failed)
+        yield from _linkerd_pair(
+            f'deployment="{source}",direction="outbound",dst_deployment="{target}"',
+            good, np.asarray(failed))
+        seen = inbound.get(target, (np.zeros(len(good)), np.zeros(len(good))))
+        inbound[target] = (seen[0] + good, seen[1] + np.asarray(failed))
+    for target, (good, failed) in sorted(inbound.items()):
+        yield from _linkerd_pair(f'deployment="{target}",direction="inbound"', good, failed)
+
+
+def _linkerd_pair(ends: str, good: np.ndarray, failed: np.ndarray
+                  ) -> Iterator[tuple[str, list[float]]]:
+    yield f'{LINKERD}_total{{classification="success",{ends},status_code="200"}}', good.tolist()
+    yield (f'{LINKERD}_total{{classification="failure",{ends},status_code="500"}}',
+           failed.tolist())
 
 
 def _write(out: TextIO, name: str, values: list[float], stamps: list[str]) -> int:

@@ -43,11 +43,13 @@ def _erf(z: np.ndarray) -> np.ndarray:
 
 def write_openmetrics(history: FleetHistory, path: Path,
                       buckets: tuple[float, ...] = BUCKETS_SECONDS,
-                      steps: slice = slice(None)) -> int:
-    """Write the history (or the steps of it given); returns the number of samples written."""
+                      steps: slice = slice(None), meshes: tuple[str, ...] = ("istio",)) -> int:
+    """Write the history (or the steps of it given), with the calls as the named meshes
+    (istio, linkerd) count them; returns the number of samples written."""
     with path.open("w", encoding="utf-8") as out:
         written = (_requests(history, out, steps) + _durations(history, out, buckets, steps)
-                   + _throttling(history, out, steps) + write_edge_calls(history, out, steps))
+                   + _throttling(history, out, steps)
+                   + write_edge_calls(history, out, steps, meshes))
         out.write("# EOF\n")
     return written
 

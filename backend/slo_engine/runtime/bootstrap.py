@@ -357,7 +357,8 @@ def _discover_graph(settings: Settings, telemetry: PrometheusTelemetry, parts: _
                if settings.kubernetes_discovery_enabled else None)
     return DiscoverGraph(
         PrometheusEdgeTelemetry(telemetry, settings.service_graph_metrics(),
-                                settings.mesh_metrics(), settings.node_naming()),
+                                settings.mesh_metrics(), settings.node_naming(),
+                                settings.linkerd_metrics()),
         parts.ingest, DiscoveryOptions(settings.discovery_window_seconds,
                                        settings.discovery_confidence(),
                                        settings.declaration_conventions()),

@@ -13,7 +13,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from slo_engine.adapters.kubernetes_access import ClusterAccess
-from slo_engine.adapters.prometheus_edges import MeshMetrics, ServiceGraphMetrics
+from slo_engine.adapters.prometheus_edges import LinkerdMetrics, MeshMetrics, ServiceGraphMetrics
 from slo_engine.adapters.promql import SliQueries, UnsafeQuery
 from slo_engine.domain.cluster_declarations import DeclarationConventions
 from slo_engine.domain.edge_discovery import ConfidencePolicy, NodeNaming
@@ -215,6 +215,16 @@ class Settings(BaseSettings):
         "Which proxy reported a call; the client's (`source`) wins over the server's"))
     mesh_code_label: str = Field(default="response_code", pattern=LABEL_NAME)
     mesh_error_code_regex: str = Field(default="5..", pattern=r'^[^"\\]+$')
+    linkerd_discovery_enabled: bool = Field(default=False, description=(
+        "Also read Linkerd's outbound response counters (source service_mesh)"))
+    linkerd_requests_metric: str = Field(default="response_total", pattern=METRIC_NAME)
+    linkerd_source_label: str = Field(default="deployment", pattern=LABEL_NAME, description=(
+        "The calling workload (the outbound proxy's own)"))
+    linkerd_destination_label: str = Field(default="dst_deployment", pattern=LABEL_NAME)
+    linkerd_direction_label: str = Field(default="direction", pattern=LABEL_NAME, description=(
+        "Only its \"outbound\" series are read"))
+    linkerd_classification_label: str = Field(default="classification", pattern=LABEL_NAME)
+    linkerd_failure_value: str = Field(default="failure", pattern=r'^[^"\\]+$')
     kubernetes_discovery_enabled: bool = Field(default=False, description=(
         "Each discovery run also ingests what the Kubernetes cluster declares (the chart "
         "sets it from rbac.discovery.enabled)"))
@@ -315,6 +325,13 @@ class Settings(BaseSettings):
         return MeshMetrics(self.mesh_requests_metric, self.mesh_source_label,
                            self.mesh_destination_label, self.mesh_reporter_label,
                            self.mesh_code_label, self.mesh_error_code_regex)
+
+    def linkerd_metrics(self) -> LinkerdMetrics | None:
+        if not self.linkerd_discovery_enabled:
+            return None
+        return LinkerdMetrics(self.linkerd_requests_metric, self.linkerd_source_label,
+                              self.linkerd_destination_label, self.linkerd_direction_label,
+                              self.linkerd_classification_label, self.linkerd_failure_value)
 
     def node_naming(self) -> NodeNaming:
         return NodeNaming(self.discovery_datastore_name_regex,
