@@ -99,8 +99,9 @@ def _linkerd_series(calls: list[tuple[SimulatedEdge, list[float], list[float]]],
             good, np.asarray(failed))
         seen = inbound.get(target, (np.zeros(len(good)), np.zeros(len(good))))
         inbound[target] = (seen[0] + good, seen[1] + np.asarray(failed))
-    for target, (good, failed) in sorted(inbound.items()):
-        yield from _linkerd_pair(f'deployment="{target}",direction="inbound"', good, failed)
+    for target, (total_good, total_failed) in sorted(inbound.items()):
+        yield from _linkerd_pair(f'deployment="{target}",direction="inbound"', total_good,
+                                 total_failed)
 
 
 def _linkerd_pair(ends: str, good: np.ndarray, failed: np.ndarray
