@@ -1,7 +1,9 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from slo_engine.adapters.kubernetes_access import ClusterAccess
 from slo_engine.runtime.settings import Settings, load_settings
 
 
@@ -88,3 +90,17 @@ def test_a_setting_under_its_old_name_still_works_for_a_release_with_a_warning(
     assert Settings().prometheus_request_deadline_seconds == 2.5  # the new name wins
     assert Settings(prometheus_retry_delays_seconds=[0.0]).prometheus_retry_delays_seconds \
         == [0.0]
+
+
+def test_kubernetes_discovery_is_off_and_reads_configmaps_only_when_asked() -> None:
+    assert Settings().kubernetes_discovery_enabled is False
+    assert Settings().cluster_access() == ClusterAccess()
+    asked = Settings(kubernetes_kubeconfig=Path("/k/config"), kubernetes_namespaces=["shop"],
+                     kubernetes_label_selector="tier=prod", kubernetes_read_configmaps=True)
+    assert asked.cluster_access() == ClusterAccess(
+        Path("/k/config"), None, ("shop",), "tier=prod", "slo-engine.io/dependencies=true")
+
+
+def test_an_annotation_name_kubernetes_would_refuse_is_refused() -> None:
+    with pytest.raises(ValidationError, match="kubernetes_team_label"):
+        Settings(kubernetes_team_label="team name")
