@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import httpx
@@ -31,6 +31,7 @@ COMPONENT = "metrics store (Prometheus)"
 DEFAULT_QUERIES = SliQueries()
 SERVICES_PER_QUERY = 250  # ~6 KB of names per regex matcher
 RANGE_SERVICES_PER_QUERY = 50  # 90 days at 15 minutes: ~430,000 points an answer
+Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 
 class QueryObserver(Protocol):
@@ -110,6 +111,16 @@ class PrometheusTelemetry:
         of every matching series' raw samples)."""
         data = await self._get("/api/v1/query", query, {"time": at_s})
         return list(data["result"])
+
+    async def range_result(self, query: str, start_s: int, end_s: int, step_s: int
+                           ) -> list[dict[str, Any]]:
+        """A range query's result as Prometheus gives it."""
+        params = {"start": start_s, "end": end_s, "step": step_s}
+        return list((await self._get("/api/v1/query_range", query, params))["result"])
+
+    async def api_data(self, path: str, params: Sequence[tuple[str, str | int]]) -> Any:
+        """The `data` of another endpoint (label values, metadata); match[] as pairs."""
+        return await self._get(path, "", params)
 
     async def instant_value(self, query: str, at_s: int) -> float | None:
         data = await self._get("/api/v1/query", query, {"time": at_s})
@@ -289,10 +300,10 @@ class PrometheusTelemetry:
         except httpx.HTTPError as error:
             raise DependencyUnavailable(COMPONENT, str(error)) from error
 
-    async def _get(self, path: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _get(self, path: str, query: str, params: Params) -> Any:
         if self._observe is None:
             return await self._get_with_retries(path, query, params)
-        query_type = "range" if path.endswith("query_range") else "instant"
+        query_type = {"query_range": "range", "query": "instant"}.get(path[8:], "catalog")
         started, error_type = time.perf_counter(), None
         try:
             return await self._get_with_retries(path, query, params)
@@ -308,8 +319,7 @@ class PrometheusTelemetry:
         finally:
             self._observe(query_type, time.perf_counter() - started, error_type)
 
-    async def _get_with_retries(self, path: str, query: str, params: dict[str, Any]
-                                ) -> dict[str, Any]:
+    async def _get_with_retries(self, path: str, query: str, params: Params) -> Any:
         last_error = ""
         for delay in (*self._retry_delays, None):
             try:
@@ -343,10 +353,11 @@ class PrometheusTelemetry:
         raise DependencyUnavailable(COMPONENT, f"{last_error} (after {attempts} attempts)",
                                     self.breaker.retry_after_s or None)
 
-    async def _attempt(self, path: str, query: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _attempt(self, path: str, query: str, params: Params) -> Any:
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
         try:
             response = await self._client.get(
-                path, params={"query": query, **params},
+                path, params=[("query", query), *pairs] if query else pairs,
                 timeout=self._attempt_timeout or httpx.USE_CLIENT_DEFAULT)
         except httpx.TransportError as error:
             raise _Transient(f"{type(error).__name__}: {error}") from error
@@ -354,9 +365,9 @@ class PrometheusTelemetry:
             raise _Transient(f"HTTP {response.status_code}")
         body: dict[str, Any] = orjson.loads(response.content)
         if response.status_code != 200 or body.get("status") != "success":
-            raise TelemetryQueryRejected(query, str(body.get("error", response.status_code)))
-        data: dict[str, Any] = body["data"]
-        return data
+            reason = str(body.get("error", response.status_code))
+            raise TelemetryQueryRejected(query or path, reason)
+        return body["data"]
 
 
 def _on_steps(points: list[list[Any]], start_s: int, step_s: int, steps: int) -> np.ndarray:
