@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from slo_engine.application.ports import Row
+from slo_engine.domain.sli_override import ParsedSelector
 
 MATCH_OPERATORS = ("=", "!=", "=~", "!~")
 Grouped = dict[tuple[str, ...], list[float]]  # label values in `by` order -> one per slice
@@ -83,4 +84,13 @@ class SliStore(Protocol):
         """Makes the SLI its service's approved one (an earlier approved one becomes a
         candidate again) with the approval's definition, convention, approved_by,
         override (JSON or None); None when no such SLI exists."""
+        ...
+
+
+class PromqlParser(Protocol):
+    """Knows how to read the vector selectors of a PromQL expression."""
+
+    def selectors(self, query: str) -> list[ParsedSelector]:
+        """Every vector selector, in reading order; PromqlSyntaxError with the parser's
+        message for text that is not PromQL."""
         ...

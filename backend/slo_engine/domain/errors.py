@@ -63,6 +63,11 @@ class ArtifactNotFound(NotFound):
         super().__init__("Artifact", artifact_id)
 
 
+class SliNotFound(NotFound):
+    def __init__(self, sli_id: str) -> None:
+        super().__init__("SLI", sli_id)
+
+
 class RecommendationNotFound(NotFound):
     def __init__(self, recommendation_id: str) -> None:
         super().__init__("Recommendation", recommendation_id)
