@@ -34,7 +34,7 @@ from tests.fakes_graph_state import (
 LISTED_COLUMNS = ("service_id", "team", "criticality", "tier", "service_type", "discovered",
                   "metadata", "created_at", "updated_at")
 SNAPSHOT_COLUMNS = ("service_id", "team", "criticality", "service_type", "discovered",
-                    "sli_queries")
+                    "sli_queries", "approved_sli")
 EDGE_COLUMNS = ("communication_mode", "criticality", "protocol", "timeout_ms",
                 "redundancy_group", "sources", "confidence_score", "last_observed_at",
                 "is_stale")

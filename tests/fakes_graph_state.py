@@ -122,6 +122,7 @@ class InMemoryGraph:
     active_slos: dict[str, SloNode] = field(default_factory=dict)
     audit_head: Props | None = None
     audit_events: list[AuditEventNode] = field(default_factory=list)
+    slis: dict[str, Props] = field(default_factory=dict)  # (:Sli) by sli_id
 
     def recommendations_of(self, service_id: str) -> list[Props]:
         return [r.properties for r in self.recommendations.values()

@@ -13,9 +13,12 @@ from slo_engine.adapters.graph.api_keys import GraphApiKeys
 from slo_engine.adapters.graph.auto_approval_rules import GraphApprovalRules
 from slo_engine.adapters.graph.forecast_priors import GraphForecastPriors
 from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.graph.slis import GraphSlis
 from slo_engine.application.ports import ApiKeyStore, ApprovalRuleStore, ForecastPriorStore
+from slo_engine.application.sli_ports import SliStore
 from tests.fakes import InMemoryApiKeys, InMemoryApprovalRules, InMemoryForecastPriors
 from tests.fakes_graph_state import InMemoryGraph, Owned, assign, refuse_taken, storable
+from tests.fakes_slis import InMemorySlis
 
 
 @pytest.fixture
@@ -33,6 +36,12 @@ def forecast_prior_store(store_backend: CypherRunner | None) -> ForecastPriorSto
 def approval_rule_store(store_backend: CypherRunner | None) -> ApprovalRuleStore:
     return (InMemoryApprovalRules() if store_backend is None
             else GraphApprovalRules(store_backend))
+
+
+@pytest.fixture
+def sli_store(store_backend: CypherRunner | None, memory_graph: InMemoryGraph) -> SliStore:
+    """The SliStore port on every backend (sharing the graph of `graph_store`)."""
+    return InMemorySlis(memory_graph) if store_backend is None else GraphSlis(store_backend)
 
 
 def hold_recommendation_without_period(graph: InMemoryGraph, **params: Any) -> None:

@@ -24,6 +24,7 @@ from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
+from slo_engine.adapters.graph.slis import SLI_QUERIES
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
 from slo_engine.adapters.kubernetes_catalogue import KubernetesCatalogue
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
@@ -222,7 +223,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     """Start what is embedded, connect to the rest, and apply the graph schema."""
     catalog = QueryCatalog.load()
     catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
-                    + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES)
+                    + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES
+                    + SLI_QUERIES)
     metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:

@@ -21,6 +21,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("AuditHead", "chain"),
     ("AutoApprovalRule", "rule_id"),
     ("ApiKey", "key_id"),
+    ("Sli", "sli_id"),
     ("SliAggregate", "aggregate_key"),
     ("Artifact", "artifact_id"),
 )
