@@ -20,6 +20,7 @@ IMPACT = {"service_id": "checkout", "proposed_change": {"proposed_target": 99.5}
 RULE = {"name": "low", "conditions": {"criticality": ["low"]}}
 DECISION = {"recommendation_id": "no-such-recommendation", "action": "accept"}
 SIMULATION = {"targets": {"availability": 99.9}}
+CHECKOUT_SLI = "00000000-0000-4000-8000-00000000051a"  # a candidate SLI of checkout
 
 # (method, route template, concrete path, body, what the endpoint does)
 ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
@@ -45,6 +46,9 @@ ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
     ("POST", "/api/v1/slos/impact-analysis", "/api/v1/slos/impact-analysis", IMPACT, READ),
     ("POST", "/api/v1/services/{service_id}/slos/simulate",
      "/api/v1/services/checkout/slos/simulate", SIMULATION, READ),
+    ("GET", "/api/v1/sli", "/api/v1/sli?service_id=checkout", None, READ),
+    ("PATCH", "/api/v1/sli/{sli_id}", f"/api/v1/sli/{CHECKOUT_SLI}", {"action": "approve"},
+     DECIDE),
     ("GET", "/api/v1/graph/cycles", "/api/v1/graph/cycles", None, READ),
     ("GET", "/api/v1/graph/divergences", "/api/v1/graph/divergences", None, READ),
     ("PATCH", "/api/v1/graph/cycles/{cycle_id}", "/api/v1/graph/cycles/unknown",
@@ -112,6 +116,11 @@ def callers(container: Container, identity_provider: LocalIdentityProvider
         ingest_as_admin = TestClient(client.app, headers=headers["admin person"])
         ingest(ingest_as_admin, graph("manual", [("checkout", "payment")], nodes=[
             {"service_id": "checkout", "metadata": {"team": "payments"}}]))
+        assert container.slis is not None
+        container.slis.store_candidates("checkout", [{
+            "sli_id": CHECKOUT_SLI, "convention": "prometheus_http", "rank": 0,
+            "confidence": 1.0, "definition": '{"requests_metric": "http_requests_total"}',
+            "body": "{}"}], 0)
         yield client, headers
 
 

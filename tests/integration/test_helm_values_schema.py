@@ -61,6 +61,8 @@ SAMPLE_SETTINGS: dict[str, Any] = {
     "forecast_prior_interval_seconds": 43200, "drift_interval_seconds": 600,
     "drift_step_seconds": 30, "drift_period_seconds": 604800, "drift_cooldown_seconds": 3600,
     "discovery_interval_seconds": 1800, "discovery_window_seconds": 7200,
+    "sli_discovery_lookback_seconds": 43_200, "sli_discovery_deadline_seconds": 15.0,
+    "sli_discovery_max_label_values": 20_000,
     "discovery_volume_scale_requests": 50.0, "discovery_recency_half_life_seconds": 1800.0,
     "discovery_datastore_name_regex": ".*-db", "discovery_external_name_regex": ".*\\.com",
     "servicegraph_requests_metric": "traces_service_graph_request_total",

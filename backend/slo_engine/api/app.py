@@ -24,6 +24,7 @@ from slo_engine.api import (
     recommendations,
     services,
     simulations,
+    slis,
     slo_artifacts,
     slos,
 )
@@ -63,7 +64,7 @@ def create_app(container: Container) -> FastAPI:
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependency_graph, services, recommendations, slos,
                    simulations, slo_artifacts, artifacts, impact, cycles, divergences, audit,
-                   auto_approval, dashboard, jobs):
+                   auto_approval, dashboard, jobs, slis):
         app.include_router(module.router)
     # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)

@@ -48,6 +48,7 @@ def recommendation_document(record: RecommendationRecord) -> dict[str, Any]:
         "recommendations": recommendations,
         "notes": record.notes,
         "provenance": _provenance(record),
+        "sli_source": dict(record.provenance.sli_source),
     }
     if record.auto_approved is not None:
         approved = record.auto_approved

@@ -183,6 +183,15 @@ class Provenance(ResponseModel):
     engine_version: str
 
 
+class SliSource(ResponseModel):
+    source: Literal["configured_default", "approved_sli"] = Field(description=(
+        "configured_default: the settings and the service's own `sli` metadata; "
+        "approved_sli: the SLI a person approved (GET /api/v1/sli)"))
+    sli_id: str | None = None
+    convention: str | None = Field(default=None, description=(
+        "The naming convention it follows, or `override` for a modified query"))
+
+
 class RecommendationDocument(ResponseModel):
     service_id: str
     recommendation_id: str
@@ -199,5 +208,8 @@ class RecommendationDocument(ResponseModel):
         Field(discriminator="sli_type")]]
     notes: list[str]
     provenance: Provenance | None = None
+    sli_source: SliSource = Field(
+        default_factory=lambda: SliSource(source="configured_default"),
+        description="Which SLI the history was read with")
     auto_approved: AutoApproved | None = Field(
         default=None, description="The SLO an auto-approval rule activated from it")

@@ -23,6 +23,7 @@ from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.org_dashboard import OrgDashboard
+from slo_engine.application.review_slis import ReviewSlis
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.service_catalogue import ServiceCatalogue
 from slo_engine.application.simulate_slo import SimulateSlo
@@ -79,6 +80,7 @@ class RouteUseCases:
     sli_presence: SliPresence | None  # None: no metrics store configured
     dry_runs: DryRunAlerts | None  # None: no metrics store configured
     simulations: SimulateSlo | None  # None: no metrics store configured
+    slis: ReviewSlis | None  # None: no metrics store configured
     what_ifs: WhatIfUseCases
 
     @classmethod
@@ -114,6 +116,7 @@ class RouteUseCases:
             sli_presence=None if history is None else SliPresence(
                 history.request_telemetry, container.clock, container.rule_files.sli_definitions),
             simulations=None if history is None else history.simulate,
+            slis=None if history is None else history.review_slis,
             what_ifs=WhatIfUseCases(
                 WhatIfDependencies(container.graph, container.ledger, container.snapshots,
                                    container.impact),
@@ -158,4 +161,5 @@ DryRuns = Annotated[DryRunAlerts | None, Depends(_one(lambda u: u.dry_runs))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]
 Simulations = Annotated[SimulateSlo | None, Depends(_one(lambda u: u.simulations))]
+Slis = Annotated[ReviewSlis | None, Depends(_one(lambda u: u.slis))]
 WhatIfs = Annotated[WhatIfUseCases, Depends(_one(lambda u: u.what_ifs))]

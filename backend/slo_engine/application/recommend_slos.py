@@ -8,6 +8,7 @@ from the domain. Units inside are ratios and seconds; the API converts.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -49,6 +50,7 @@ from slo_engine.domain.recommendation import (
     recommend_availability,
     recommend_latency,
 )
+from slo_engine.domain.sli_definition import CONFIGURED_DEFAULT
 from slo_engine.domain.sli_statistics import (
     error_budget_minutes,
     floor_target,
@@ -87,6 +89,7 @@ class SloRecommendation:
     availability_attribution: list[Attribution] = field(default_factory=list)
     latency_attribution: list[Attribution] = field(default_factory=list)
     forecast: ServiceForecast | None = None
+    sli_source: dict[str, str] = field(default_factory=lambda: dict(CONFIGURED_DEFAULT))
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,10 @@ class CountHistory:
 class RecommendSlos:
     def __init__(self, graph: GraphStore, snapshots: SnapshotHolder, telemetry: Telemetry,
                  clock: Clock, policy: RecommendationPolicy, priors: ForecastPriors,
-                 external_pessimism_ratio: float = 0.001) -> None:
+                 external_pessimism_ratio: float = 0.001,
+                 sli_sources: Callable[[str], dict[str, str]] = lambda _: CONFIGURED_DEFAULT
+                 ) -> None:
+        self._sli_sources = sli_sources  # which SLI the telemetry reads for a service
         self._priors = priors
         self._graph = graph
         self._snapshots = snapshots
@@ -169,7 +175,8 @@ class RecommendSlos:
         cold = short_of_history(quality, (end - start) / DAY_SECONDS, lookback_days,
                                 self._policy.cold_start_min_days)
         result = SloRecommendation(service_id, self._clock.now_ms(), start, end, quality,
-                                   "low" if cold else "high", archetype, bound=bound)
+                                   "low" if cold else "high", archetype, bound=bound,
+                                   sli_source=dict(self._sli_sources(service_id)))
         if latency_inputs is not None:
             result.latency = self._latency(latency_inputs, result, cold)
         if sli_type in ("availability", "all"):

@@ -15,7 +15,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ from slo_engine.application.dependency_bound import DependencyBound, budget_shar
 from slo_engine.application.feature_attribution import Attribution
 from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.domain.recommendation import AvailabilityRecommendation, LatencyRecommendation
+from slo_engine.domain.sli_definition import CONFIGURED_DEFAULT
 
 RECORD_SCHEMA_VERSION = 2
 
@@ -43,6 +44,8 @@ class Provenance:
     forecast_method: str  # "monte_carlo" (availability); "block_bootstrap" (latency)
     forecast_simulations: int
     engine_version: str = __version__
+    # Which SLI the history was read with (records before SLI approval: the default).
+    sli_source: dict[str, str] = field(default_factory=lambda: dict(CONFIGURED_DEFAULT))
 
 
 @dataclass(frozen=True)

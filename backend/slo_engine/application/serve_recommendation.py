@@ -151,7 +151,8 @@ class ServeRecommendation:
         simulations = (result.forecast.forecast.simulations if result.forecast is not None
                        else 0)
         return Provenance(request.lookback_days, request.period_days, graph_version,
-                          policy.version, policy.digest, "monte_carlo", simulations)
+                          policy.version, policy.digest, "monte_carlo", simulations,
+                          sli_source=dict(result.sli_source))
 
     async def _stored_or_raise(self, request: RecommendationRequest,
                                error: DependencyUnavailable | TelemetryQueryRejected

@@ -17,6 +17,15 @@ SLI_QUERY_FIELDS = ("requests_metric", "duration_bucket_metric", "duration_unit_
                     "extra_matchers")
 
 
+# Which SLI a service's history is read with: the settings (and the service's own `sli`
+# metadata) until a person approves a discovered or modified one.
+CONFIGURED_DEFAULT: dict[str, str] = {"source": "configured_default"}
+
+
+def approved_source(sli_id: str, convention: str) -> dict[str, str]:
+    return {"source": "approved_sli", "sli_id": sli_id, "convention": convention}
+
+
 class UnsafeQuery(ValueError):
     """A name or value that cannot be put into PromQL as given."""
 

@@ -14,12 +14,13 @@ long history can be written and backfilled in pieces; fewer buckets make smaller
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
+from slo_engine.fleet.convention_openmetrics import write_convention_series
 from slo_engine.fleet.edge_openmetrics import write_edge_calls
 from slo_engine.fleet.simulation import FleetHistory
 
@@ -43,11 +44,18 @@ def _erf(z: np.ndarray) -> np.ndarray:
 
 def write_openmetrics(history: FleetHistory, path: Path,
                       buckets: tuple[float, ...] = BUCKETS_SECONDS,
-                      steps: slice = slice(None), meshes: tuple[str, ...] = ("istio",)) -> int:
+                      steps: slice = slice(None), meshes: tuple[str, ...] = ("istio",),
+                      conventions: Mapping[str, str] | None = None) -> int:
     """Write the history (or the steps of it given), with the calls as the named meshes
-    (istio, linkerd) count them; returns the number of samples written."""
+    (istio, linkerd) count them; returns the number of samples written. `conventions`
+    (service -> a convention of domain/sli_conventions.py) writes those services'
+    requests and latency in their own convention instead of the classic one."""
+    others = {s for s, name in (conventions or {}).items() if name != "prometheus_http"}
     with path.open("w", encoding="utf-8") as out:
-        written = (_requests(history, out, steps) + _durations(history, out, buckets, steps)
+        written = (_requests(history, out, steps, others)
+                   + _durations(history, out, buckets, steps, others)
+                   + write_convention_series(history, out, steps, buckets, conventions or {},
+                                             lognormal_cdf)
                    + _throttling(history, out, steps)
                    + write_edge_calls(history, out, steps, meshes))
         out.write("# EOF\n")
@@ -65,10 +73,12 @@ def _series(out: TextIO, name: str, values: np.ndarray, stamps: list[str],
     return len(stamps)
 
 
-def _requests(history: FleetHistory, out: TextIO, steps: slice) -> int:
+def _requests(history: FleetHistory, out: TextIO, steps: slice, others: set[str]) -> int:
     out.write("# TYPE http_requests counter\n")
     stamps, written = _timestamps(history, steps), 0
     for i, service in enumerate(history.services):
+        if service in others:
+            continue
         ok = np.cumsum(history.requests[i] - history.failures[i])[steps]
         failed = np.cumsum(history.failures[i])[steps]
         written += _series(out, f'http_requests_total{{service="{service}",code="200"}}', ok,
@@ -79,10 +89,12 @@ def _requests(history: FleetHistory, out: TextIO, steps: slice) -> int:
 
 
 def _durations(history: FleetHistory, out: TextIO, buckets: tuple[float, ...],
-               steps: slice) -> int:
+               steps: slice, others: set[str]) -> int:
     out.write("# TYPE http_request_duration_seconds histogram\n")
     stamps, written = _timestamps(history, steps), 0
     for i, service in enumerate(history.services):
+        if service in others:
+            continue
         median, sigma = history.latency_median_s[i], float(history.latency_sigma[i])
         requests = history.requests[i]
         # Whole requests per bucket: rounding cumulative counts keeps them non-decreasing in

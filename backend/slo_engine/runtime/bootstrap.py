@@ -24,14 +24,16 @@ from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
-from slo_engine.adapters.graph.slis import SLI_QUERIES
+from slo_engine.adapters.graph.slis import SLI_QUERIES, GraphSlis
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
 from slo_engine.adapters.kubernetes_catalogue import KubernetesCatalogue
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.adapters.prometheus_catalog import PrometheusMetricCatalog
 from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
 from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
 from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
+from slo_engine.adapters.promql_selectors import PromqlParserSelectors
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
 from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
@@ -49,6 +51,7 @@ from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
 from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
 from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
+from slo_engine.application.discover_slis import DiscoverSlis, SliDiscoveryOptions
 from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunOptions
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.generate_artifacts import GenerateArtifacts
@@ -62,6 +65,7 @@ from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
+from slo_engine.application.review_slis import ReviewSlis
 from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.simulate_slo import SimulateSlo
@@ -102,6 +106,7 @@ class HistoryUseCases:
     dry_runs: DryRunAlerts  # generated alerts replayed on history
     simulate: SimulateSlo
     discover_graph: DiscoverGraph  # the graph from servicegraph and mesh metrics
+    review_slis: ReviewSlis  # SLIs discovered from the metric catalog, approved by people
 
 
 @dataclass
@@ -128,6 +133,7 @@ class Container:
     artifacts: GenerateArtifacts
     oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
     history: HistoryUseCases | None = None  # None: no metrics store is configured
+    slis: GraphSlis | None = None  # candidate and approved SLIs (reviewed with history)
     servers: list[ServerProcess] = field(default_factory=list)
     # The API's loop, attached at start-up: inline jobs run their async work on it.
     event_loop: asyncio.AbstractEventLoop | None = None
@@ -182,7 +188,7 @@ def _redis_client(settings: Settings, servers: list[ServerProcess]) -> redis.Red
 
 
 def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: EngineMetrics,
-               snapshots: SnapshotHolder) -> PrometheusTelemetry | None:
+               resolver: SliQueryResolver) -> PrometheusTelemetry | None:
     url = settings.prometheus_url
     if url is None:
         if not settings.embedded_prometheus:
@@ -193,18 +199,17 @@ def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: Engine
         url = server.url
     return PrometheusTelemetry(url, timeout_s=settings.prometheus_timeout_seconds,
                                retry_delays_s=settings.prometheus_retry_delays_seconds,
-                               queries_for=SliQueryResolver(settings.sli_queries(), snapshots),
-                               observe=metrics.observe_query)
+                               queries_for=resolver, observe=metrics.observe_query)
 
 
 def _rule_files(settings: Settings, graph: GraphRepository, ledger: GraphSloLedger,
-                snapshots: SnapshotHolder) -> SloRuleFiles:
+                resolver: SliQueryResolver) -> SloRuleFiles:
     try:
         checker: Promtool | None = Promtool(settings.promtool_binary)
     except FileNotFoundError as error:
         log.warning("generated rules will be served unchecked: %s", error)
         checker = None
-    return SloRuleFiles(ledger, graph, SliQueryResolver(settings.sli_queries(), snapshots),
+    return SloRuleFiles(ledger, graph, resolver,
                         load_alert_windows(settings.alert_windows_dir), checker,
                         links=ArtifactLinks(settings.runbook_url_template,
                                             settings.dashboard_url_template))
@@ -234,7 +239,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
         ledger.audit_head()  # creates the chain's genesis head on a new store
         client = _redis_client(settings, servers)
         snapshots = SnapshotHolder(graph)
-        telemetry = _telemetry(settings, servers, metrics, snapshots)
+        # One resolver: an approved SLI reaches recommendations, rules and drift alike.
+        resolver = SliQueryResolver(settings.sli_queries(), snapshots)
+        telemetry = _telemetry(settings, servers, metrics, resolver)
     except BaseException:
         for server in reversed(servers):
             server.stop()
@@ -266,10 +273,12 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     # Requests make one attempt per query within a deadline; background jobs retry.
     request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_seconds)
                          if telemetry is not None else None)
-    rule_files = _rule_files(settings, graph, ledger, snapshots)
+    rule_files = _rule_files(settings, graph, ledger, resolver)
+    slis = GraphSlis(runner)
     history = _history_use_cases(settings, telemetry, request_telemetry, _Parts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
-        AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files, ingest))
+        AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files, ingest,
+        resolver, slis))
     notifications = DeliverNotification(
         WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
                        settings.notification_team_webhook_urls),
@@ -288,7 +297,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
                           notifications, rule_files, artifacts, _oidc(settings), history,
-                          servers)
+                          slis, servers)
     built.append(container)
     return container
 
@@ -310,6 +319,8 @@ class _Parts:
     sli_aggregates: GraphSliAggregates
     rule_files: SloRuleFiles
     ingest: IngestDependencyGraph
+    resolver: SliQueryResolver
+    slis: GraphSlis
 
 
 def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
@@ -324,7 +335,8 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
 
     def serving(source: PrometheusTelemetry, deadline_s: float | None) -> ServeRecommendation:
         recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,
-                                  priors, settings.external_sla_pessimism_ratio)
+                                  priors, settings.external_sla_pessimism_ratio,
+                                  parts.resolver.source_of)
         return ServeRecommendation(recommend, parts.graph, parts.cache, parts.clock,
                                    parts.auto_approve, deadline_s, source.retry_after_s,
                                    source.breaker.record_failure)
@@ -349,7 +361,8 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
                                      policy, priors),
         simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
                              priors, settings.simulation_time_limit_seconds),
-        discover_graph=_discover_graph(settings, telemetry, parts))
+        discover_graph=_discover_graph(settings, telemetry, parts),
+        review_slis=_review_slis(settings, parts, telemetry))
 
 
 def _discover_graph(settings: Settings, telemetry: PrometheusTelemetry, parts: _Parts
@@ -366,6 +379,25 @@ def _discover_graph(settings: Settings, telemetry: PrometheusTelemetry, parts: _
                                        settings.declaration_conventions()),
         GraphDivergences(parts.graph, parts.clock, settings.staleness_window_ms),
         parts.metrics.divergences_counted, cluster, parts.metrics.discovery_source_failed)
+
+
+def _review_slis(settings: Settings, parts: _Parts, telemetry: PrometheusTelemetry
+                 ) -> ReviewSlis:
+    """SLI discovery for a person waiting: one attempt per query within the deadline."""
+    catalog = PrometheusMetricCatalog(
+        telemetry.for_requests(settings.sli_discovery_deadline_seconds),
+        settings.sli_discovery_max_label_values)
+    options = SliDiscoveryOptions(settings.sli_discovery_lookback_seconds,
+                                  deadline_s=settings.sli_discovery_deadline_seconds)
+
+    def approved(service_id: str) -> None:
+        parts.cache.invalidate(service_id)
+        parts.snapshots.refresh()
+
+    return ReviewSlis(DiscoverSlis(catalog, parts.clock, options), catalog,
+                      parts.slis, parts.graph, parts.ledger, parts.clock,
+                      PromqlParserSelectors(), settings.sli_queries(), approved,
+                      settings.sli_discovery_lookback_seconds)
 
 
 def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:
@@ -395,7 +427,8 @@ def gitops_files(settings: Settings) -> Iterator[GitOpsFiles]:
         runner = _graph_runner(settings, catalog, servers, share_running=True)
         graph, ledger = GraphRepository(runner), GraphSloLedger(runner)
         snapshots = SnapshotHolder(graph)
-        rule_files = _rule_files(settings, graph, ledger, snapshots)
+        rule_files = _rule_files(settings, graph, ledger,
+                                 SliQueryResolver(settings.sli_queries(), snapshots))
         yield GitOpsFiles(rule_files, ledger, InhibitRules(
             ledger, snapshots, SystemClock(), settings.staleness_window_ms,
             rule_files.windows), RunbookContexts(ledger, snapshots))

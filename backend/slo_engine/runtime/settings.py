@@ -191,6 +191,14 @@ class Settings(BaseSettings):
         "Edge confidence = source prior x (1 - exp(-requests / this)) x recency"))
     discovery_recency_half_life_seconds: float = Field(default=3600.0, gt=0, description=(
         "An edge last seen this long before the run has its confidence halved"))
+    sli_discovery_lookback_seconds: int = Field(default=86_400, ge=3600, le=30 * 86_400,
+                                                description=(
+        "SLI discovery reads series, traffic and samples over this lookback"))
+    sli_discovery_deadline_seconds: float = Field(default=20.0, gt=0, le=600, description=(
+        "SLI discovery answers what finished by then (flagged incomplete)"))
+    sli_discovery_max_label_values: int = Field(default=50_000, ge=1, description=(
+        "At most this many values of a service label are read per metric (flagged "
+        "truncated beyond)"))
     discovery_datastore_name_regex: str = Field(
         default=NodeNaming().datastore_regex, description=(
             "Servers with such names are datastores (besides connection_type database)"))
