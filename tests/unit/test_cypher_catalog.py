@@ -15,6 +15,7 @@ from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS
+from slo_engine.adapters.graph.simulations import SIMULATION_QUERIES
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES
 from slo_engine.adapters.graph.slis import SLI_QUERIES
 
@@ -29,7 +30,8 @@ def test_every_query_the_repository_needs_is_shipped() -> None:
 def test_every_shipped_query_is_used_by_the_repository() -> None:
     assert set(QueryCatalog.load().names()) == set(
         REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
-        + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES + SLI_QUERIES)
+        + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES + SLI_QUERIES
+        + SIMULATION_QUERIES)
 
 
 def test_no_query_uses_a_construct_one_backend_lacks() -> None:

@@ -23,6 +23,7 @@ from slo_engine.domain.fleet_prior import FleetPrior
 from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, ServiceRecord
 from slo_engine.domain.prometheus_rate import RawSeries
 from slo_engine.domain.rate_limit import RateDecision
+from slo_engine.domain.simulation_record import SimulationRecord
 from slo_engine.domain.sli_aggregates import SliAggregate, WindowCounts
 
 Row = dict[str, Any]
@@ -265,6 +266,24 @@ class ArtifactStore(Protocol):
         ...
 
     def get_artifact(self, artifact_id: str) -> Artifact | None: ...
+
+
+class SimulationStore(Protocol):
+    """Knows how to keep simulations, each linked to the service (and SLO version) it
+    simulated and stored with the audit event recording it; a simulation is never
+    edited."""
+
+    def store_simulation(self, record: SimulationRecord, event: ChainedEvent, now_ms: int
+                         ) -> bool:
+        """False: the audit chain's head moved, the service is gone or the id is taken;
+        nothing was written."""
+        ...
+
+    def get_simulation(self, simulation_id: str) -> SimulationRecord | None: ...
+
+    def service_simulations(self, service_id: str, limit: int) -> list[SimulationRecord]:
+        """Newest first, without their bodies (`body`, `provenance` and `method` empty)."""
+        ...
 
 
 @dataclass(frozen=True)

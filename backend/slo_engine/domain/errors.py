@@ -66,6 +66,9 @@ class ArtifactNotFound(NotFound):
 class SliNotFound(NotFound):
     def __init__(self, sli_id: str) -> None:
         super().__init__("SLI", sli_id)
+class SimulationNotFound(NotFound):
+    def __init__(self, simulation_id: str) -> None:
+        super().__init__("Simulation", simulation_id)
 
 
 class RecommendationNotFound(NotFound):

@@ -24,6 +24,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("Sli", "sli_id"),
     ("SliAggregate", "aggregate_key"),
     ("Artifact", "artifact_id"),
+    ("Simulation", "simulation_id"),
 )
 
 

@@ -20,3 +20,4 @@ CREATE INDEX FOR (k:ApiKey) ON (k.key_id);
 CREATE INDEX FOR (a:SliAggregate) ON (a.aggregate_key);
 CREATE INDEX FOR (a:Artifact) ON (a.artifact_id);
 CREATE INDEX FOR (x:Sli) ON (x.sli_id);
+CREATE INDEX FOR (m:Simulation) ON (m.simulation_id);

@@ -19,3 +19,4 @@ CREATE CONSTRAINT api_key_id_unique IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.key_i
 CREATE CONSTRAINT sli_aggregate_key_unique IF NOT EXISTS FOR (a:SliAggregate) REQUIRE a.aggregate_key IS UNIQUE;
 CREATE CONSTRAINT artifact_id_unique IF NOT EXISTS FOR (a:Artifact) REQUIRE a.artifact_id IS UNIQUE;
 CREATE CONSTRAINT sli_id_unique IF NOT EXISTS FOR (x:Sli) REQUIRE x.sli_id IS UNIQUE;
+CREATE CONSTRAINT simulation_id_unique IF NOT EXISTS FOR (m:Simulation) REQUIRE m.simulation_id IS UNIQUE;
