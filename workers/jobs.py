@@ -58,6 +58,24 @@ def detect_drift(service_ids: list[str] | None = None) -> dict[str, Any]:
     return context.run(detect.sweep(service_ids))
 
 
+def simulate_slo(simulation_id: str, service_id: str, inputs: dict[str, Any],
+                 requested_by: str, estimated_seconds: float) -> dict[str, Any]:
+    """A simulation too long for a request; its result is the stored simulation."""
+    context = current()
+    job = get_current_job()  # taken here: the simulation reports from the event loop
+
+    def report(done: int, total: int) -> None:
+        if job is not None:
+            job.meta["progress"] = {"done": done, "total": total, "failed": 0}
+            job.save_meta()  # type: ignore[no-untyped-call]
+
+    record = context.run(context.container.simulations.run_job(
+        simulation_id, service_id, inputs, requested_by, estimated_seconds, report))
+    return {"simulation_id": record.simulation_id,
+            "simulation_url": f"/api/v1/simulations/{record.simulation_id}",
+            "content_hash": record.content_hash, "summary": dict(record.summary)}
+
+
 def deliver_notification(notification: dict[str, Any]) -> dict[str, Any]:
     container = current().container
     job = get_current_job()

@@ -8,6 +8,11 @@ from fastapi.testclient import TestClient
 from slo_engine.runtime.bootstrap import Container
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import admin_client
+from tests.integration.simulation_engine import (  # noqa: F401 - fixtures, for every module
+    history_prometheus,
+    simulation_client,
+    simulation_engine,
+)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ SAMPLE_SETTINGS: dict[str, Any] = {
     "promtool_binary": "/usr/local/bin/promtool",
     "runbook_url_template": "https://runbooks.example.com/{service_id}",
     "dashboard_url_template": "https://grafana.example.com/d/{service_id}",
-    "simulation_time_limit_seconds": 90.0,
+    "simulation_time_limit_seconds": 90.0, "simulation_queue_above_seconds": 2.5,
     "query_timeout_ms": 20000, "staleness_window_days": 14, "max_ingestion_nodes": 100000,
     "max_ingestion_edges": 400000, "max_body_bytes": 20971520, "allow_self_loops": True,
     "compact_after_edges": 20000, "graph_write_lock_seconds": 600,

@@ -5,80 +5,35 @@ and the problems every bad input answers."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from slo_engine.api.app import create_app
 from slo_engine.api.simulation_schemas import SimulationDocument
-from slo_engine.api.timestamps import iso_from_ms
-from slo_engine.runtime.bootstrap import Container, bootstrap
+from slo_engine.runtime.bootstrap import Container
 from slo_engine.runtime.processes import ServerProcess
-from tests.conftest import SettableClock, settings_for
 from tests.identity_provider import LocalIdentityProvider
-from tests.integration.api_helpers import bearer, graph, ingest
-from tests.prometheus_history import prometheus_holding
-from tests.simulation_history import END, WEEKS_START, at, simulation_series
-from tests.telemetry_history import write_series
-
-PATH = "/api/v1/services/{}/slos/simulate"
-WEEKLY = {"targets": {"availability": 99}, "period_days": 7, "historical_window_days": 14,
-          "iterations": 500, "seed": 7}
-
-
-@pytest.fixture(scope="module")
-def history_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    directory = tmp_path_factory.mktemp("simulation")
-    write_series(directory / "history.om", simulation_series())
-    with prometheus_holding([directory / "history.om"], directory / "data") as server:
-        yield server
-
-
-def _engine(settings_prometheus: ServerProcess | None, falkordb: ServerProcess,
-            redis: ServerProcess, tmp_path: Path, identity: LocalIdentityProvider,
-            **overrides: object) -> Container:
-    clock = SettableClock()
-    clock.now = END * 1000
-    return bootstrap(settings_for(falkordb, redis, tmp_path, settings_prometheus, identity,
-                                  **overrides), clock)
+from tests.integration.simulation_engine import (
+    PATH,
+    WEEKLY,
+    client_of,
+    engine_at_end,
+    iso,
+    simulate,
+)
+from tests.simulation_history import END, WEEKS_START, at
 
 
 @pytest.fixture
-def engine(history_prometheus: ServerProcess, falkordb_server: ServerProcess,
-           redis_server: ServerProcess, tmp_path: Path,
-           identity_provider: LocalIdentityProvider) -> Iterator[Container]:
-    built = _engine(history_prometheus, falkordb_server, redis_server, tmp_path,
-                    identity_provider)
-    yield built
-    built.close()
-
-
-def _client(container: Container, provider: LocalIdentityProvider) -> TestClient:
-    client = TestClient(create_app(container), headers=bearer(provider))
-    ingest(client, graph("manual", [("checkout", "newbie")], nodes=["plain"]))
-    return client
+def engine(simulation_engine: Container) -> Container:
+    return simulation_engine
 
 
 @pytest.fixture
-def client(engine: Container, identity_provider: LocalIdentityProvider
-           ) -> Iterator[TestClient]:
-    with _client(engine, identity_provider) as test_client:
-        yield test_client
-
-
-def simulate(client: TestClient, body: dict[str, Any], service_id: str = "checkout"
-             ) -> dict[str, Any]:
-    response = client.post(PATH.format(service_id), json=body)
-    assert response.status_code == 200, response.text
-    document: dict[str, Any] = response.json()
-    return document
-
-
-def iso(epoch_s: int) -> str | None:
-    return iso_from_ms(epoch_s * 1000)
+def client(simulation_client: TestClient) -> TestClient:
+    return simulation_client
 
 
 def test_the_backtest_finds_the_hand_computed_breaches_in_prometheus(
@@ -191,10 +146,10 @@ def test_a_simulation_past_its_limit_is_a_504_problem(
         history_prometheus: ServerProcess, falkordb_server: ServerProcess,
         redis_server: ServerProcess, tmp_path: Path,
         identity_provider: LocalIdentityProvider) -> None:
-    container = _engine(history_prometheus, falkordb_server, redis_server, tmp_path,
+    container = engine_at_end(history_prometheus, falkordb_server, redis_server, tmp_path,
                         identity_provider, simulation_time_limit_seconds=0.001)
     try:
-        with _client(container, identity_provider) as client:
+        with client_of(container, identity_provider) as client:
             response = client.post(PATH.format("checkout"), json=WEEKLY)
     finally:
         container.close()
@@ -205,10 +160,10 @@ def test_a_simulation_past_its_limit_is_a_504_problem(
 def test_a_metrics_store_that_does_not_answer_is_a_503_with_retry_after(
         falkordb_server: ServerProcess, redis_server: ServerProcess, tmp_path: Path,
         identity_provider: LocalIdentityProvider) -> None:
-    container = _engine(None, falkordb_server, redis_server, tmp_path, identity_provider,
+    container = engine_at_end(None, falkordb_server, redis_server, tmp_path, identity_provider,
                         prometheus_url="http://127.0.0.1:9", embedded_prometheus=False)
     try:
-        with _client(container, identity_provider) as client:
+        with client_of(container, identity_provider) as client:
             response = client.post(PATH.format("checkout"), json=WEEKLY)
     finally:
         container.close()

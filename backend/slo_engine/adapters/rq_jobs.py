@@ -27,7 +27,7 @@ from slo_engine.application.jobs import JobKind, JobProgress, JobState
 from slo_engine.domain.errors import DependencyUnavailable
 
 # Queue names in the order a worker serves them: quick graph work and notifications
-# first, bulk telemetry and regeneration after.
+# first, then the simulations people wait for, bulk telemetry and regeneration after.
 QUEUE_OF = {
     JobKind.ANALYSE_GRAPH: "graph",
     JobKind.DELIVER_NOTIFICATION: "notifications",
@@ -36,14 +36,20 @@ QUEUE_OF = {
     JobKind.FIT_FORECAST_PRIORS: "telemetry",
     JobKind.DISCOVER_GRAPH: "telemetry",
     JobKind.REGENERATE_RECOMMENDATIONS: "recommendations",
+    JobKind.SIMULATE_SLO: "simulations",
 }
-QUEUE_NAMES = ("graph", "notifications", "telemetry", "recommendations")
+QUEUE_NAMES = ("graph", "notifications", "simulations", "telemetry", "recommendations")
 TIMEOUT_SECONDS = {
     JobKind.ANALYSE_GRAPH: 600, JobKind.DELIVER_NOTIFICATION: 300,
     JobKind.DETECT_DRIFT: 900, JobKind.AGGREGATE_SLIS: 900,
     JobKind.FIT_FORECAST_PRIORS: 1800, JobKind.DISCOVER_GRAPH: 900,
     JobKind.REGENERATE_RECOMMENDATIONS: 1800,
+    # A backstop only: a simulation stops itself at its own limit (at most 600 s).
+    JobKind.SIMULATE_SLO: 660,
 }
+# Not retried: a simulation that failed (bad input, its time limit) fails again; the
+# caller asks anew.
+NOT_RETRIED = frozenset({JobKind.SIMULATE_SLO})
 RETRY_INTERVALS_SECONDS = [10, 30, 60]
 ENDED = {"finished", "failed", "canceled", "stopped"}
 FLEET_PREFIX = "fleet-"
@@ -99,7 +105,7 @@ class RqJobQueue:
         if isinstance(services, list):
             meta["progress"] = {"done": 0, "total": len(services), "failed": 0}
         retry = Retry(max=self._retries, interval=RETRY_INTERVALS_SECONDS) \
-            if self._retries and not self._inline else None
+            if self._retries and not self._inline and kind not in NOT_RETRIED else None
         return {"job_id": job_id, "timeout": TIMEOUT_SECONDS[kind], "meta": meta,
                 "result_ttl": self._result_ttl, "failure_ttl": self._result_ttl,
                 "retry": retry}

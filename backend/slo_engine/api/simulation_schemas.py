@@ -47,8 +47,11 @@ class SimulationBody(BaseModel):
     seed: Annotated[int, Field(ge=0, le=2**63 - 1, description=(
         "Seeds the Monte Carlo; default: one derived from the service id"))] | None = None
     what_if: WhatIfBody | None = Field(None, description=(
-        "Dependency changes and / or traffic and replicas; without an SLO named, only the "
-        "what-if is answered"))
+        "Dependency changes, traffic and replicas, and / or a deploy; without an SLO "
+        "named, only the what-if is answered"))
+    run: Literal["auto", "queued"] = Field("auto", description=(
+        "auto: in the request unless its estimated cost is above the threshold (then a "
+        "job, 202); queued: always a job"))
 
     @property
     def names_an_slo(self) -> bool:
@@ -159,3 +162,42 @@ class SimulationDocument(ResponseModel):
     provenance: SimulationProvenance | None
     method: SimulationMethod | None
     what_if: WhatIfView | None = None
+
+
+class SimulationAccepted(ResponseModel):
+    """A simulation queued as a job (202): follow `status_url`, then read
+    `simulation_url`."""
+
+    simulation_id: str
+    job_id: str
+    status_url: str = Field(description="GET: the job's status and progress")
+    simulation_url: str = Field(description="GET once the job has finished")
+    estimated_seconds: float
+    queue_above_seconds: float = Field(description="The threshold it was above (or 0 "
+                                                   "when asked to queue)")
+
+
+class SimulationSummaryView(ResponseModel):
+    simulation_id: str
+    simulation_url: str
+    service_id: str
+    created_at: str
+    requested_by: str
+    run_mode: Literal["inline", "queued"]
+    slo_id: str | None
+    slo_version: int | None
+    estimated_seconds: float | None
+    content_hash: str = Field(description="SHA-256 of the stored document (canonical JSON); "
+                                          "the audit chain's simulation_stored event holds it")
+    inputs: dict[str, object] = Field(description="The request as asked")
+    summary: dict[str, object]
+
+
+class StoredSimulationView(SimulationSummaryView):
+    content_intact: bool = Field(description="The stored document still hashes to "
+                                             "content_hash")
+    document: SimulationDocument = Field(description="The answer, as it was given")
+
+
+class SimulationList(ResponseModel):
+    items: list[SimulationSummaryView]

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from slo_engine.api.units import percent
+from slo_engine.api.timestamps import iso_from_ms
+from slo_engine.api.units import milliseconds, percent
 from slo_engine.api.what_if_schemas import DependencyChangeBody, WhatIfBody
 from slo_engine.application.what_if import METHOD, DependencyWhatIf
 from slo_engine.application.what_if_capacity import CapacityWhatIf
+from slo_engine.application.what_if_deploy import DeployWhatIf
 from slo_engine.domain.composite import CompositeAvailability
 from slo_engine.domain.dependency_changes import DependencyChange
+from slo_engine.domain.deploy_comparison import Change, DeployComparison, Side
 from slo_engine.domain.errors import InvalidInput
 from slo_engine.domain.slo import percentile_label
 
 MODES = {"async": {"communication_mode": "async"}, "soft": {"criticality": "soft"}}
 CAPACITY_MODEL = "M/M/c from the observed throughput at the busiest hour"
+DEPLOY_METHOD = (
+    "Hourly request counts and request-duration histogram over the window; the hour "
+    "holding the marker is left out. Each side's error ratio is its failed over all "
+    "requests, its latency percentiles from its summed histogram. The change is after - "
+    "before, its 95% interval the percentiles of a moving-block bootstrap of each side "
+    "(blocks of min(24, hours / 4) hours, 2,000 resamples, seeded); significant when the "
+    "interval excludes 0.")
 
 
 def dependency_changes(service_id: str, body: WhatIfBody) -> list[DependencyChange]:
@@ -93,3 +103,45 @@ def _bound(composite: CompositeAvailability) -> dict[str, Any]:
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 3)
+
+
+def deploy_document(answer: DeployWhatIf) -> dict[str, Any]:
+    comparison, marker = answer.comparison, answer.marker
+    return {
+        "marker": {"source": marker.source, "at": _iso(marker.at_s), "series": marker.series,
+                   "audit_sequence": marker.audit_sequence,
+                   "changes_found": [_iso(t) for t in marker.changes_found]},
+        "history_window": {"start": _iso(answer.history_start_s),
+                           "end": _iso(answer.history_end_s)},
+        "before": _side(comparison, comparison.before, 0),
+        "after": _side(comparison, comparison.after, 1),
+        "error_ratio_change": _change_view_of(comparison.error_ratio, 100, 4),
+        "latency_change_ms": None if comparison.latency_s is None else {
+            percentile_label(q): _change_view_of(c, 1000, 3)
+            for q, c in comparison.latency_s.items()},
+        "block_hours": list(comparison.block_hours),
+        "recommendation": answer.summary, "method": DEPLOY_METHOD,
+    }
+
+
+def _side(comparison: DeployComparison, side: Side, index: int) -> dict[str, Any]:
+    ratio = side.error_ratio
+    latency = None if comparison.latency_s is None else {
+        percentile_label(q): milliseconds((c.before, c.after)[index])
+        for q, c in comparison.latency_s.items()}
+    return {"start": _iso(side.start_s), "end": _iso(side.end_s),
+            "hours_with_traffic": side.hours_with_traffic, "requests": round(side.requests, 3),
+            "availability": None if ratio is None else percent(1 - ratio),
+            "error_ratio": percent(ratio), "latency_ms": latency}
+
+
+def _change_view_of(change: Change, scale: float, digits: int) -> dict[str, Any]:
+    interval = change.interval
+    return {"change": None if change.change is None else round(change.change * scale, digits),
+            "interval": None if interval is None
+            else [round(interval[0] * scale, digits), round(interval[1] * scale, digits)],
+            "significant": change.significant}
+
+
+def _iso(epoch_s: int) -> str:
+    return str(iso_from_ms(epoch_s * 1000))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from slo_engine.api.response_model import ResponseModel
+from slo_engine.api.response_model import ResponseModel, TimeWindow
 
 ServiceId = Annotated[str, Field(min_length=1, max_length=253)]
 
@@ -29,6 +29,36 @@ class DependencyChangeBody(BaseModel):
     fallback_service_id: ServiceId | None = None
 
 
+LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=128)]
+
+
+class AnnotationSeriesBody(BaseModel):
+    """A series whose value changes at deploys; the newest change in the window is the
+    marker."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Annotated[str, Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", max_length=200,
+                                 description="e.g. kube_deployment_status_observed_generation")]
+    labels: Annotated[dict[LabelName, Annotated[str, Field(max_length=256)]],
+                      Field(max_length=10, description=(
+                          "Exact label matchers, e.g. {\"deployment\": \"checkout\"}"))] = {}
+
+
+class DeployBody(BaseModel):
+    """A deploy marker: exactly one of `at`, `annotation` or `drift_event`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime | None = Field(None, description="When the deploy happened")
+    annotation: AnnotationSeriesBody | None = None
+    drift_event: Annotated[int, Field(ge=1)] | Literal["latest"] | None = Field(
+        None, description="A drift the engine confirmed: the audit sequence of its "
+                          "drift_triggered event, or \"latest\"")
+    compare_days: Annotated[int, Field(ge=1, le=90, description=(
+        "Days compared on each side of the marker, at most (each needs a day)"))] = 7
+
+
 class WhatIfBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +68,8 @@ class WhatIfBody(BaseModel):
     replica_count: Annotated[int, Field(ge=1, le=10_000, description=(
         "Replicas serving it (default: the service's `replicas` metadata, else 1)"))
     ] | None = None
+    deploy: DeployBody | None = Field(None, description=(
+        "Compare the service's history before and after a deploy"))
 
 
 class DependencyChangeView(ResponseModel):
@@ -100,6 +132,46 @@ class CapacityWhatIfView(ResponseModel):
     assumptions: list[str]
 
 
+class DeployMarkerView(ResponseModel):
+    source: Literal["timestamp", "annotation", "drift_event"]
+    at: str
+    series: str | None = Field(description="The annotation series' selector")
+    audit_sequence: int | None = Field(description="The drift event's")
+    changes_found: list[str] = Field(description="The annotation series' changes in the "
+                                                 "window (newest last, at most 20)")
+
+
+class DeploySideView(ResponseModel):
+    start: str
+    end: str
+    hours_with_traffic: int
+    requests: float
+    availability: float | None = Field(description="percent")
+    error_ratio: float | None = Field(description="percent")
+    latency_ms: dict[str, float | None] | None = Field(description=(
+        "p50, p95, p99 from the side's summed histogram (None: no histogram)"))
+
+
+class ChangeView(ResponseModel):
+    change: float | None = Field(description="after - before")
+    interval: tuple[float, float] | None = Field(description="95%, of the change")
+    significant: bool = Field(description="The interval excludes 0")
+
+
+class DeployWhatIfView(ResponseModel):
+    marker: DeployMarkerView
+    history_window: TimeWindow
+    before: DeploySideView
+    after: DeploySideView
+    error_ratio_change: ChangeView = Field(description="percentage points")
+    latency_change_ms: dict[str, ChangeView] | None = Field(description="By percentile")
+    block_hours: tuple[int, int] = Field(description="The bootstrap's block length before "
+                                                     "and after the marker")
+    recommendation: str
+    method: str
+
+
 class WhatIfView(ResponseModel):
     dependencies: DependencyWhatIfView | None
     capacity: CapacityWhatIfView | None
+    deploy: DeployWhatIfView | None = None

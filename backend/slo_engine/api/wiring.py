@@ -24,14 +24,12 @@ from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.review_slis import ReviewSlis
+from slo_engine.application.run_simulation import RunSimulation
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.service_catalogue import ServiceCatalogue
-from slo_engine.application.simulate_slo import SimulateSlo
 from slo_engine.application.sli_presence import SliPresence
 from slo_engine.application.slo_records import SloRecords
 from slo_engine.application.slo_rule_files import SloRuleFiles
-from slo_engine.application.what_if import WhatIfDependencies
-from slo_engine.application.what_if_capacity import WhatIfCapacity
 from slo_engine.runtime.bootstrap import Container
 
 T = TypeVar("T")
@@ -46,16 +44,6 @@ class ReadinessProbes:
     redis: Callable[[], object]
     prometheus: Callable[[], Awaitable[None]] | None  # None: no metrics store configured
     workers_alive: Callable[[], int] | None  # None: jobs run inline, in the API
-
-
-@dataclass(frozen=True)
-class WhatIfUseCases:
-    """Knows how to answer what-ifs: dependency changes always, traffic and replicas
-    with a metrics store."""
-
-    dependencies: WhatIfDependencies
-    capacity: WhatIfCapacity | None  # None: no metrics store configured
-    now_ms: Callable[[], int]
 
 
 @dataclass(frozen=True)
@@ -79,9 +67,8 @@ class RouteUseCases:
     recommendations: ServeRecommendation | None  # None: no metrics store configured
     sli_presence: SliPresence | None  # None: no metrics store configured
     dry_runs: DryRunAlerts | None  # None: no metrics store configured
-    simulations: SimulateSlo | None  # None: no metrics store configured
+    simulations: RunSimulation
     slis: ReviewSlis | None  # None: no metrics store configured
-    what_ifs: WhatIfUseCases
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
@@ -115,14 +102,8 @@ class RouteUseCases:
             dry_runs=None if history is None else history.dry_runs,
             sli_presence=None if history is None else SliPresence(
                 history.request_telemetry, container.clock, container.rule_files.sli_definitions),
-            simulations=None if history is None else history.simulate,
+            simulations=container.simulations,
             slis=None if history is None else history.review_slis,
-            what_ifs=WhatIfUseCases(
-                WhatIfDependencies(container.graph, container.ledger, container.snapshots,
-                                   container.impact),
-                None if history is None else WhatIfCapacity(
-                    container.graph, history.request_telemetry, container.clock),
-                container.clock.now_ms),
         )
 
 
@@ -160,6 +141,5 @@ Presence = Annotated[SliPresence | None, Depends(_one(lambda u: u.sli_presence))
 DryRuns = Annotated[DryRunAlerts | None, Depends(_one(lambda u: u.dry_runs))]
 Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]
-Simulations = Annotated[SimulateSlo | None, Depends(_one(lambda u: u.simulations))]
+Simulations = Annotated[RunSimulation, Depends(_one(lambda u: u.simulations))]
 Slis = Annotated[ReviewSlis | None, Depends(_one(lambda u: u.slis))]
-WhatIfs = Annotated[WhatIfUseCases, Depends(_one(lambda u: u.what_ifs))]

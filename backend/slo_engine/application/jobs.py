@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     DELIVER_NOTIFICATION = "deliver_notification"
     FIT_FORECAST_PRIORS = "fit_forecast_priors"
     DISCOVER_GRAPH = "discover_graph"
+    SIMULATE_SLO = "simulate_slo"
 
 
 

@@ -24,8 +24,9 @@ from typing import Literal
 import numpy as np
 
 from slo_engine.application.availability_forecasts import ForecastPriors
-from slo_engine.application.ports import Clock, GraphStore, SloLedger, Telemetry
+from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger, Telemetry
 from slo_engine.application.simulation_history import (
+    PREFERRED_STEP_SECONDS,
     SimulationHistory,
     check_window,
     read_history,
@@ -42,6 +43,7 @@ from slo_engine.domain.fleet_prior import FleetPrior
 from slo_engine.domain.incident_history import fit_service
 from slo_engine.domain.latency_forecast import period_slow_shares
 from slo_engine.domain.period_simulation import PeriodSimulation, summarise_periods
+from slo_engine.domain.simulation_cost import SimulationSize
 from slo_engine.domain.sli_events import daily_events, slow_events
 from slo_engine.domain.time_units import DAY_SECONDS
 from slo_engine.generators.slo_spec import latency_objective_ratio
@@ -113,30 +115,45 @@ class SimulateSlo:
         self._limit_s = limit_s
         self._targets = SimulationTargets(graph, ledger, policy.slo_period_days)
 
-    async def simulate(self, request: SimulationRequest) -> SloSimulation:
+    async def simulate(self, request: SimulationRequest, simulation_id: str | None = None
+                       ) -> SloSimulation:
         try:
             async with asyncio.timeout(self._limit_s):
-                return await self._simulate(request)
+                return await self._simulate(request, simulation_id or str(uuid.uuid4()))
         except TimeoutError as error:
             raise SimulationTimedOut(self._limit_s) from error
 
-    async def _simulate(self, request: SimulationRequest) -> SloSimulation:
+    async def size_of(self, request: SimulationRequest) -> SimulationSize:
+        """What the simulation will do, for its cost estimate (domain/simulation_cost.py);
+        raises what simulating would for an unknown service or SLO or a bad window."""
+        _, slo = await self._resolved(request)
+        step = self._telemetry.step_for(request.historical_window_days * DAY_SECONDS,
+                                        PREFERRED_STEP_SECONDS)
+        return SimulationSize(request.historical_window_days, step, request.iterations,
+                              slo.period_days, slo.targets.availability_ratio is not None,
+                              len(slo.targets.latency_seconds))
+
+    async def _resolved(self, request: SimulationRequest) -> tuple[Row, SimulatedSlo]:
         _check_iterations(request.iterations)
         service = await asyncio.to_thread(self._graph.get_service, request.service_id)
         if service is None:
             raise ServiceNotFound(request.service_id)
         slo: SimulatedSlo = await asyncio.to_thread(self._targets.resolve, request)
         check_window(request.historical_window_days, slo.period_days)
+        return service, slo
+
+    async def _simulate(self, request: SimulationRequest, simulation_id: str) -> SloSimulation:
+        service, slo = await self._resolved(request)
         history = await read_history(self._telemetry, request.service_id, slo,
                                      request.historical_window_days, self._now_s(),
                                      self._policy.forecast_history_days)
         version = await asyncio.to_thread(self._graph.graph_version)
         prior, source = await asyncio.to_thread(self._priors.prior_for,
                                                 service.get("criticality"))
-        seed = request.seed if request.seed is not None else _service_seed(request.service_id)
+        seed = request.seed if request.seed is not None else service_seed(request.service_id)
         slis = await asyncio.to_thread(self._slis, history, slo, prior, request.iterations,
                                        seed)
-        return SloSimulation(str(uuid.uuid4()), request.service_id, self._clock.now_ms(), slo,
+        return SloSimulation(simulation_id, request.service_id, self._clock.now_ms(), slo,
                              slis, self._provenance(history, version, source, seed,
                                                     request.iterations))
 
@@ -205,7 +222,7 @@ def _check_iterations(iterations: int) -> None:
             "pointer": "/iterations", "message": f"use 1 to {MAX_ITERATIONS:,}"}])
 
 
-def _service_seed(service_id: str) -> int:
+def service_seed(service_id: str) -> int:
     """The default seed: the same service always gives the same draws."""
     return int.from_bytes(hashlib.sha256(service_id.encode()).digest()[:4], "little")
 

@@ -4,6 +4,7 @@ from 99.70% to 99.93%; the balanced target can then be 99.9%"."""
 from __future__ import annotations
 
 from slo_engine.domain.dependency_changes import DependencyChange
+from slo_engine.domain.deploy_comparison import Change, DeployComparison
 
 # The balanced target a bound allows: the highest of these not above it.
 STANDARD_TARGETS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99995, 0.99999)
@@ -20,6 +21,70 @@ def recommendation_in_words(changes: list[DependencyChange], current_bound: floa
                                           if len(at_risk) > 5 else "")
         words += f"; upstream SLOs then at risk: {shown}"
     return words[0].upper() + words[1:] + "."
+
+
+def deploy_in_words(comparison: DeployComparison, at: str) -> str:
+    """"After the deploy at ... availability fell from 99.950% to 99.700% (error ratio
+    +0.250 pp, 95% interval +0.200 to +0.310 pp: significant); ...: the new version fails
+    more: ..."."""
+    error = comparison.error_ratio
+    if error.before is None or error.after is None:
+        return f"The history around the deploy at {at} has no requests to compare."
+    before, after = 1 - error.before, 1 - error.after
+    words = (f"After the deploy at {at} availability "
+             f"{_movement(error, f'{before:.3%}', f'{after:.3%}', 'fell', 'rose')} "
+             f"(error ratio {_points(error)})")
+    p99 = (comparison.latency_s or {}).get(0.99)
+    if p99 is not None and p99.change is not None and p99.interval is not None:
+        words += (f"; p99 latency {_movement(p99, _ms(p99.before), _ms(p99.after), 'rose', 'fell')}"
+                  f" (95% interval {_signed_ms(p99.interval[0])} to "
+                  f"{_signed_ms(p99.interval[1])}: {_significance(p99)})")
+    return f"{words}: {_deploy_advice(error, p99, after)}."
+
+
+def _deploy_advice(error: Change, p99: Change | None, after: float) -> str:
+    slower = p99 is not None and p99.significant and (p99.change or 0) > 0
+    if error.significant and (error.change or 0) > 0:
+        return (f"the new version fails more; fix it or roll it back before approving a "
+                f"target above {after:.2%}, and judge targets on the history since the "
+                "deploy")
+    if error.significant:
+        advice = ("the new version fails less; the history before the deploy understates "
+                  "it, so simulate on the days since the deploy before tightening the target")
+    elif slower:
+        advice = "availability did not change significantly"
+    else:
+        return "no significant change; the whole history can judge this service's targets"
+    if slower:
+        advice += ("; latency targets judged on the history before the deploy overstate "
+                   "what the new version achieves")
+    return advice
+
+
+def _movement(change: Change, before: str, after: str, up: str, down: str) -> str:
+    """"fell from X to Y" when the change is significant, else "X before and Y after"."""
+    if not change.significant:
+        return f"{before} before and {after} after"
+    return f"{up if (change.change or 0) > 0 else down} from {before} to {after}"
+
+
+def _points(change: Change) -> str:
+    assert change.change is not None
+    low, high = change.interval or (change.change, change.change)
+    return (f"{change.change * 100:+.3f} pp, 95% interval {low * 100:+.3f} to "
+            f"{high * 100:+.3f} pp: {_significance(change)}")
+
+
+def _significance(change: Change) -> str:
+    return "significant" if change.significant else "not significant"
+
+
+def _ms(seconds: float | None) -> str:
+    return "no value" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _signed_ms(seconds: float) -> str:
+    return f"{seconds * 1000:+.0f} ms"
 
 
 def describe(change: DependencyChange) -> str:

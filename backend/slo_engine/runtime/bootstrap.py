@@ -23,6 +23,7 @@ from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
+from slo_engine.adapters.graph.simulations import SIMULATION_QUERIES
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
 from slo_engine.adapters.graph.slis import SLI_QUERIES, GraphSlis
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
@@ -66,9 +67,9 @@ from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
 from slo_engine.application.review_slis import ReviewSlis
+from slo_engine.application.run_simulation import RunSimulation
 from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.serve_recommendation import ServeRecommendation
-from slo_engine.application.simulate_slo import SimulateSlo
 from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
@@ -82,6 +83,7 @@ from slo_engine.runtime.processes import (
 )
 from slo_engine.runtime.prometheus_server import start_prometheus
 from slo_engine.runtime.settings import Settings
+from slo_engine.runtime.simulations import build_simulations
 from slo_engine.runtime.sli_configuration import SliQueryResolver
 
 log = logging.getLogger(__name__)
@@ -104,7 +106,6 @@ class HistoryUseCases:
     detect_drift: DetectDrift
     fit_priors: FitForecastPriors
     dry_runs: DryRunAlerts  # generated alerts replayed on history
-    simulate: SimulateSlo
     discover_graph: DiscoverGraph  # the graph from servicegraph and mesh metrics
     review_slis: ReviewSlis  # SLIs discovered from the metric catalog, approved by people
 
@@ -131,6 +132,7 @@ class Container:
     notifications: DeliverNotification
     rule_files: SloRuleFiles
     artifacts: GenerateArtifacts
+    simulations: RunSimulation  # backtests, Monte Carlo and what-ifs, stored
     oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
     history: HistoryUseCases | None = None  # None: no metrics store is configured
     slis: GraphSlis | None = None  # candidate and approved SLIs (reviewed with history)
@@ -229,7 +231,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     catalog = QueryCatalog.load()
     catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
                     + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES
-                    + SLI_QUERIES)
+                    + SLI_QUERIES + SIMULATION_QUERIES)
     metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:
@@ -296,8 +298,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     container = Container(settings, graph, client, clock, snapshots, ingest, ledger,
                           decisions, impact, rules, OrgDashboard(ledger, snapshots, fleet),
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
-                          notifications, rule_files, artifacts, _oidc(settings), history,
-                          slis, servers)
+                          notifications, rule_files, artifacts, build_simulations(
+                              settings, runner, graph, ledger, snapshots, impact, jobs, clock,
+                              telemetry, request_telemetry), _oidc(settings), history, slis,
+                          servers)
     built.append(container)
     return container
 
@@ -359,8 +363,6 @@ def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None
         dry_runs=_dry_runs(parts, telemetry),
         fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
                                      policy, priors),
-        simulate=SimulateSlo(parts.graph, parts.ledger, request_telemetry, parts.clock, policy,
-                             priors, settings.simulation_time_limit_seconds),
         discover_graph=_discover_graph(settings, telemetry, parts),
         review_slis=_review_slis(settings, parts, telemetry))
 

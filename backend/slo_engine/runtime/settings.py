@@ -103,7 +103,11 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(default=None, description=(
         "A recommendation policy YAML replacing the shipped one (tiers, windows, archetypes)"))
     simulation_time_limit_seconds: float = Field(default=120.0, gt=0, le=600, description=(
-        "A simulation (POST .../slos/simulate) running longer answers 504"))
+        "Any simulation (POST .../slos/simulate) running longer stops: a 504 problem in a "
+        "request, a failed job when queued"))
+    simulation_queue_above_seconds: float = Field(default=5.0, ge=0, le=600, description=(
+        "A simulation whose estimated cost (domain/simulation_cost.py) is above this runs "
+        "as a simulate_slo job (202 with the job's URL); 0 queues every one"))
     external_sla_pessimism_ratio: float = Field(default=0.001, ge=0, lt=1, description=(
         "Subtracted from an external service's published SLA when it has no observed "
         "history (TRD FR-3: 99.99% -> 99.89%)"))

@@ -65,7 +65,7 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The RQ queues a worker serves (adapters/rq_jobs.py QUEUE_NAMES), in its order. */}}
 {{- define "slo-engine.queueNames" -}}
-graph notifications telemetry recommendations
+graph notifications simulations telemetry recommendations
 {{- end -}}
 
 {{- define "slo-engine.stateDir" -}}/var/lib/slo-engine{{- end -}}
