@@ -10,7 +10,7 @@ from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
 from slo_engine.adapters.graph.simulations import GraphSimulations
-from slo_engine.domain.audit_chain import chained, verify_chain
+from slo_engine.domain.audit_chain import chained
 from slo_engine.domain.model import DiscoverySource, ServiceRecord
 from slo_engine.domain.simulation_record import SimulationRecord, record_of
 from tests.conftest import graph_backends_only
@@ -44,13 +44,9 @@ def _record(simulation_id: str = "sim-1", at: int = 10, service_id: str = "check
                      summary={"slis": [{"rolling_breached": 2}]}, estimated_seconds=6.5)
 
 
-def _store(store: GraphSimulations, ledger: GraphSloLedger, record: SimulationRecord
+def _store(store: GraphSimulations, _ledger: GraphSloLedger, record: SimulationRecord
            ) -> bool:
-    sequence, head = ledger.audit_head()
-    event = chained({"event_id": f"e-{record.simulation_id}", "action": "simulation_stored",
-                     "simulation_id": record.simulation_id,
-                     "content_hash": record.content_hash}, sequence + 1, head)
-    return store.store_simulation(record, event, record.created_at_ms)
+    return store.store_simulation(record)
 
 
 def test_a_stored_simulation_reads_back_exactly(graph_runner: CypherRunner,
@@ -91,34 +87,25 @@ def test_a_simulation_of_no_stored_slo_is_linked_to_its_service_only(
     assert _linked(graph_runner) == [("sim-1", "checkout", None)]
 
 
-def test_storing_writes_the_audit_event_in_the_same_chain(
-        graph_runner: CypherRunner, ledger: GraphSloLedger) -> None:
-    store = GraphSimulations(graph_runner)
-    _store(store, ledger, _record())
-    head_sequence, head_hash = ledger.audit_head()
-    events = ledger.audit_events(0, 10)
-    assert [e.content["action"] for e in events] == ["accept", "simulation_stored"]
-    assert events[-1].content["content_hash"] == _record().content_hash
-    assert verify_chain(events, head_sequence, head_hash).valid
+def test_storing_leaves_the_audit_chain_alone(graph_runner: CypherRunner,
+                                              ledger: GraphSloLedger) -> None:
+    head = ledger.audit_head()
+    assert _store(GraphSimulations(graph_runner), ledger, _record())
+    assert ledger.audit_head() == head
 
 
-def test_nothing_is_written_when_the_chain_head_moved(graph_runner: CypherRunner,
-                                                      ledger: GraphSloLedger) -> None:
+def test_nothing_is_written_for_an_unknown_service(graph_runner: CypherRunner,
+                                                   ledger: GraphSloLedger) -> None:
     store = GraphSimulations(graph_runner)
-    sequence, head = ledger.audit_head()
-    stale = chained({"event_id": "e-x", "action": "simulation_stored"}, sequence, "f" * 64)
-    assert not store.store_simulation(_record(), stale, 10)
+    assert not _store(store, ledger, _record(service_id="nobody"))
     assert store.get_simulation("sim-1") is None
-    assert ledger.audit_head() == (sequence, head)
 
 
 def test_an_id_is_stored_once(graph_runner: CypherRunner, ledger: GraphSloLedger) -> None:
     store = GraphSimulations(graph_runner)
     assert _store(store, ledger, _record())
-    sequence = ledger.audit_head()[0]
     assert not _store(store, ledger, _record(at=99))
     assert store.get_simulation("sim-1") == _record()
-    assert ledger.audit_head()[0] == sequence
 
 
 def test_a_service_lists_its_own_simulations_newest_first_without_bodies(

@@ -270,13 +270,10 @@ class ArtifactStore(Protocol):
 
 class SimulationStore(Protocol):
     """Knows how to keep simulations, each linked to the service (and SLO version) it
-    simulated and stored with the audit event recording it; a simulation is never
-    edited."""
+    simulated; a simulation is never edited."""
 
-    def store_simulation(self, record: SimulationRecord, event: ChainedEvent, now_ms: int
-                         ) -> bool:
-        """False: the audit chain's head moved, the service is gone or the id is taken;
-        nothing was written."""
+    def store_simulation(self, record: SimulationRecord) -> bool:
+        """False: the service is gone or the id is taken; nothing was written."""
         ...
 
     def get_simulation(self, simulation_id: str) -> SimulationRecord | None: ...

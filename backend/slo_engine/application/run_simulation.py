@@ -8,7 +8,7 @@
   failed job for a queued one; nothing is stored).
 - Kept: the answer document (rendered by the codec, as the API shows it) becomes an
   immutable `(:Simulation)` record linked to the service and the SLO version it tested,
-  stored together with a `simulation_stored` audit event holding its content hash.
+  under its content hash.
 """
 
 from __future__ import annotations
@@ -25,26 +25,22 @@ from slo_engine.application.ports import (
     GraphStore,
     JobQueue,
     SimulationStore,
-    SloLedger,
 )
 from slo_engine.application.simulate_slo import SimulateSlo, SloSimulation
 from slo_engine.application.simulation_targets import SimulationRequest
 from slo_engine.application.what_if import DependencyWhatIf, WhatIfDependencies
 from slo_engine.application.what_if_capacity import CapacityWhatIf, WhatIfCapacity
 from slo_engine.application.what_if_deploy import DeployMarker, DeployWhatIf, WhatIfDeploy
-from slo_engine.domain.audit_chain import canonical_json, chained
 from slo_engine.domain.dependency_changes import DependencyChange
 from slo_engine.domain.errors import (
     DependencyUnavailable,
     ServiceNotFound,
     SimulationNotFound,
     SimulationTimedOut,
-    SloConflict,
 )
 from slo_engine.domain.simulation_cost import SimulationSize, estimated_seconds
 from slo_engine.domain.simulation_record import RunMode, SimulationRecord, record_of
 
-MAX_APPEND_ATTEMPTS = 8
 NO_METRICS = "no Prometheus is configured"
 Progress = Callable[[int, int], None]  # (stages done, stages in all)
 T = TypeVar("T")
@@ -134,12 +130,11 @@ class RunSimulation:
     `queued` in jobs (the background jobs' retries, no deadline but the time limit)."""
 
     def __init__(self, inline: SimulationParts, queued: SimulationParts,
-                 store: SimulationStore, ledger: SloLedger, jobs: JobQueue, clock: Clock,
+                 store: SimulationStore, jobs: JobQueue, clock: Clock,
                  codec: SimulationCodec, limits: SimulationLimits) -> None:
         self._parts = inline
         self._queued_parts = queued
         self._store = store
-        self._ledger = ledger
         self._jobs = jobs
         self._clock = clock
         self._codec = codec
@@ -236,22 +231,12 @@ class RunSimulation:
         return outcome
 
     def _keep(self, record: SimulationRecord) -> None:
-        """Stores the record with its audit event; retries while other writers move the
-        chain's head."""
-        for _ in range(MAX_APPEND_ATTEMPTS):
-            sequence, previous_hash = self._ledger.audit_head()
-            now = self._clock.now_ms()
-            event = chained({
-                "event_id": str(uuid.uuid4()), "action": "simulation_stored",
-                "service_id": record.service_id, "actor": record.requested_by,
-                "occurred_at": now, "simulation_id": record.simulation_id,
-                "detail": canonical_json(_event_detail(record))},
-                sequence + 1, previous_hash)
-            if self._store.store_simulation(record, event, now):
-                return
-            if self._store.get_simulation(record.simulation_id) is not None:
-                return  # an earlier run of the same job kept it
-        raise SloConflict("The audit chain kept moving; the simulation was not stored.", None)
+        """Stored once: an earlier run of the same job may have kept it already. Not on
+        the audit chain (README, "Long runs and stored simulations": a simulation decides
+        nothing, and every append would reset impact analysis' cached baseline)."""
+        if not self._store.store_simulation(record) \
+                and self._store.get_simulation(record.simulation_id) is None:
+            raise ServiceNotFound(record.service_id)
 
     def get_or_raise(self, simulation_id: str) -> SimulationRecord:
         record = self._store.get_simulation(simulation_id)
@@ -269,13 +254,6 @@ class RunSimulation:
         if part is None:
             raise DependencyUnavailable("metrics store", NO_METRICS)
         return part
-
-
-def _event_detail(record: SimulationRecord) -> dict[str, Any]:
-    """What the audit event says of the stored simulation (shown in the slo-history)."""
-    return {"simulation_id": record.simulation_id, "content_hash": record.content_hash,
-            "slo_id": record.slo_id, "slo_version": record.slo_version,
-            "run_mode": record.run_mode, "estimated_seconds": record.estimated_seconds}
 
 
 def _no_progress(_done: int, _total: int) -> None:

@@ -1,6 +1,5 @@
 """A stored simulation: immutable, the answer kept as canonical JSON text under its
-SHA-256 (the hash also goes on the audit chain, so the stored answer is tamper-evident:
-an edited body no longer matches the hash the chain holds)."""
+SHA-256, so an edited body no longer matches its hash (`intact`)."""
 
 from __future__ import annotations
 

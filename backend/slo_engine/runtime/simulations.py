@@ -50,6 +50,6 @@ def build_simulations(settings: Settings, runner: CypherRunner, graph: GraphRepo
                                             clock))
 
     return RunSimulation(parts(request_telemetry), parts(telemetry), GraphSimulations(runner),
-                         ledger, jobs, clock, ApiSimulationCodec(), SimulationLimits(
+                         jobs, clock, ApiSimulationCodec(), SimulationLimits(
                              settings.simulation_time_limit_seconds,
                              settings.simulation_queue_above_seconds))

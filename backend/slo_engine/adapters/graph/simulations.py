@@ -10,7 +10,6 @@ import orjson
 
 from slo_engine.adapters.graph.ledger import stored_properties
 from slo_engine.adapters.graph.runner import CypherRunner
-from slo_engine.domain.audit_chain import ChainedEvent
 from slo_engine.domain.simulation_record import SimulationRecord
 
 SIMULATION_QUERIES = ["simulations/store_simulation", "simulations/get_simulation",
@@ -49,15 +48,11 @@ class GraphSimulations:
     def __init__(self, runner: CypherRunner) -> None:
         self._runner = runner
 
-    def store_simulation(self, record: SimulationRecord, event: ChainedEvent, now_ms: int
-                         ) -> bool:
-        event_properties = {**stored_properties(event.content), "sequence": event.sequence,
-                            "previous_hash": event.previous_hash, "hash": event.hash}
+    def store_simulation(self, record: SimulationRecord) -> bool:
         rows = self._runner.write(
             "simulations/store_simulation", service_id=record.service_id,
             simulation_id=record.simulation_id, slo_id=record.slo_id,
-            simulation=_properties(record), previous_hash=event.previous_hash,
-            event=event_properties, now=now_ms)
+            simulation=_properties(record))
         return bool(rows)
 
     def get_simulation(self, simulation_id: str) -> SimulationRecord | None:
