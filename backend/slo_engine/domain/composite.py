@@ -20,7 +20,7 @@ given those states everything else under a pivot is its own and independent. Bey
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -242,15 +242,54 @@ def _exact(structure: _Structure, essential: set[Component], pivots: list[Compon
 def _monte_carlo(structure: _Structure, samples: int, seed: int) -> tuple[float, float]:
     """Sample every component's own state and propagate children before parents."""
     rng = np.random.default_rng(seed)
+    order = sorted(_reachable(structure))  # ascending = children first
+    own_states = {c: rng.random(samples) < structure.own[c] for c in order}
+    up = _propagate(structure.groups, order, own_states)
+    estimate = float(up.mean())
+    half_width = 1.96 * float(np.sqrt(max(estimate * (1 - estimate), 1e-12) / samples))
+    return estimate, half_width
+
+
+def _propagate(groups: Sequence[Sequence[frozenset[Component]]], order: Sequence[Component],
+               own_states: Mapping[Component, np.ndarray]) -> np.ndarray:
+    """Per sample, whether the last component in `order` (the root) and all it needs are
+    up, from each component's own state: a component is up when it is and every one of its
+    groups has a member up."""
     up: dict[Component, np.ndarray] = {}
-    for component in sorted(_reachable(structure)):  # ascending = children first
-        state = rng.random(samples) < structure.own[component]
-        for group in structure.groups[component]:
-            any_up = np.zeros(samples, dtype=bool)
+    for component in order:
+        state = own_states[component].copy()
+        for group in groups[component]:
+            any_up = np.zeros(state.shape, dtype=bool)
             for child in group:
                 any_up |= up[child]
             state &= any_up
         up[component] = state
-    estimate = float(up[structure.root].mean())
-    half_width = 1.96 * float(np.sqrt(max(estimate * (1 - estimate), 1e-12) / samples))
-    return estimate, half_width
+    return up[order[-1]]
+
+
+@dataclass(frozen=True)
+class CompositeStructure:
+    """A root's hard closure as the composite sees it, availabilities aside: components
+    (a cycle is one) numbered children first, each one's groups of children, and the
+    essential ones (needed over serial edges only, so the root needs every one of them)."""
+
+    root: Component
+    members: tuple[tuple[str, ...], ...]
+    groups: tuple[tuple[frozenset[Component], ...], ...]
+    essential: frozenset[Component]
+    order: tuple[Component, ...]  # the reachable components, children first, root last
+
+    def up_given_states(self, own_states: Mapping[Component, np.ndarray]) -> np.ndarray:
+        """Per sample, whether the root and all it needs are up, given each component's
+        own state (True / False per sample), as the Monte Carlo propagates them."""
+        return _propagate(self.groups, self.order, own_states)
+
+
+def composite_structure(root: str, dependencies: Iterable[Dependency]) -> CompositeStructure:
+    """The structure `composite_availability` computes over, for maths that supplies its
+    own states (correlated failures)."""
+    counted, hard_edges, _ = _hard_closure(root, dependencies)
+    structure = _contract(root, counted, hard_edges, {})
+    return CompositeStructure(
+        structure.root, tuple(structure.members), tuple(tuple(g) for g in structure.groups),
+        frozenset(_essential(structure)), tuple(sorted(_reachable(structure))))
