@@ -123,6 +123,7 @@ class InMemoryGraph:
     audit_head: Props | None = None
     audit_events: list[AuditEventNode] = field(default_factory=list)
     slis: dict[str, Props] = field(default_factory=dict)  # (:Sli) by sli_id
+    journeys: list[Props] = field(default_factory=list)  # every version, in write order
 
     def recommendations_of(self, service_id: str) -> list[Props]:
         return [r.properties for r in self.recommendations.values()

@@ -12,6 +12,7 @@ from slo_engine.adapters.graph.cypher_loader import (
     schema_statements,
 )
 from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES
+from slo_engine.adapters.graph.journeys import JOURNEY_QUERIES
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES
 from slo_engine.adapters.graph.runner import UNIQUE_KEYS
@@ -31,7 +32,7 @@ def test_every_shipped_query_is_used_by_the_repository() -> None:
     assert set(QueryCatalog.load().names()) == set(
         REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
         + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES + SLI_QUERIES
-        + SIMULATION_QUERIES)
+        + SIMULATION_QUERIES + JOURNEY_QUERIES)
 
 
 def test_no_query_uses_a_construct_one_backend_lacks() -> None:

@@ -168,6 +168,34 @@ class SloLedger(Protocol):
     def decision_counts(self) -> list[Row]: ...
 
 
+class JourneyStore(Protocol):
+    """Knows how to keep user journeys as versions that are never edited (a new version
+    SUPERSEDES the latest), each linked to the services it passes, and how to read the
+    metadata failure domains come from.
+
+    The write is compare-and-set: False and nothing written when the audit chain's head
+    or the journey's latest version is no longer what was read, or a step is no service.
+    """
+
+    def record_journey_version(self, journey: Mapping[str, Any], expected_version: int,
+                               event: ChainedEvent, now_ms: int) -> bool:
+        """`journey`: journey_id, version_id, version, name, steps (in order),
+        entry_service_id, created_at, created_by, and availability_target_ratio if any."""
+        ...
+
+    def journey_versions(self, journey_id: str) -> list[Row]:
+        """Newest first; each with its steps in order."""
+        ...
+
+    def current_journeys(self) -> list[Row]:
+        """The latest version of every journey, by name."""
+        ...
+
+    def service_metadata(self, service_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each existing service's metadata (empty when it has none)."""
+        ...
+
+
 class ApprovalRuleStore(Protocol):
     """Knows how to keep the auto-approval rules."""
 

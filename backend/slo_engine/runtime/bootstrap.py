@@ -19,6 +19,7 @@ from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES, GraphApp
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
 from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES, GraphForecastPriors
+from slo_engine.adapters.graph.journeys import JOURNEY_QUERIES
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
@@ -231,7 +232,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     catalog = QueryCatalog.load()
     catalog.require(REQUIRED_QUERIES + LEDGER_QUERIES + RULE_QUERIES + API_KEY_QUERIES
                     + AGGREGATE_QUERIES + FORECAST_PRIOR_QUERIES + ARTIFACT_QUERIES
-                    + SLI_QUERIES + SIMULATION_QUERIES)
+                    + SLI_QUERIES + SIMULATION_QUERIES + JOURNEY_QUERIES)
     metrics = EngineMetrics()
     servers: list[ServerProcess] = []
     try:

@@ -33,7 +33,7 @@ def stored_properties(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _event_properties(event: ChainedEvent) -> dict[str, Any]:
+def event_properties(event: ChainedEvent) -> dict[str, Any]:
     return {**stored_properties(event.content), "sequence": event.sequence,
             "previous_hash": event.previous_hash, "hash": event.hash}
 
@@ -73,7 +73,7 @@ class GraphSloLedger:
     def append_audit_event(self, service_id: str, event: ChainedEvent, now_ms: int) -> bool:
         rows = self._runner.write("audit/append_audit_event", service_id=service_id,
                                   previous_hash=event.previous_hash,
-                                  event=_event_properties(event), now=now_ms)
+                                  event=event_properties(event), now=now_ms)
         return bool(rows)
 
     # decisions ------------------------------------------------------------------------
@@ -86,14 +86,14 @@ class GraphSloLedger:
             "slos/record_slo_version", service_id=service_id,
             expected_slo_id=expected_slo_id or "", recommendation_id=recommendation_id,
             recommendation_status=recommendation_status, slo=properties,
-            previous_hash=event.previous_hash, event=_event_properties(event), now=now_ms)
+            previous_hash=event.previous_hash, event=event_properties(event), now=now_ms)
         return bool(rows)
 
     def record_rejection(self, service_id: str, recommendation_id: str, event: ChainedEvent,
                          now_ms: int) -> bool:
         rows = self._runner.write(
             "slos/record_rejection", service_id=service_id, recommendation_id=recommendation_id,
-            previous_hash=event.previous_hash, event=_event_properties(event), now=now_ms)
+            previous_hash=event.previous_hash, event=event_properties(event), now=now_ms)
         return bool(rows)
 
     # reads ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ UNIQUE_KEYS: tuple[tuple[str, str], ...] = (
     ("SliAggregate", "aggregate_key"),
     ("Artifact", "artifact_id"),
     ("Simulation", "simulation_id"),
+    ("Journey", "version_id"),
 )
 
 

@@ -21,3 +21,5 @@ CREATE INDEX FOR (a:SliAggregate) ON (a.aggregate_key);
 CREATE INDEX FOR (a:Artifact) ON (a.artifact_id);
 CREATE INDEX FOR (x:Sli) ON (x.sli_id);
 CREATE INDEX FOR (m:Simulation) ON (m.simulation_id);
+CREATE INDEX FOR (j:Journey) ON (j.version_id);
+CREATE INDEX FOR (j:Journey) ON (j.journey_id);

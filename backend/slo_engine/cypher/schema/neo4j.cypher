@@ -20,3 +20,5 @@ CREATE CONSTRAINT sli_aggregate_key_unique IF NOT EXISTS FOR (a:SliAggregate) RE
 CREATE CONSTRAINT artifact_id_unique IF NOT EXISTS FOR (a:Artifact) REQUIRE a.artifact_id IS UNIQUE;
 CREATE CONSTRAINT sli_id_unique IF NOT EXISTS FOR (x:Sli) REQUIRE x.sli_id IS UNIQUE;
 CREATE CONSTRAINT simulation_id_unique IF NOT EXISTS FOR (m:Simulation) REQUIRE m.simulation_id IS UNIQUE;
+CREATE CONSTRAINT journey_version_id_unique IF NOT EXISTS FOR (j:Journey) REQUIRE j.version_id IS UNIQUE;
+CREATE INDEX journey_id IF NOT EXISTS FOR (j:Journey) ON (j.journey_id);
