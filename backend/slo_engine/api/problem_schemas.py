@@ -35,7 +35,9 @@ class Problem(BaseModel):
     errors: list[ProblemItem] | None = Field(
         default=None, description="Every invalid field (422)")
     current_slo: dict[str, Any] | None = Field(
-        default=None, description="The SLO that is active now (409)")
+        default=None, description="The SLO that is active now (409 slo-conflict)")
+    current_version: int | None = Field(
+        default=None, description="The journey's latest version (409 journey-conflict)")
     validation_output: str | None = Field(
         default=None, description="The validator's own report on generated artifacts (422)")
     history_days: float | None = Field(

@@ -20,6 +20,7 @@ from slo_engine.domain.errors import (
     Forbidden,
     InsufficientHistory,
     InvalidInput,
+    JourneyConflict,
     NotFound,
     RateLimited,
     SimulationTimedOut,
@@ -126,6 +127,12 @@ async def _conflict(request: Request, error: Exception) -> JSONResponse:
     return problem(request, 409, "slo-conflict", "Conflict", str(error), current_slo=current)
 
 
+async def _journey_conflict(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, JourneyConflict)
+    return problem(request, 409, "journey-conflict", "Conflict", str(error),
+                   current_version=error.current_version)
+
+
 async def _insufficient_history(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, InsufficientHistory)
     since = (None if error.first_seen_ms is None
@@ -216,6 +223,7 @@ HANDLERS: dict[type[Exception], Callable[..., Any]] = {
     SimulationTimedOut: _timed_out,
     NotFound: _not_found,
     SloConflict: _conflict,
+    JourneyConflict: _journey_conflict,
     ArtifactInvalid: _artifact_invalid,
     SloNotActive: _slo_not_active,
     DependencyUnavailable: _unavailable,

@@ -81,6 +81,8 @@ class OwnAvailabilities:
     snapshot: GraphSnapshot
     index: ClosureIndex
     derived: _Derived
+    stale: bool = False  # the observed ratios are not current (the metrics store is down)
+    stale_reason: str | None = None
 
     @property
     def own(self) -> Mapping[str, float]:
@@ -145,8 +147,9 @@ class AnalyseImpact:
     async def own_availabilities(self, snapshot: GraphSnapshot) -> OwnAvailabilities:
         """Every service's own availability as impact analysis counts it, and the active
         SLO targets (what-ifs run over the same)."""
-        index, derived, _ = await self._baseline(snapshot)
-        return OwnAvailabilities(snapshot, index, derived)
+        index, derived, observed = await self._baseline(snapshot)
+        return OwnAvailabilities(snapshot, index, derived, observed.stale,
+                                 observed.stale_reason)
 
     def upstream_of(self, known: OwnAvailabilities, service_id: str, factor: float
                     ) -> list[ImpactedService]:

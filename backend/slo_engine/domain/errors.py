@@ -76,6 +76,22 @@ class RecommendationNotFound(NotFound):
         super().__init__("Recommendation", recommendation_id)
 
 
+class JourneyNotFound(NotFound):
+    def __init__(self, journey_id: str) -> None:
+        super().__init__("Journey", journey_id)
+
+
+@dataclass
+class JourneyConflict(SloEngineError):
+    """A journey's new version was based on a version that is no longer the latest."""
+
+    detail: str
+    current_version: int
+
+    def __str__(self) -> str:
+        return self.detail
+
+
 @dataclass
 class SloConflict(SloEngineError):
     """A decision lost a race or was based on a state that has since changed."""

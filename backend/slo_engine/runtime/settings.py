@@ -108,6 +108,17 @@ class Settings(BaseSettings):
     simulation_queue_above_seconds: float = Field(default=5.0, ge=0, le=600, description=(
         "A simulation whose estimated cost (domain/simulation_cost.py) is above this runs "
         "as a simulate_slo job (202 with the job's URL); 0 queues every one"))
+    journey_failure_domain_keys: list[str] = Field(
+        default=["zone", "cluster", "database", "node_pool"], description=(
+            "Service metadata keys whose shared values are failure domains: services with "
+            "the same value fail together in a journey's correlated composite"))
+    journey_failure_domain_correlation: float = Field(default=0.5, ge=0, le=1, description=(
+        "How strongly services sharing a failure domain fail together (0: independent, "
+        "1: together); a request's `correlation` overrides it"))
+    journey_correlation_draws: int = Field(default=10_000, ge=100, le=200_000, description=(
+        "Monte Carlo draws of a journey's correlated composite"))
+    journey_max_steps: int = Field(default=100, ge=1, le=1000, description=(
+        "The most steps a journey may have"))
     external_sla_pessimism_ratio: float = Field(default=0.001, ge=0, lt=1, description=(
         "Subtracted from an external service's published SLA when it has no observed "
         "history (TRD FR-3: 99.99% -> 99.89%)"))
