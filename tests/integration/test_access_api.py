@@ -21,6 +21,7 @@ RULE = {"name": "low", "conditions": {"criticality": ["low"]}}
 DECISION = {"recommendation_id": "no-such-recommendation", "action": "accept"}
 SIMULATION = {"targets": {"availability": 99.9}}
 CHECKOUT_SLI = "00000000-0000-4000-8000-00000000051a"  # a candidate SLI of checkout
+JOURNEY = {"name": "checkout", "steps": ["checkout", "payment"]}
 
 # (method, route template, concrete path, body, what the endpoint does)
 ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
@@ -53,6 +54,14 @@ ENDPOINTS: list[tuple[str, str, str, Any, str]] = [
      READ),
     ("GET", "/api/v1/services/{service_id}/simulations",
      "/api/v1/services/checkout/simulations", None, READ),
+    ("POST", "/api/v1/journeys", "/api/v1/journeys", JOURNEY, ADMINISTER),
+    ("GET", "/api/v1/journeys", "/api/v1/journeys", None, READ),
+    ("GET", "/api/v1/journeys/{journey_id}", "/api/v1/journeys/unknown", None, READ),
+    ("PUT", "/api/v1/journeys/{journey_id}", "/api/v1/journeys/unknown", JOURNEY, ADMINISTER),
+    ("GET", "/api/v1/journeys/{journey_id}/versions", "/api/v1/journeys/unknown/versions",
+     None, READ),
+    ("GET", "/api/v1/journeys/{journey_id}/slo-recommendations",
+     "/api/v1/journeys/unknown/slo-recommendations", None, READ),
     ("GET", "/api/v1/graph/cycles", "/api/v1/graph/cycles", None, READ),
     ("GET", "/api/v1/graph/divergences", "/api/v1/graph/divergences", None, READ),
     ("PATCH", "/api/v1/graph/cycles/{cycle_id}", "/api/v1/graph/cycles/unknown",

@@ -98,7 +98,7 @@ def test_ac004_every_upstream_service_with_projection_and_risk(client: TestClien
     assert (search["affects_composite"], search["delta"]) == (False, 0)
     assert next(i["service_id"] for i in body["impacted_services"]) == "checkout"
     assert body["summary"] == {
-        "total_impacted": 4, "slos_at_risk": 1,
+        "total_impacted": 4, "slos_at_risk": 1, "journeys_at_risk": 0,
         "recommendation": "Reducing payment to 99.5% puts 1 upstream service(s) at risk "
                           "of SLO breach."}
     assert cards > 0.999

@@ -20,6 +20,7 @@ from slo_engine.api import (
     health,
     impact,
     jobs,
+    journeys,
     metrics,
     recommendations,
     services,
@@ -64,7 +65,7 @@ def create_app(container: Container) -> FastAPI:
     # Order matters: the ingestion router's /dependencies must win over /{service_id}.
     for module in (health, metrics, dependency_graph, services, recommendations, slos,
                    simulations, slo_artifacts, artifacts, impact, cycles, divergences, audit,
-                   auto_approval, dashboard, jobs, slis):
+                   auto_approval, dashboard, jobs, slis, journeys):
         app.include_router(module.router)
     # Added last runs first: observation sees every response, headers are added to all.
     app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)

@@ -15,6 +15,7 @@ from slo_engine.api.timestamps import iso_from_ms
 from slo_engine.api.units import percent
 from slo_engine.api.wiring import Impact
 from slo_engine.application.impact_analysis import ImpactAnalysis, ImpactedService
+from slo_engine.application.journey_impact import JourneyImpact
 from slo_engine.domain.access import Action
 from slo_engine.domain.errors import InvalidInput
 
@@ -63,9 +64,21 @@ class ImpactedServiceView(ResponseModel):
     risk_detail: str | None = None
 
 
+class JourneyImpactView(ResponseModel):
+    journey_id: str
+    name: str
+    version: int
+    current_composite_availability: float | None = Field(description="percent")
+    projected_composite_availability: float | None = Field(description="percent")
+    delta: float = Field(description="percentage points")
+    availability_target: float | None = Field(description="percent")
+    at_risk: bool | None = Field(description="None: the journey has no target to risk")
+
+
 class ImpactSummary(ResponseModel):
     total_impacted: int
     slos_at_risk: int
+    journeys_at_risk: int
     recommendation: str
 
 
@@ -75,6 +88,8 @@ class ImpactAnalysisView(ResponseModel):
     service_id: str
     proposed_change: ProposedChangeView
     impacted_services: list[ImpactedServiceView]
+    journeys: list[JourneyImpactView] = Field(description=(
+        "Every journey whose steps need the changed service, largest fall first"))
     cycle: list[str] | None = Field(description="The changed service's cycle, if any")
     availability_sources: dict[str, int] = Field(
         description="How many services' availabilities came from each source")
@@ -113,10 +128,13 @@ def impact_document(analysis: ImpactAnalysis) -> dict[str, Any]:
                             "current_target_source": analysis.current_source,
                             "proposed_target": percent(analysis.proposed_ratio)},
         "impacted_services": impacted,
+        "journeys": [_journey_view(j) for j in analysis.journeys],
         "cycle": list(analysis.cycle) if analysis.cycle else None,
         "availability_sources": analysis.availability_sources,
         "summary": {"total_impacted": len(impacted), "slos_at_risk": at_risk,
-                    "recommendation": _sentence(analysis, at_risk)},
+                    "journeys_at_risk": sum(1 for j in analysis.journeys if j.at_risk),
+                    "recommendation": _sentence(analysis, at_risk)
+                    + _journeys_sentence(analysis.journeys)},
         "stale": analysis.stale, "stale_reason": analysis.stale_reason,
     }
 
@@ -143,6 +161,24 @@ def _impacted_view(item: ImpactedService) -> dict[str, Any]:
     elif not item.affects_composite:
         view["risk_detail"] = "Reaches the service only over soft or asynchronous edges"
     return view
+
+
+def _journey_view(journey: JourneyImpact) -> dict[str, Any]:
+    return {"journey_id": journey.journey_id, "name": journey.name,
+            "version": journey.version,
+            "current_composite_availability": percent(journey.current_composite_ratio),
+            "projected_composite_availability": percent(journey.projected_composite_ratio),
+            "delta": round((journey.projected_composite_ratio
+                            - journey.current_composite_ratio) * 100, 4),
+            "availability_target": percent(journey.target_ratio),
+            "at_risk": journey.at_risk}
+
+
+def _journeys_sentence(journeys: list[JourneyImpact]) -> str:
+    names = [j.name for j in journeys if j.at_risk]
+    if not names:
+        return ""
+    return f" Journeys put at risk: {', '.join(names)}."
 
 
 def _sentence(analysis: ImpactAnalysis, at_risk: int) -> str:

@@ -21,6 +21,9 @@ from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph
+from slo_engine.application.journey_composite import FailureDomainSettings, JourneyComposites
+from slo_engine.application.journey_recommendations import RecommendJourneySlos
+from slo_engine.application.journeys import Journeys
 from slo_engine.application.manage_cycles import CycleAlerts
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.review_slis import ReviewSlis
@@ -47,6 +50,29 @@ class ReadinessProbes:
 
 
 @dataclass(frozen=True)
+class JourneyUseCases:
+    """Knows how to keep journeys and answer their composites and tiers."""
+
+    journeys: Journeys
+    composites: JourneyComposites
+    recommendations: RecommendJourneySlos
+
+    @classmethod
+    def of(cls, container: Container) -> JourneyUseCases:
+        settings, history = container.settings, container.history
+        composites = JourneyComposites(
+            container.journeys, container.journey_store, container.snapshots,
+            container.impact, FailureDomainSettings(
+                tuple(settings.journey_failure_domain_keys),
+                settings.journey_failure_domain_correlation,
+                settings.journey_correlation_draws))
+        recommender = None if history is None else history.recommendations.recommender
+        return cls(container.journeys, composites, RecommendJourneySlos(
+            composites, recommender, settings.prometheus_request_deadline_seconds,
+            30 if recommender is None else recommender.default_period_days))
+
+
+@dataclass(frozen=True)
 class RouteUseCases:
     catalogue: ServiceCatalogue
     slo_records: SloRecords
@@ -69,6 +95,7 @@ class RouteUseCases:
     dry_runs: DryRunAlerts | None  # None: no metrics store configured
     simulations: RunSimulation
     slis: ReviewSlis | None  # None: no metrics store configured
+    journeys: JourneyUseCases
 
     @classmethod
     def of(cls, container: Container) -> RouteUseCases:
@@ -104,6 +131,7 @@ class RouteUseCases:
                 history.request_telemetry, container.clock, container.rule_files.sli_definitions),
             simulations=container.simulations,
             slis=None if history is None else history.review_slis,
+            journeys=JourneyUseCases.of(container),
         )
 
 
@@ -143,3 +171,4 @@ Recommendations = Annotated[ServeRecommendation | None,
                             Depends(_one(lambda u: u.recommendations))]
 Simulations = Annotated[RunSimulation, Depends(_one(lambda u: u.simulations))]
 Slis = Annotated[ReviewSlis | None, Depends(_one(lambda u: u.slis))]
+JourneyRoutes = Annotated[JourneyUseCases, Depends(_one(lambda u: u.journeys))]

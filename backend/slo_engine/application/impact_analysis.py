@@ -30,7 +30,8 @@ from slo_engine.application.dependency_bound import (
 )
 from slo_engine.application.fleet_availability import FleetAvailability, ObservedAvailability
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
-from slo_engine.application.ports import Clock, GraphStore, SloLedger
+from slo_engine.application.journey_impact import JourneyImpact, journeys_affected
+from slo_engine.application.ports import Clock, GraphStore, JourneyStore, SloLedger
 from slo_engine.domain.closure_index import ClosureIndex, closure_index, serial_log_composites
 from slo_engine.domain.composite import Dependency, composite_availability
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound
@@ -72,6 +73,7 @@ class ImpactAnalysis:
     generated_at_ms: int
     stale: bool = False
     stale_reason: str | None = None
+    journeys: list[JourneyImpact] = field(default_factory=list)  # whose closures hold it
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,10 @@ class _Derived:
 
 class AnalyseImpact:
     def __init__(self, graph: GraphStore, snapshots: SnapshotHolder, ledger: SloLedger,
-                 fleet: FleetAvailability, clock: Clock, external_pessimism_ratio: float = 0.001
-                 ) -> None:
+                 fleet: FleetAvailability, clock: Clock, external_pessimism_ratio: float = 0.001,
+                 journeys: JourneyStore | None = None) -> None:
         self._graph = graph
+        self._journeys = journeys
         self._snapshots = snapshots
         self._ledger = ledger
         self._fleet = fleet
@@ -140,9 +143,19 @@ class AnalyseImpact:
         for name in derived.sources.values():
             counts[name] = counts.get(name, 0) + 1
         component = index.members[index.component_of[service_id]]
+        journeys = await asyncio.to_thread(self._journeys_affected, snapshot, derived,
+                                           service_id, proposed_ratio / current)
         return ImpactAnalysis(str(uuid.uuid4()), service_id, current, source, proposed_ratio,
                               impacted, component if len(component) > 1 else None, counts,
-                              self._clock.now_ms(), observed.stale, observed.stale_reason)
+                              self._clock.now_ms(), observed.stale, observed.stale_reason,
+                              journeys)
+
+    def _journeys_affected(self, snapshot: GraphSnapshot, derived: _Derived,
+                           service_id: str, factor: float) -> list[JourneyImpact]:
+        if self._journeys is None:
+            return []
+        return journeys_affected(snapshot, derived.own, self._journeys.current_journeys(),
+                                 service_id, factor)
 
     async def own_availabilities(self, snapshot: GraphSnapshot) -> OwnAvailabilities:
         """Every service's own availability as impact analysis counts it, and the active

@@ -15,18 +15,18 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slo_engine.application.dependency_bound import hard_closure_edges
-from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
+from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact, OwnAvailabilities
+from slo_engine.application.journey_impact import journey_closures
 from slo_engine.application.journeys import Journeys
 from slo_engine.application.ports import JourneyStore, Row
-from slo_engine.domain.composite import CompositeAvailability, Dependency, composite_availability
+from slo_engine.domain.composite import CompositeAvailability, composite_availability
 from slo_engine.domain.failure_domains import (
     CorrelatedComposite,
     correlated_composite,
     failure_domain_weights,
 )
-from slo_engine.domain.journey import JOURNEY_ROOT, journey_edges
+from slo_engine.domain.journey import JOURNEY_ROOT
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class JourneyComposites:
     def _compute(self, journey: Row, known: OwnAvailabilities, correlation: float,
                  seed: int) -> JourneyComposite:
         steps = list(journey["steps"])
-        edges, needs = _closures(known.snapshot, steps)
+        edges, needs = journey_closures(known.snapshot, steps)
         own = {**known.own, JOURNEY_ROOT: 1.0}
         independent = composite_availability(JOURNEY_ROOT, edges, own)
         services = [s for s in independent.counted_services if s != JOURNEY_ROOT]
@@ -90,16 +90,3 @@ class JourneyComposites:
             sources[source] = sources.get(source, 0) + 1
         return JourneyComposite(journey, independent, correlated, correlation, seed, needs,
                                 own, sources, known.stale, known.stale_reason)
-
-
-def _closures(snapshot: GraphSnapshot, steps: list[str]
-              ) -> tuple[list[Dependency], dict[str, frozenset[str]]]:
-    """The journey's edges and each step's hard closure (the step included)."""
-    closure_edges: list[Dependency] = []
-    needs = {}
-    for step in steps:
-        edges = hard_closure_edges(snapshot, step)
-        closure_edges.extend(edges)
-        needs[step] = frozenset({step, *(e.target for e in edges
-                                         if e.exclusion_reason is None)})
-    return journey_edges(steps, closure_edges), needs

@@ -128,8 +128,10 @@ class Journeys:
             "journey_id": journey["journey_id"], "journey_version": journey["version"],
             "service_id": journey["entry_service_id"], "actor": actor,
             "occurred_at": journey["created_at"],
-            "previous_journey": canonical_json(dict(previous)) if previous else None,
-            "new_journey": canonical_json({k: v for k, v in journey.items() if v is not None}),
+            # `detail`, as the service's audit trail shows it: the version and the one before.
+            "detail": canonical_json({
+                "journey": {k: v for k, v in journey.items() if v is not None},
+                "previous_journey": dict(previous) if previous else None}),
         }
         return chained(content, sequence + 1, previous_hash)
 

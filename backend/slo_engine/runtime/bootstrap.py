@@ -19,7 +19,7 @@ from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES, GraphApp
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
 from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES, GraphForecastPriors
-from slo_engine.adapters.graph.journeys import JOURNEY_QUERIES
+from slo_engine.adapters.graph.journeys import JOURNEY_QUERIES, GraphJourneys
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
 from slo_engine.adapters.graph.repository import REQUIRED_QUERIES, GraphRepository
@@ -63,6 +63,7 @@ from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
 from slo_engine.application.inhibit_rules import InhibitRules
+from slo_engine.application.journeys import Journeys
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
 from slo_engine.application.recommend_slos import RecommendSlos
@@ -134,6 +135,8 @@ class Container:
     rule_files: SloRuleFiles
     artifacts: GenerateArtifacts
     simulations: RunSimulation  # backtests, Monte Carlo and what-ifs, stored
+    journey_store: GraphJourneys
+    journeys: Journeys
     oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
     history: HistoryUseCases | None = None  # None: no metrics store is configured
     slis: GraphSlis | None = None  # candidate and approved SLIs (reviewed with history)
@@ -287,8 +290,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                        settings.notification_team_webhook_urls),
         HttpWebhookSender(), ledger, clock)
     fleet = FleetAvailability(request_telemetry, clock)
+    journey_store = GraphJourneys(runner)
     impact = AnalyseImpact(graph, snapshots, ledger, fleet, clock,
-                           settings.external_sla_pessimism_ratio)
+                           settings.external_sla_pessimism_ratio, journey_store)
     metrics.count_graph_nodes_with(lambda: snapshots.loaded_service_count)
     api_keys = ApiKeys(GraphApiKeys(runner), clock,
                        BcryptHasher(settings.api_key_bcrypt_rounds),
@@ -301,7 +305,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
                           notifications, rule_files, artifacts, build_simulations(
                               settings, runner, graph, ledger, snapshots, impact, jobs, clock,
-                              telemetry, request_telemetry), _oidc(settings), history, slis,
+                              telemetry, request_telemetry), journey_store,
+                          Journeys(journey_store, ledger, snapshots, clock,
+                                   settings.journey_max_steps), _oidc(settings), history, slis,
                           servers)
     built.append(container)
     return container
