@@ -3,7 +3,8 @@ foundation's synthetic graph (issue 19: 5,000 services, p95 <= 500 ms).
 
 As `bench impact` sets it up: observed request counters for every service in a real
 Prometheus, a fifth of the services with an active SLO. Measured: a fallback added for
-a direct dependency of the edge service with the largest hard closure, what-if alone.
+a direct dependency of the edge service with the largest hard closure, what-if alone;
+then the journey from that service (journey_benchmark.py) in the same session.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import orjson
 from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.graph_benchmarks import post_and_wait
 from slo_engine.bench.impact_benchmark import SLO_SHARE, set_slos, write_request_counters
+from slo_engine.bench.journey_benchmark import journey_steps, time_journey, with_failure_domains
 from slo_engine.bench.stats import latency_summary_ms
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.closure_index import closure_index
@@ -63,7 +65,7 @@ def _timed(client: httpx.Client, service: str, body: bytes, samples: int
 
 
 def bench_what_if(services: int, edges: int, samples: int) -> dict[str, Any]:
-    graph = synthetic_graph(services, edges)
+    graph = with_failure_domains(synthetic_graph(services, edges))
     ids = [n["service_id"] for n in graph["nodes"]]
     service, change = chosen_change(graph)
     body = orjson.dumps(change)
@@ -81,6 +83,7 @@ def bench_what_if(services: int, edges: int, samples: int) -> dict[str, Any]:
                          random.Random(6))
                 first, _ = _timed(client, service, body, 1)
                 durations, last = _timed(client, service, body, samples)
+                journey = time_journey(client, journey_steps(graph, service), min(samples, 5))
         finally:
             container.close()
     answer = last["what_if"]["dependencies"]
@@ -88,5 +91,5 @@ def bench_what_if(services: int, edges: int, samples: int) -> dict[str, Any]:
                   counted_services=answer["current_bound"]["counted_services"],
                   bound_method=answer["projected_bound"]["method"],
                   upstream_affected=answer["upstream_affected"],
-                  recommendation=answer["recommendation"])
+                  recommendation=answer["recommendation"], journey=journey)
     return report
