@@ -152,8 +152,10 @@ def test_tiers_come_from_the_composite_and_the_entry_services_forecast() -> None
     result = asyncio.run(setup.recommendations.recommend(journey_id, correlation=0.0))
     composite = result.composite.independent.availability_ratio
     assert result.composite_tiers["balanced"].target_ratio == floor_target(composite)
-    assert result.composite_tiers["conservative"].target_ratio == pytest.approx(
-        1 - 2 * (1 - composite), abs=1e-12)
+    assert result.composite_tiers["conservative"].target_ratio == floor_target(
+        1 - 2 * (1 - composite))
+    assert result.composite_tiers["aggressive"].target_ratio == floor_target(
+        1 - (1 - composite) / 2)
     assert result.observed is not None
     assert result.observed.observed_ratio == pytest.approx(OBSERVED["web"], abs=1e-12)
     balanced = result.observed.tiers["balanced"].target_ratio

@@ -1,8 +1,8 @@
 """A journey's SLO tiers (issue 19 item 3), through the recommendations' own maths:
 
 - from the composite: the correlated composite as the baseline of the cold-start rule
-  (balanced at the composite rounded down, conservative twice its errors, aggressive
-  half), as a service without history gets around its archetype;
+  (balanced at the composite, conservative twice its errors, aggressive half; each
+  rounded down to 0.01%), as a service without history gets around its archetype;
 - when the entry service has history, from its observed success: the entry's forecast
   of the next SLO period (recommend_slos.py, availability_forecast.py), its tiers capped
   by the journey's composite unless the entry's history contradicts it (the same rule as
@@ -121,8 +121,9 @@ class RecommendJourneySlos:
 
 def _composite_tiers(composite_ratio: float) -> dict[str, JourneyTier]:
     baseline = archetype_availability(composite_ratio, composite_ratio)
-    return {name: JourneyTier(t.target_ratio, t.error_budget_minutes, None)
-            for name, t in baseline.tiers.items()}
+    targets = {name: floor_target(t.target_ratio) for name, t in baseline.tiers.items()}
+    return {name: JourneyTier(target, error_budget_minutes(target), None)
+            for name, target in targets.items()}
 
 
 def _observed_tiers(availability: AvailabilityRecommendation, composite_ratio: float
