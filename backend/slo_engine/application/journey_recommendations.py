@@ -4,9 +4,10 @@
   (balanced at the composite, conservative twice its errors, aggressive half; each
   rounded down to 0.01%), as a service without history gets around its archetype;
 - when the entry service has history, from its observed success: the entry's forecast
-  of the next SLO period (recommend_slos.py, availability_forecast.py), its tiers capped
-  by the journey's composite unless the entry's history contradicts it (the same rule as
-  the dependency bound), each with its forecast breach probability;
+  of the next SLO period from its own history (recommend_slos.py,
+  availability_forecast.py), its tiers capped by the journey's composite, in place of the
+  entry's own dependency bound, unless the entry's history contradicts it (the same rule
+  as the bound), each with its forecast breach probability;
 - each step's share of the journey's budget: its Shapley share of the journey's
   unavailability (domain/journey.py) over the stated balanced tier's error budget.
 
@@ -20,11 +21,12 @@ import asyncio
 from dataclasses import dataclass, field
 
 from slo_engine.application.journey_composite import JourneyComposite, JourneyComposites
-from slo_engine.application.recommend_slos import RecommendSlos, archetype_availability
+from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.journey import step_failure_shares
 from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
+    archetype_availability,
     ordered_tiers,
     unachievable_warnings,
 )
@@ -104,15 +106,14 @@ class RecommendJourneySlos:
             result.notes.append("no metrics store is configured: tiers from the composite")
             return
         try:
-            recommendation = await asyncio.wait_for(self._recommend.recommend(
-                entry, "availability", period_days=self._period_days), self._deadline_s)
+            availability = await asyncio.wait_for(self._recommend.history_availability(
+                entry, self._period_days), self._deadline_s)
         except (DependencyUnavailable, TelemetryQueryRejected, TimeoutError) as error:
             result.stale = True
             result.stale_reason = (f"the entry's history could not be read within "
                                    f"{self._deadline_s:g} s ({error or 'timed out'}): "
                                    "tiers from the composite only")
             return
-        availability = recommendation.availability
         if availability is None or availability.forecast is None:
             result.notes.append(f"{entry} has no traffic history: tiers from the composite")
             return

@@ -8,6 +8,7 @@ from the domain. Units inside are ratios and seconds; the API converts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -38,22 +39,20 @@ from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.own_availability import own_availabilities
 from slo_engine.domain.recommendation import (
     AvailabilityRecommendation,
-    AvailabilityTier,
     DailyHistogram,
     DataQuality,
     LatencyRecommendation,
+    archetype_availability,
     archetype_of,
     data_quality,
     noise_margin,
-    ordered_tiers,
     percentiles_beyond_range,
     recommend_availability,
     recommend_latency,
+    short_of_history,
 )
 from slo_engine.domain.sli_definition import CONFIGURED_DEFAULT
 from slo_engine.domain.sli_statistics import (
-    error_budget_minutes,
-    floor_target,
     histogram_quantile,
 )
 from slo_engine.domain.time_units import DAY_SECONDS
@@ -190,6 +189,29 @@ class RecommendSlos:
             result.availability = self._availability(total, failed, history.step_s, result,
                                                      cold)
         return result
+
+    async def history_availability(self, service_id: str, period_days: int,
+                                   lookback_days: int = 30
+                                   ) -> AvailabilityRecommendation | None:
+        """Tiers from the service's own history and forecast alone, no dependency bound
+        (a journey's composite caps them instead); None without traffic history."""
+        service = await asyncio.to_thread(self._graph.get_service, service_id)
+        if service is None:
+            raise ServiceNotFound(service_id)
+        end = self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
+        history = await self._history(service_id, end, lookback_days)
+        _, total, failed, _ = history.lookback(lookback_days, self._policy.cold_start_min_days)
+        counts = await self._forecast_counts(service_id, history)
+        if not np.nansum(counts.total) > 0:
+            return None
+        fitted = await asyncio.to_thread(
+            forecast_service, service_id, service.get("criticality"), counts.total,
+            counts.failed, counts.step_s, counts.start_s, end, period_days, self._policy,
+            self._priors)
+        with contextlib.suppress(ValueError):  # not one whole window of traffic
+            return recommend_availability(total, failed, history.step_s, fitted.forecast,
+                                          None, self._policy.availability_window_days)
+        return None
 
     async def _history(self, service_id: str, end: int, lookback_days: int) -> CountHistory:
         """One fetch for the forecast's history (90 days), the lookback and a cold start
@@ -360,27 +382,6 @@ class RecommendSlos:
                 f"low confidence: the {result.archetype} baseline p99 is "
                 f"{baseline['latency_p99_seconds'] * 1000:.0f} ms")
         return recommendation
-
-
-def short_of_history(quality: DataQuality, window_days: float, lookback_days: int,
-                     min_days: int) -> bool:
-    """Less data than asked for (or than the cold-start minimum), allowing a day of edge
-    effects: a new service, or one with long gaps."""
-    return quality.completeness_ratio * window_days < min(min_days, lookback_days) - 1
-
-
-def archetype_availability(baseline: float, bound: float | None) -> AvailabilityRecommendation:
-    """Cold-start tiers around an archetype baseline: the balanced tier is the baseline
-    (capped by the bound); conservative allows twice its errors, aggressive half; the
-    order always holds."""
-    targets = ordered_tiers({"conservative": 1 - 2 * (1 - baseline), "balanced": baseline,
-                             "aggressive": 1 - (1 - baseline) / 2},
-                            None if bound is None else floor_target(bound))
-    tiers = {name: AvailabilityTier(target, error_budget_minutes(target), None, None)
-             for name, target in targets.items()}
-    return AvailabilityRecommendation(observed_ratio=float("nan"), tiers=tiers, window_days=0,
-                                      windows=0,
-                                      capped_by_bound=targets["balanced"] < baseline)
 
 
 async def _nothing() -> None:

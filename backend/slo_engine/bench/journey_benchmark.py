@@ -66,4 +66,5 @@ def time_journey(client: httpx.Client, steps: list[str], samples: int) -> dict[s
             "correlated": composite["correlated"]["availability"],
             "standard_error": composite["correlated"]["standard_error"],
             "failure_domains": len(composite["correlated"]["failure_domains"]),
-            "observed_tiers": last["observed_tiers"] is not None, "stale": last["stale"]}
+            "observed_tiers": last["observed_tiers"] is not None, "stale": last["stale"],
+            "stale_reason": last["stale_reason"]}

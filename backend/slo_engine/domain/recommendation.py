@@ -286,3 +286,24 @@ def archetype_of(service_type: str | None, service_id: str, layer: str | None) -
     if any(word in hints for word in ("gateway", "edge", "bff", "frontend", "ingress")):
         return "api_gateway"
     return "backend_service"
+
+
+def short_of_history(quality: DataQuality, window_days: float, lookback_days: int,
+                     min_days: int) -> bool:
+    """Less data than asked for (or than the cold-start minimum), allowing a day of edge
+    effects: a new service, or one with long gaps."""
+    return quality.completeness_ratio * window_days < min(min_days, lookback_days) - 1
+
+
+def archetype_availability(baseline: float, bound: float | None) -> AvailabilityRecommendation:
+    """Cold-start tiers around an archetype baseline: the balanced tier is the baseline
+    (capped by the bound); conservative allows twice its errors, aggressive half; the
+    order always holds."""
+    targets = ordered_tiers({"conservative": 1 - 2 * (1 - baseline), "balanced": baseline,
+                             "aggressive": 1 - (1 - baseline) / 2},
+                            None if bound is None else floor_target(bound))
+    tiers = {name: AvailabilityTier(target, error_budget_minutes(target), None, None)
+             for name, target in targets.items()}
+    return AvailabilityRecommendation(observed_ratio=float("nan"), tiers=tiers, window_days=0,
+                                      windows=0,
+                                      capped_by_bound=targets["balanced"] < baseline)
