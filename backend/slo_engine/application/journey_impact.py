@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from slo_engine.application.dependency_bound import hard_closure_edges
+from slo_engine.application.dependency_bound import dependency_from_row
 from slo_engine.application.graph_snapshot import GraphSnapshot
 from slo_engine.application.ports import Row
 from slo_engine.domain.composite import Dependency, composite_availability
@@ -35,15 +35,34 @@ class JourneyImpact:
 
 def journey_closures(snapshot: GraphSnapshot, steps: list[str]
                      ) -> tuple[list[Dependency], dict[str, frozenset[str]]]:
-    """The journey's edges and each step's hard closure (the step included)."""
-    closure_edges: list[Dependency] = []
-    needs = {}
-    for step in steps:
-        edges = hard_closure_edges(snapshot, step)
-        closure_edges.extend(edges)
-        needs[step] = frozenset({step, *(e.target for e in edges
-                                         if e.exclusion_reason is None)})
-    return journey_edges(steps, closure_edges), needs
+    """The journey's edges (one traversal from every step at once: their closures overlap)
+    and each step's hard closure, the step included."""
+    edges: list[Dependency] = []
+    hard: dict[str, list[str]] = {}
+    seen, frontier = set(steps), list(steps)
+    while frontier:
+        source = frontier.pop()
+        for row in snapshot.out_edges.get(source, ()):
+            if row["is_stale"]:
+                continue
+            edge = dependency_from_row(row)
+            edges.append(edge)
+            if edge.exclusion_reason is None:
+                hard.setdefault(source, []).append(edge.target)
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    frontier.append(edge.target)
+    return journey_edges(steps, edges), {step: _reached(step, hard) for step in steps}
+
+
+def _reached(step: str, hard: Mapping[str, list[str]]) -> frozenset[str]:
+    found, frontier = {step}, [step]
+    while frontier:
+        for target in hard.get(frontier.pop(), ()):
+            if target not in found:
+                found.add(target)
+                frontier.append(target)
+    return frozenset(found)
 
 
 def journeys_affected(snapshot: GraphSnapshot, own: Mapping[str, float], journeys: list[Row],

@@ -91,8 +91,13 @@ class _Model:
     structure: CompositeStructure
     own: np.ndarray  # a_i per counted service
     base: np.ndarray  # (1 - sum of the service's shared-domain weights) x a_i
-    domains: list[tuple[np.ndarray, np.ndarray]]  # per shared domain: (services, weights)
-    essential: np.ndarray  # indices of services in essential components
+    domain_count: int
+    driven: np.ndarray  # the services in a shared domain
+    # Per driven service, its domains' columns (padded with `domain_count`, a column no
+    # moment satisfies) and weights (padded with 0): [driven service, slot].
+    columns: np.ndarray
+    weights: np.ndarray
+    essential_mask: np.ndarray  # 1.0 for services in essential components, else 0.0
     rest: list[tuple[int, np.ndarray]]  # per other component: (component, its services)
 
     @classmethod
@@ -101,33 +106,56 @@ class _Model:
            shared: Mapping[str, tuple[str, ...]]) -> _Model:
         index = {s: k for k, s in enumerate(counted)}
         own = np.array([availability.get(s, 1.0) for s in counted], dtype=float)
-        driven = np.zeros(len(counted))
-        domains = []
+        column = {domain: k for k, domain in enumerate(shared)}
+        slots: dict[int, list[tuple[int, float]]] = {}
         for domain, services in shared.items():
-            rows = np.array([index[s] for s in services])
-            w = np.array([weights[s][domain] for s in services])
-            driven[rows] += w
-            domains.append((rows, w))
+            for service in services:
+                slots.setdefault(index[service], []).append((column[domain],
+                                                             weights[service][domain]))
+        driven = np.array(sorted(slots), dtype=int)
+        width = max((len(v) for v in slots.values()), default=0)
+        columns = np.full((driven.size, width), len(shared), dtype=int)
+        pad = np.zeros((driven.size, width))
+        for row, service in enumerate(driven):
+            for slot, (col, w) in enumerate(slots[int(service)]):
+                columns[row, slot], pad[row, slot] = col, w
+        followed_weight = np.zeros(len(counted))
+        followed_weight[driven] = pad.sum(axis=1)
         by_component = {c: np.array([index[s] for s in structure.members[c]])
                         for c in structure.order}
         essential = [by_component[c] for c in structure.order if c in structure.essential]
         rest = [(c, by_component[c]) for c in structure.order if c not in structure.essential]
-        return cls(structure, own, (1.0 - driven) * own, domains,
-                   np.concatenate(essential), rest)
+        return cls(structure, own, (1.0 - followed_weight) * own, len(shared), driven,
+                   columns, pad, _mask(np.concatenate(essential), len(counted)), rest)
 
     def draw_values(self, rng: np.random.Generator, draws: int) -> np.ndarray:
         """Per draw: P(essential all up | U) x [the rest holds on states drawn given U]."""
         up = np.broadcast_to(self.base, (draws, self.own.size)).copy()
-        for rows, w in self.domains:
-            moment = rng.random(draws)[:, None]
-            up[:, rows] += w * (moment <= self.own[rows])
-        with np.errstate(divide="ignore"):
-            essential = np.exp(np.log(up[:, self.essential]).sum(axis=1))
+        if self.driven.size:
+            moments = np.ones((draws, self.domain_count + 1)) * 2.0  # the pad: never <= a_i
+            moments[:, :-1] = rng.random((draws, self.domain_count))
+            below = moments[:, self.columns] <= self.own[self.driven][:, None]
+            up[:, self.driven] += (below * self.weights).sum(axis=2)
+        holds = self._rest_holds(rng, up, draws)
+        # In place, then one dot product: the draws x services matrix is not copied again.
+        np.log(np.maximum(up, 1e-300, out=up), out=up)
+        essential = np.exp(up @ self.essential_mask)
+        return np.asarray(essential if holds is None else essential * holds)
+
+    def _rest_holds(self, rng: np.random.Generator, up: np.ndarray, draws: int
+                    ) -> np.ndarray | None:
+        """Whether the part under redundancy groups holds, on states drawn given U."""
         if not self.rest:
-            return np.asarray(essential)
+            return None
         states: dict[int, np.ndarray] = {c: np.ones(draws, dtype=bool)
                                          for c in self.structure.essential}
         for component, rows in self.rest:
             states[component] = np.asarray(
                 (rng.random((draws, rows.size)) < up[:, rows]).all(axis=1))
-        return np.asarray(essential * self.structure.up_given_states(states))
+        return np.asarray(self.structure.up_given_states(states))
+
+
+def _mask(rows: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size)
+    mask[rows] = 1.0
+    return mask
