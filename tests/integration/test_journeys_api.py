@@ -79,8 +79,9 @@ def test_at_full_correlation_each_zone_counts_once_at_its_least_available(
     correlated = body["composite"]["correlated"]
     product = min(OWN["checkout"], OWN["payment"]) * min(OWN["cart"], OWN["inventory"]) \
         * OWN["stripe"]
+    # 4 standard errors: the setting's 10,000 draws, 0.04 points apart at most.
     assert abs(correlated["availability"] - product * 100) \
-        <= 3 * correlated["standard_error"]
+        <= 4 * correlated["standard_error"]
     assert correlated["failure_domains"] == [
         {"domain": "zone=a", "services": ["checkout", "payment"]},
         {"domain": "zone=b", "services": ["cart", "inventory"]}]
