@@ -8,7 +8,10 @@
   an adapter);
 - adapters, api: never the entry points (runtime's server, cli, workers, bench); the
   api reaches no adapter but the metrics registry it serves;
-- runtime (the composition root) never imports the api, but for the server hosting it.
+- runtime (the composition root) never imports the api, but for the server hosting it
+  and the simulation codec: a worker renders a queued simulation's answer exactly as
+  the API would, so the one composition root hands RunSimulation the API's codec (it
+  imports no router, app or runtime module: no cycle).
 """
 
 from __future__ import annotations
@@ -84,7 +87,27 @@ def test_adapters_and_the_api_import_no_entry_point(path: Path) -> None:
 def test_the_composition_root_does_not_import_the_api(path: Path) -> None:
     if path.name == "server.py":  # it hosts the app
         return
-    assert [n for n in _imports(path) if n.startswith("slo_engine.api")] == []
+    assert [n for n in _imports(path) if n.startswith("slo_engine.api")
+            and n != "slo_engine.api.simulation_codec"] == []
+
+
+def test_the_simulation_codec_reaches_no_router_app_or_runtime() -> None:
+    """What the composition root may import from the api stays free of routers, the app
+    and the runtime, so importing it can never close a cycle."""
+    allowed = ("slo_engine.api.simulation_codec", "slo_engine.api.simulation_document",
+               "slo_engine.api.simulation_schemas", "slo_engine.api.what_if_document",
+               "slo_engine.api.what_if_schemas", "slo_engine.api.response_model",
+               "slo_engine.api.timestamps", "slo_engine.api.units")
+    seen, todo = set(), ["slo_engine.api.simulation_codec"]
+    while todo:
+        module = todo.pop()
+        seen.add(module)
+        path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+        for name in _imports(path):
+            if name.startswith("slo_engine.api") and name not in seen:
+                todo.append(name)
+            assert not name.startswith("slo_engine.runtime"), (module, name)
+    assert sorted(seen - set(allowed)) == []
 
 
 def test_every_layer_has_modules_to_check() -> None:
