@@ -10,7 +10,7 @@ from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
 from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
-from slo_engine.application.ports import ClusterCatalogue, EdgeTelemetry
+from slo_engine.application.telemetry_ports import ClusterCatalogue, EdgeTelemetry
 from slo_engine.domain.ingestion import IngestionLimits
 from tests.fakes import InMemoryJobQueue
 from tests.fakes_world import FakeWorld

@@ -12,7 +12,7 @@ import pytest
 
 from slo_engine.adapters.kubernetes_access import ClusterAccess
 from slo_engine.adapters.kubernetes_catalogue import KubernetesCatalogue
-from slo_engine.application.ports import ClusterCatalogue
+from slo_engine.application.telemetry_ports import ClusterCatalogue
 from slo_engine.domain.cluster_declarations import ClusterState
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.runtime.processes import free_port

@@ -10,7 +10,7 @@ import pytest
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_edges import LinkerdMetrics, PrometheusEdgeTelemetry
-from slo_engine.application.ports import EdgeTelemetry
+from slo_engine.application.telemetry_ports import EdgeTelemetry
 from slo_engine.domain.edge_discovery import ObservedEdge
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.runtime.processes import ServerProcess, free_port

@@ -10,7 +10,7 @@ import pytest
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
-from slo_engine.application.ports import RangeQueries
+from slo_engine.application.telemetry_ports import RangeQueries
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.runtime.processes import ServerProcess, free_port
 from slo_engine.runtime.prometheus_server import start_prometheus

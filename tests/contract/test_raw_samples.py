@@ -11,7 +11,7 @@ import pytest
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_samples import PrometheusRawSamples, sample_chunks
-from slo_engine.application.ports import RawSamples
+from slo_engine.application.telemetry_ports import RawSamples
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.prometheus_rate import RawSeries
 from slo_engine.runtime.processes import ServerProcess, free_port

@@ -13,7 +13,7 @@ import pytest
 
 from slo_engine.adapters.circuit_breaker import CircuitBreaker
 from slo_engine.adapters.prometheus import PrometheusTelemetry
-from slo_engine.application.ports import Telemetry
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet

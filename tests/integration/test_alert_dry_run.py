@@ -19,8 +19,8 @@ from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
 from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunMethod, DryRunResult
-from slo_engine.application.ports import RawSamples
 from slo_engine.application.slo_rule_files import SloRuleFiles
+from slo_engine.application.telemetry_ports import RawSamples
 from slo_engine.domain.sli_definition import SliDefinition
 from slo_engine.generators.alert_rules import BURN_ALERT, AlertOptions, burn_alert
 from slo_engine.generators.promtool_tests import expected_alert, promtool_test_file

@@ -13,14 +13,9 @@ from typing import Any
 
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.jobs import JobKind
-from slo_engine.application.ports import (
-    Clock,
-    JobQueue,
-    RecommendationCache,
-    SliAggregateStore,
-    Telemetry,
-)
+from slo_engine.application.ports import Clock, JobQueue, RecommendationCache, SliAggregateStore
 from slo_engine.application.regenerate_recommendations import regeneration_chunks
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.sli_aggregates import (
     WINDOW_SECONDS,

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from slo_engine.application.graph_snapshot import SnapshotHolder
-from slo_engine.application.ports import Clock, ForecastPriorStore, StoredPriors, Telemetry
+from slo_engine.application.ports import Clock, ForecastPriorStore, StoredPriors
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.availability_forecast import AvailabilityForecast, forecast_availability
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior, fleet_prior

@@ -27,12 +27,12 @@ from slo_engine.application.ports import (
     RecommendationCache,
     SliAggregateStore,
     SloLedger,
-    Telemetry,
 )
 from slo_engine.application.regenerate_recommendations import (
     regeneration_chunks,
     regeneration_targets,
 )
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.drift import (
     AlarmDetectors,
     DriftSettings,

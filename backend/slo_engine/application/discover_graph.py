@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.ingest_graph import IngestDependencyGraph
-from slo_engine.application.ports import ClusterCatalogue, EdgeTelemetry
+from slo_engine.application.telemetry_ports import ClusterCatalogue, EdgeTelemetry
 from slo_engine.domain.cluster_declarations import (
     ClusterDeclarations,
     ClusterState,

@@ -26,9 +26,10 @@ from typing import TypeVar
 
 import numpy as np
 
-from slo_engine.application.ports import Clock, RangeQueries, RawSamples, RuleCheck
+from slo_engine.application.ports import Clock, RuleCheck
 from slo_engine.application.sampled_replay import Counts, SampledReplay, steps_back_from
 from slo_engine.application.slo_rule_files import RULE_FILE_NAME, SloRuleFiles
+from slo_engine.application.telemetry_ports import RangeQueries, RawSamples
 from slo_engine.domain.alert_replay import (
     AlertReplay,
     PeriodJudgement,

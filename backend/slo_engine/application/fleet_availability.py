@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from slo_engine.application.ports import Clock, Telemetry
+from slo_engine.application.ports import Clock
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.time_units import DAY_SECONDS
 

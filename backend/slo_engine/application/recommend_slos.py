@@ -33,7 +33,8 @@ from slo_engine.application.feature_attribution import (
     latency_attribution,
 )
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
-from slo_engine.application.ports import Clock, GraphStore, Telemetry
+from slo_engine.application.ports import Clock, GraphStore
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.composite import composite_availability
 from slo_engine.domain.errors import ServiceNotFound
 from slo_engine.domain.own_availability import own_availabilities

@@ -20,12 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, TypeVar
 
 from slo_engine.application.jobs import JobKind
-from slo_engine.application.ports import (
-    Clock,
-    GraphStore,
-    JobQueue,
-    SimulationStore,
-)
+from slo_engine.application.ports import Clock, GraphStore, JobQueue, SimulationStore
 from slo_engine.application.simulate_slo import SimulateSlo, SloSimulation
 from slo_engine.application.simulation_targets import SimulationRequest
 from slo_engine.application.what_if import DependencyWhatIf, WhatIfDependencies

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slo_engine.application.ports import RawSamples
+from slo_engine.application.telemetry_ports import RawSamples
 from slo_engine.domain.alert_replay import AlertReplay, replay_alert
 from slo_engine.domain.burn_evaluation import (
     LOOKBACK_SECONDS,

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from slo_engine.application.availability_forecasts import ForecastPriors
-from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger, Telemetry
+from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger
 from slo_engine.application.simulation_history import (
     PREFERRED_STEP_SECONDS,
     SimulationHistory,
@@ -36,6 +36,7 @@ from slo_engine.application.simulation_targets import (
     SimulationRequest,
     SimulationTargets,
 )
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.availability_forecast import simulate_period_errors
 from slo_engine.domain.backtest import Backtest, backtest, budget_ratio_of
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound, SimulationTimedOut

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slo_engine.application.ports import Telemetry
 from slo_engine.application.simulation_targets import SimulatedSlo
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.backtest import EventSeries
 from slo_engine.domain.errors import InsufficientHistory, InvalidInput
 from slo_engine.domain.time_units import DAY_SECONDS

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slo_engine.application.ports import Clock, Telemetry
+from slo_engine.application.ports import Clock
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.errors import DependencyUnavailable, InvalidInput, TelemetryQueryRejected
 from slo_engine.domain.promql_text import selector
 from slo_engine.domain.sli_definition import SliDefinition

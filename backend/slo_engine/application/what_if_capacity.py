@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slo_engine.application.ports import Clock, GraphStore, Telemetry
+from slo_engine.application.ports import Clock, GraphStore
+from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.capacity_model import ASSUMPTIONS, CapacityProjection, project
 from slo_engine.domain.errors import InvalidInput, ServiceNotFound
 from slo_engine.domain.sli_statistics import histogram_quantile

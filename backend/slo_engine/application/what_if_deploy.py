@@ -23,7 +23,8 @@ from typing import Literal
 
 import numpy as np
 
-from slo_engine.application.ports import Clock, RangeQueries, SloLedger, Telemetry
+from slo_engine.application.ports import Clock, SloLedger
+from slo_engine.application.telemetry_ports import RangeQueries, Telemetry
 from slo_engine.application.what_if_words import deploy_in_words
 from slo_engine.domain.deploy_comparison import (
     HOUR_S,
