@@ -13,7 +13,12 @@ from slo_engine.domain.availability_forecast import (
     forecast_availability,
 )
 from slo_engine.domain.fleet_prior import _gamma_poisson_moments, fleet_prior
-from slo_engine.domain.incident_history import IncidentDetection, ServiceFit, fit_service
+from slo_engine.domain.incident_history import (
+    IncidentDetection,
+    ServiceFit,
+    fit_service,
+    resample_fit,
+)
 
 STEP = 900
 DAY_STEPS = 96
@@ -86,6 +91,22 @@ def test_tiers_are_ordered_and_state_at_most_their_breach_probability() -> None:
         assert low <= high
     again = forecast_availability(fits[3], prior, 30, seed=4)
     assert again == forecast
+
+
+def test_a_young_service_is_resampled_from_the_days_it_has_data() -> None:
+    """8 days of 0.01% errors in a 90-day window: every refit is rebuilt from those days
+    (drawn from the empty 82, a refit had no requests and a steady ratio of 0.5, and the
+    pooled draws put the balanced target at 0%)."""
+    requests, failed = history(8, [], steady_failures=0.15)
+    gap = np.full(82 * DAY_STEPS, np.nan)
+    fit = fit_service(np.concatenate([gap, requests]), np.concatenate([gap, failed]), STEP)
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        refit = resample_fit(fit, 7, rng)
+        assert refit.days == 8
+        assert refit.steady_error_ratio == pytest.approx(1e-4, rel=0.05)
+    forecast = forecast_availability(fit, fleet_prior([fit]), 30, seed=2)
+    assert forecast.tiers["balanced"].target_ratio > 0.99
 
 
 @pytest.mark.parametrize("future", [30, 7])

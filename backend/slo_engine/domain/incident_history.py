@@ -141,16 +141,24 @@ def _episode_groups(starts: list[int], ends: list[int], gap_steps: int) -> list[
 
 
 def resample_fit(fit: ServiceFit, block_days: int, rng: np.random.Generator) -> ServiceFit:
-    """The fit of a history rebuilt from randomly drawn blocks of whole days."""
-    days = fit.day_requests.size
+    """The fit of a history rebuilt from randomly drawn blocks of whole days, drawn from
+    the span that holds data (a service with 8 days in a 90-day window must not be
+    rebuilt from empty days: with no requests its steady ratio would be the prior's 0.5);
+    a fit with no data is its own resample."""
+    present = np.flatnonzero(fit.day_has_data)
+    if present.size == 0:
+        return fit
+    first, days = int(present[0]), int(present[-1] - present[0]) + 1
     block = max(1, min(block_days, days))
-    starts = rng.integers(0, days - block + 1, -(-days // block))
+    starts = first + rng.integers(0, days - block + 1, -(-days // block))
     picked = (starts[:, None] + np.arange(block)[None, :]).ravel()[:days]
-    counts = np.bincount(picked, minlength=days)
+    counts = np.bincount(picked, minlength=fit.day_requests.size)
     chosen = np.repeat(np.arange(fit.episode_day.size), counts[fit.episode_day])
     steady_f, steady_r = fit.day_steady_failures[picked], fit.day_steady_requests[picked]
+    steady = (float((steady_f.sum() + 0.5) / (steady_r.sum() + 1.0)) if steady_r.sum() > 0
+              else fit.steady_error_ratio)  # only gaps drawn: nothing to re-estimate from
     return replace(
-        fit, steady_error_ratio=float((steady_f.sum() + 0.5) / (steady_r.sum() + 1.0)),
+        fit, steady_error_ratio=steady,
         day_requests=fit.day_requests[picked], day_steady_failures=steady_f,
         day_steady_requests=steady_r, day_has_data=fit.day_has_data[picked],
         episode_day=fit.episode_day[chosen], episode_loss_minutes=fit.episode_loss_minutes[chosen],
