@@ -82,6 +82,12 @@ class ReviewSlis:
         self._on_approved = on_approved  # caches and snapshots of this process
         self._lookback_s = lookback_s
 
+    @property
+    def discovery(self) -> DiscoverSlis:
+        """The discovery it lists from, as configured: `discovery.discover(None)` finds
+        every service's candidates at once (what `bench discovery` measures)."""
+        return self._discover
+
     async def listing(self, service_id: str, refresh: bool = False) -> SliListing:
         if await asyncio.to_thread(self._graph.get_service, service_id) is None:
             raise ServiceNotFound(service_id)

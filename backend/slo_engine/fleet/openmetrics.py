@@ -50,16 +50,24 @@ def write_openmetrics(history: FleetHistory, path: Path,
     (istio, linkerd) count them; returns the number of samples written. `conventions`
     (service -> a convention of domain/sli_conventions.py) writes those services'
     requests and latency in their own convention instead of the classic one."""
-    others = {s for s, name in (conventions or {}).items() if name != "prometheus_http"}
     with path.open("w", encoding="utf-8") as out:
-        written = (_requests(history, out, steps, others)
-                   + _durations(history, out, buckets, steps, others)
-                   + write_convention_series(history, out, steps, buckets, conventions or {},
-                                             lognormal_cdf)
+        written = (write_request_families(history, out, steps, conventions or {}, buckets)
                    + _throttling(history, out, steps)
                    + write_edge_calls(history, out, steps, meshes))
         out.write("# EOF\n")
     return written
+
+
+def write_request_families(history: FleetHistory, out: TextIO, steps: slice,
+                           conventions: Mapping[str, str],
+                           buckets: tuple[float, ...] = BUCKETS_SECONDS) -> int:
+    """Only the requests and latency of every service, each in its convention (the
+    classic one where none is named): what SLI discovery reads. No `# EOF`."""
+    others = {s for s, name in conventions.items() if name != "prometheus_http"}
+    return (_requests(history, out, steps, others)
+            + _durations(history, out, buckets, steps, others)
+            + write_convention_series(history, out, steps, buckets, conventions,
+                                      lognormal_cdf))
 
 
 def _timestamps(history: FleetHistory, steps: slice) -> list[str]:
