@@ -110,6 +110,9 @@ class DetectDrift:
 
     async def sweep(self, service_ids: list[str]) -> dict[str, Any]:
         started = time.perf_counter()
+        # The telemetry reads each service's SLI from the snapshot loaded last: load the
+        # current one, or a worker keeps judging the series it knew before an approval.
+        await asyncio.to_thread(self._snapshots.current)
         schedule = self._schedule
         end_s = self._clock.now_ms() // 1000 // schedule.step_s * schedule.step_s
         start_s = end_s - (self._latency.detector_points - 1) * schedule.step_s

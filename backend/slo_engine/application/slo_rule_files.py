@@ -86,9 +86,13 @@ class SloRuleFiles:
     def __init__(self, ledger: SloLedger, graph: GraphStore,
                  sli_definitions: Callable[[str], SliDefinition],
                  windows: Mapping[int, AlertWindows], checker: RuleChecker | None,
-                 options: RuleOptions | None = None, links: ArtifactLinks | None = None
-                 ) -> None:
+                 options: RuleOptions | None = None, links: ArtifactLinks | None = None,
+                 current_graph: Callable[[], object] = lambda: None) -> None:
         self._ledger = ledger
+        # Loads the graph snapshot sli_definitions reads, when another process changed it
+        # (an SLI approved there): one service's rules are read fresh; a fleet's callers
+        # load it once before asking specs_of for each service.
+        self._current_graph = current_graph
         self._graph = graph
         self._sli_definitions = sli_definitions
         self._windows = windows
@@ -103,6 +107,7 @@ class SloRuleFiles:
         slo = self._ledger.active_slo(service_id)
         if slo is None:
             raise ActiveSloNotFound(service_id)
+        self._current_graph()
         return self.specs_of(slo, service.get("team"))
 
     def specs_of(self, slo: Mapping[str, Any], team: str | None) -> list[SloSpec]:

@@ -209,7 +209,7 @@ def _telemetry(settings: Settings, servers: list[ServerProcess], metrics: Engine
 
 
 def _rule_files(settings: Settings, graph: GraphRepository, ledger: GraphSloLedger,
-                resolver: SliQueryResolver) -> SloRuleFiles:
+                snapshots: SnapshotHolder, resolver: SliQueryResolver) -> SloRuleFiles:
     try:
         checker: Promtool | None = Promtool(settings.promtool_binary)
     except FileNotFoundError as error:
@@ -218,7 +218,8 @@ def _rule_files(settings: Settings, graph: GraphRepository, ledger: GraphSloLedg
     return SloRuleFiles(ledger, graph, resolver,
                         load_alert_windows(settings.alert_windows_dir), checker,
                         links=ArtifactLinks(settings.runbook_url_template,
-                                            settings.dashboard_url_template))
+                                            settings.dashboard_url_template),
+                        current_graph=snapshots.current)
 
 
 def _oidc(settings: Settings) -> JwksTokenVerifier | None:
@@ -279,7 +280,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
     # Requests make one attempt per query within a deadline; background jobs retry.
     request_telemetry = (telemetry.for_requests(settings.prometheus_request_deadline_seconds)
                          if telemetry is not None else None)
-    rule_files = _rule_files(settings, graph, ledger, resolver)
+    rule_files = _rule_files(settings, graph, ledger, snapshots, resolver)
     slis = GraphSlis(runner)
     history = _history_use_cases(settings, telemetry, request_telemetry, _Parts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
@@ -436,7 +437,7 @@ def gitops_files(settings: Settings) -> Iterator[GitOpsFiles]:
         runner = _graph_runner(settings, catalog, servers, share_running=True)
         graph, ledger = GraphRepository(runner), GraphSloLedger(runner)
         snapshots = SnapshotHolder(graph)
-        rule_files = _rule_files(settings, graph, ledger,
+        rule_files = _rule_files(settings, graph, ledger, snapshots,
                                  SliQueryResolver(settings.sli_queries(), snapshots))
         yield GitOpsFiles(rule_files, ledger, InhibitRules(
             ledger, snapshots, SystemClock(), settings.staleness_window_ms,
