@@ -352,7 +352,8 @@ def bench_ingest(services: int = 5000, edges: int = 50000, runs: int = 3,
 @bench_app.command("discovery")
 def bench_discovery(services: int = 5000, edges: int = 50000, runs: int = 3,
                     as_json: JsonFlag = False) -> None:
-    """Graph discovery over a fleet's servicegraph metrics (target 30 s)."""
+    """Graph discovery over a fleet's servicegraph metrics (target 30 s), then SLI
+    discovery over its requests in a mix of conventions (target 60 s)."""
     from slo_engine.bench.discovery_benchmark import bench_discovery as run
 
     _print(run(services, edges, runs), as_json)
