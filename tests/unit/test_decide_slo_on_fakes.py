@@ -248,3 +248,18 @@ def test_a_chain_that_keeps_moving_gives_up_with_a_conflict_after_the_attempts()
     assert world.status_of(recommendation) == "active"
     assert len(actions(world)) == MAX_ATTEMPTS  # only the other writer's events
     assert verified(world) == ChainVerification(True, MAX_ATTEMPTS)
+
+
+def test_a_tier_whose_target_no_rule_can_express_is_refused_and_nothing_is_written() -> None:
+    world = world_with_checkout()
+    broken = RecommendedTargets({"conservative": 0.0, "balanced": 0.995, "aggressive": 1.0},
+                                {}, ())
+    recommendation = world.recommendation("checkout", broken)
+    for tier, shown in (("conservative", "0.00%"), ("aggressive", "100.00%")):
+        with pytest.raises(InvalidInput, match=f"target of {shown} cannot be an SLO") as error:
+            world.decisions().decide("checkout", SloDecision(recommendation, "accept",
+                                                             "alice", tier))
+        assert error.value.problems[0]["pointer"] == "/selected_tier"
+    assert world.ledger.active_slo("checkout") is None
+    assert actions(world) == []
+    assert world.status_of(recommendation) == "active"

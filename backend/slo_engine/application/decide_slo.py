@@ -99,6 +99,7 @@ class DecideSlo:
             "modify" if decision.action == "modify" else "accept",
             recommended.for_tier(decision.selected_tier), decision.modifications,
             SloTargets.from_record(_targets_record(active)) if active else None)
+        _check_expressible(targets, decision)
         slo = self._slo(service_id, decision, targets, changes, active, now,
                         int(recommendation.get("period_days") or LEGACY_PERIOD_DAYS))
         if targets.latency_seconds:  # the histogram's bounds: where rules can judge them
@@ -160,6 +161,18 @@ class DecideSlo:
                  changes: list[TargetChange], event: ChainedEvent) -> DecisionOutcome:
         return DecisionOutcome(service_id, decision.action, decision.recommendation_id, slo,
                                changes, event.sequence)
+
+
+def _check_expressible(targets: SloTargets, decision: SloDecision) -> None:
+    """An availability target of 0% or 100% leaves no budget to alert on or a budget of
+    everything: no rule, dashboard or burn rate can express it, so it never activates."""
+    ratio = targets.availability_ratio
+    if ratio is not None and not 0.0 < ratio < 1.0:
+        raise InvalidInput(f"An availability target of {ratio:.2%} cannot be an SLO.", [{
+            "pointer": "/selected_tier",
+            "message": (f"the {decision.selected_tier} tier's target is {ratio:.2%}: choose "
+                        "another tier, or modify it (modifications.availability_target) "
+                        "to a target strictly between 0% and 100%")}])
 
 
 def _targets_record(slo: Row) -> dict[str, Any]:
