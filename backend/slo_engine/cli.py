@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,6 +13,7 @@ import httpx
 import typer
 
 from slo_engine import cli_rules
+from slo_engine.samples import demo_topology
 
 app = typer.Typer(help="SLO Recommendation Engine", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -27,6 +26,7 @@ fleet_app = typer.Typer(help="A simulated fleet whose telemetry follows its grap
                         no_args_is_help=True)
 app.add_typer(fleet_app, name="fleet")
 app.command("rules")(cli_rules.rules)
+DemoGraph = Literal["declared", "discovered"]
 
 SettingsFile = Annotated[Path | None, typer.Option(
     "--settings-file", envvar="SLO_ENGINE_SETTINGS_FILE",
@@ -35,10 +35,6 @@ SettingsFile = Annotated[Path | None, typer.Option(
 
 def _print(report: dict[str, Any], as_json: bool) -> None:
     typer.echo(json.dumps(report) if as_json else json.dumps(report, indent=2))
-
-
-def demo_topology() -> bytes:
-    return resources.files("slo_engine.samples").joinpath("demo-topology.json").read_bytes()
 
 
 @app.command()
@@ -50,6 +46,9 @@ def serve(
         help="Load the demo topology, and on first start its simulated history")] = False,
     demo_days: Annotated[int, typer.Option(min=1, max=400,
                                            help="Days of demo history to simulate")] = 30,
+    demo_graph: Annotated[DemoGraph, typer.Option(help=(
+        "With --demo: POST the demo topology (declared), or discover it from the demo "
+        "history's servicegraph and mesh metrics (discovered)"))] = "declared",
     workers: Annotated[int, typer.Option(min=0, max=16, help=(
         "Background workers to run as child processes (make run: 1)"))] = 0,
     scheduler: Annotated[bool, typer.Option(help=(
@@ -59,6 +58,12 @@ def serve(
     import uvicorn
 
     from slo_engine.api.app import create_app
+    from slo_engine.cli_demo import (
+        issue_first_demo_key,
+        load_demo_graph,
+        prepare_demo_history,
+        with_demo_identity,
+    )
     from slo_engine.runtime.bootstrap import bootstrap
     from slo_engine.runtime.log_format import configure_logging
     from slo_engine.runtime.process_tuning import tune_garbage_collection
@@ -76,16 +81,16 @@ def serve(
     # installed; this one turns that into SystemExit so the embedded servers are stopped.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if demo and settings.prometheus_url is None and settings.embedded_prometheus:
-        _prepare_demo_history(settings.state_dir, demo_days)
+        prepare_demo_history(settings.state_dir, demo_days)
     if demo and settings.oidc_issuer is None:
-        settings = _with_demo_identity(settings)
+        settings = with_demo_identity(settings)
     container = bootstrap(settings)
     children: list[ChildProcess] = []
     try:
         children = start_children(workers, scheduler, container.servers, settings_file)
         if demo:
-            _load_demo(container)
-            _issue_first_demo_key(container)
+            load_demo_graph(container, demo_graph)
+            issue_first_demo_key(container)
         # log_config=None: uvicorn's own lines go through our (JSON) handler; requests are
         # logged once by the app, with their request id.
         uvicorn.run(create_app(container), host=host or settings.api_host,
@@ -96,58 +101,8 @@ def serve(
         container.close()
 
 
-def _with_demo_identity(settings: Any) -> Any:
-    """Trust the demo's own signing key, so people's actions can be tried locally."""
-    from slo_engine.runtime.demo_identity import DEMO_AUDIENCE, DEMO_ISSUER, demo_identity
-
-    identity = demo_identity(settings.state_dir)
-    identity.signing_key()
-    typer.echo("Demo identity provider: act as a person with\n  Authorization: Bearer "
-               "$(.venv/bin/slo-engine demo-token --subject jane --role sre_admin)", err=True)
-    return settings.model_copy(update={"oidc_issuer": DEMO_ISSUER,
-                                       "oidc_audience": DEMO_AUDIENCE,
-                                       "oidc_jwks_url": identity.jwks_url})
-
-
 def _exit_on_sigterm(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
-
-
-def _prepare_demo_history(state_dir: Path, days: int) -> None:
-    from slo_engine.fleet.files import ensure_demo_history
-
-    summary = ensure_demo_history(json.loads(demo_topology()), state_dir, days)
-    if summary:
-        logging.getLogger("slo_engine.demo").info(
-            "demo history: %s days of %s services, %s samples backfilled in %.1f s",
-            days, summary["services"], summary["samples"],
-            summary["write_s"] + summary["backfill_s"])
-
-
-def _load_demo(container: Any) -> None:
-    from slo_engine.api.dependency_graph import to_submission
-    from slo_engine.api.ingestion_schemas import GraphSubmissionIn
-
-    body = GraphSubmissionIn.model_validate_json(demo_topology())
-    submission = to_submission(body, container.clock.now_ms())
-    ingestion_id = container.ingest.accept(submission)
-    container.ingest.process(ingestion_id, submission)
-    # At once rather than by a worker: the demo's cycles should be there on the first read.
-    result = container.analyse.run(ingestion_id)
-    logging.getLogger("slo_engine.demo").info(
-        "demo topology loaded: %s services, %s edges, %s cycles",
-        result["nodes_upserted"], result["edges_upserted"], result["cycles"]["total"])
-
-
-def _issue_first_demo_key(container: Any) -> None:
-    """A new demo store has no keys yet: issue an sre_admin one and show it once."""
-    from slo_engine.domain.access import Role
-
-    if container.api_keys.list_keys():
-        return
-    raw, _ = container.api_keys.issue("demo admin", Role.SRE_ADMIN, (), "slo-engine serve --demo")
-    typer.echo(f"\nDemo API key (sre_admin), shown once; keep it:\n  X-API-Key: {raw}\n"
-               "More keys: slo-engine apikey create --name NAME --role viewer\n", err=True)
 
 
 ApiKeyOption = Annotated[str | None, typer.Option(
