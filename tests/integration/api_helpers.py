@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -15,6 +15,8 @@ from tests.conftest import SettableClock
 from tests.identity_provider import LocalIdentityProvider
 
 INGEST = "/api/v1/services/dependencies"
+# source, target and, optionally, the edge's attributes
+Edge = tuple[str, str] | tuple[str, str, dict[str, Any]]
 ADMIN = "jane@example.com"
 
 
@@ -29,13 +31,13 @@ def admin_client(container: Container, provider: LocalIdentityProvider) -> TestC
     return TestClient(create_app(container), headers=bearer(provider))
 
 
-def graph(source: str, edges: list[tuple[str, str]] | list[tuple[str, str, dict[str, Any]]],
-          nodes: list[str | dict[str, Any]] = (), **extra: Any) -> dict[str, Any]:  # type: ignore[assignment]
+def graph(source: str, edges: Sequence[Edge], nodes: Sequence[str | dict[str, Any]] = (),
+          **extra: Any) -> dict[str, Any]:
     return {
         "source": source,
         "nodes": [n if isinstance(n, dict) else {"service_id": n} for n in nodes],
         "edges": [{"source": e[0], "target": e[1],
-                   "attributes": e[2] if len(e) > 2 else {}} for e in edges],  # type: ignore[misc]
+                   "attributes": e[2] if len(e) > 2 else {}} for e in edges],
         **extra,
     }
 

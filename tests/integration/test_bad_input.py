@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,10 +17,11 @@ from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import INGEST, admin_client, graph
 
 
-def assert_problem(response: object, status: int, pointer: str | None = None) -> dict:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
-    body: dict = response.json()  # type: ignore[attr-defined]
+def assert_problem(response: httpx.Response, status: int, pointer: str | None = None
+                   ) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["instance"] == INGEST
     if pointer:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import simulate_fleet
-from slo_engine.runtime.bootstrap import bootstrap
+from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_prometheus
 from tests.conftest import SettableClock, settings_for
@@ -49,7 +49,7 @@ def prometheus(history_dir: Path) -> Iterator[ServerProcess]:
 
 def _client(falkordb: ServerProcess, redis: ServerProcess, prometheus: ServerProcess,
             tmp_path: Path, identity: LocalIdentityProvider, **overrides: object
-            ) -> tuple[object, TestClient]:
+            ) -> tuple[Container, TestClient]:
     settings = settings_for(falkordb, redis, tmp_path, prometheus, identity, **overrides)
     container = bootstrap(settings, SettableClock())
     return container, admin_client(container, identity)
@@ -74,6 +74,7 @@ def test_a_frozen_prometheus_costs_a_request_its_deadline_then_the_breaker_answe
             assert forced.json()["recommendation_id"] == fresh.json()["recommendation_id"]
             # Each request that misses its deadline is one failure (not one per query it
             # had open): the breaker opens at its threshold, then answers at once.
+            assert container.history is not None  # the settings name a Prometheus
             breaker = container.history.telemetry.breaker
             answers = [client.get(PATH.format("dg-a"), params=QUERY)
                        for _ in range(breaker.failure_threshold + 2)]
@@ -86,7 +87,7 @@ def test_a_frozen_prometheus_costs_a_request_its_deadline_then_the_breaker_answe
             assert 1 <= int(last.headers["retry-after"]) <= breaker.open_seconds
             assert "circuit open" in last.json()["detail"]
     finally:
-        container.close()  # type: ignore[attr-defined]
+        container.close()
 
 
 def test_a_prometheus_refusing_queries_serves_stale_or_a_502_never_a_500(
@@ -95,14 +96,14 @@ def test_a_prometheus_refusing_queries_serves_stale_or_a_502_never_a_500(
         identity_provider: LocalIdentityProvider) -> None:
     container, client = _client(falkordb_server, redis_server, prometheus, tmp_path,
                                 identity_provider)
-    graph_name = container.settings.falkordb_graph  # type: ignore[attr-defined]
+    graph_name = container.settings.falkordb_graph
     with client:
         ingest(client, TOPOLOGY)
         # Computed, not read from the Redis cache the whole test session shares.
         first = client.get(PATH.format("dg-front"), params={**QUERY, "force_regenerate": 1})
         assert first.status_code == 200, first.text
         stored = first.json()
-    container.close()  # type: ignore[attr-defined]
+    container.close()
     prometheus.stop()
     strict = start_prometheus(history_dir, extra_flags=("--query.max-samples=10",))
     container, client = _client(falkordb_server, redis_server, strict, tmp_path,
@@ -119,5 +120,5 @@ def test_a_prometheus_refusing_queries_serves_stale_or_a_502_never_a_500(
             assert never.json()["type"].endswith("/metrics-store-error")
             assert "too many samples" in never.json()["detail"]
     finally:
-        container.close()  # type: ignore[attr-defined]
+        container.close()
         strict.stop()

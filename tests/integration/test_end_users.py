@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -43,7 +44,9 @@ def test_each_end_user_of_a_portal_key_has_a_bucket_and_the_key_a_ceiling(
     client = TestClient(create_app(limited), headers={"X-API-Key": _key(limited)})
 
     def status(user: str) -> int:
-        return client.get(SERVICES, headers={"X-End-User": user}).status_code
+        # starlette types its client against httpx2, absent here: name what it returns
+        response: httpx.Response = client.get(SERVICES, headers={"X-End-User": user})
+        return response.status_code
 
     assert [status("user:default/jane") for _ in range(5)] == [200, 200, 429, 429, 429]
     assert status("user:default/joe") == 200  # jane's empty bucket is not joe's

@@ -91,7 +91,7 @@ SAMPLE_SETTINGS: dict[str, Any] = {
 ALIASES = {"FALKORDB_URL", "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE",
            "REDIS_URL", "PROMETHEUS_URL"}
 
-REFUSED = {
+REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "a replica count as text": ({"api": {"replicaCount": "three"}},
                                 "at '/api/replicaCount': got string, want integer"),
     "neo4j without its password secret": ({"graph": {"backend": "neo4j"}},

@@ -25,8 +25,9 @@ HOUR = 3600
 
 
 def demo() -> dict[str, Any]:
-    return json.loads(resources.files("slo_engine.samples").joinpath(
+    topology: dict[str, Any] = json.loads(resources.files("slo_engine.samples").joinpath(
         "demo-topology.json").read_text())
+    return topology
 
 
 @pytest.fixture(scope="module")

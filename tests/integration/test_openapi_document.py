@@ -31,7 +31,7 @@ def test_every_json_route_declares_a_response_model_that_refuses_undeclared_keys
             continue
         model = route.response_model
         if not (isinstance(model, type) and issubclass(model, ResponseModel)):
-            undeclared.append(f"{sorted(route.methods)} {route.path}: {model}")
+            undeclared.append(f"{sorted(route.methods or set())} {route.path}: {model}")
     assert not undeclared
 
 

@@ -131,7 +131,8 @@ def test_ac003_the_bound_is_the_product_of_three_serial_dependencies(
     async def observed() -> list[float]:
         return [await telemetry.availability(s, start, end) for s in ("a", "b", "c")]
 
-    values = client.portal.call(observed)  # type: ignore[attr-defined]
+    assert client.portal is not None  # the fixture's client is entered
+    values = client.portal.call(observed)
     assert impact["counted_services"] == 4
     assert impact["composite_availability_bound"] == pytest.approx(
         float(np.prod(values)) * 100, abs=5e-5)  # the API shows four decimals

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -21,10 +23,10 @@ def chain(client: TestClient) -> TestClient:
     return client
 
 
-def subgraph(client: TestClient, service: str, **query: object) -> dict:
+def subgraph(client: TestClient, service: str, **query: object) -> dict[str, Any]:
     response = client.get(f"/api/v1/services/{service}/dependencies", params=query)
     assert response.status_code == 200, response.text
-    body: dict = response.json()
+    body: dict[str, Any] = response.json()
     return body
 
 
@@ -97,7 +99,8 @@ def test_another_process_sees_a_change_on_its_next_read(chain: TestClient) -> No
     ({"depth": 0}, "/query/depth"), ({"depth": 11}, "/query/depth"),
     ({"direction": "sideways"}, "/query/direction"),
 ])
-def test_out_of_range_parameters_are_named(chain: TestClient, query: dict, pointer: str) -> None:
+def test_out_of_range_parameters_are_named(chain: TestClient, query: dict[str, int | str],
+                                           pointer: str) -> None:
     response = chain.get("/api/v1/services/checkout/dependencies", params=query)
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == pointer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from slo_engine.domain.access import (
@@ -25,8 +27,8 @@ def service_key(role: Role, *teams: str) -> Principal:
 
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("make", [person, service_key])
-def test_every_role_reads(role: Role, make: type[Principal]) -> None:
-    authorize(make(role), Action.READ)  # type: ignore[operator]
+def test_every_role_reads(role: Role, make: Callable[[Role], Principal]) -> None:
+    authorize(make(role), Action.READ)
 
 
 @pytest.mark.parametrize("action", [Action.INGEST, Action.ADMINISTER])

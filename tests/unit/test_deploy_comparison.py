@@ -58,9 +58,9 @@ def test_a_steady_tenfold_error_rise_is_a_significant_change_of_exactly_its_size
     before, after = split_at(data, START + 48 * HOUR, 48)
     result = compare(data, before, after, START + 48 * HOUR, np.random.default_rng(1))
     error = result.error_ratio
-    assert (error.before, error.after) == (pytest.approx(0.001), pytest.approx(0.01))
+    assert (error.before, error.after) == pytest.approx((0.001, 0.01))
     assert error.change == pytest.approx(0.009)
-    assert error.interval == (pytest.approx(0.009), pytest.approx(0.009))
+    assert error.interval == pytest.approx((0.009, 0.009))
     assert error.significant
     assert result.block_hours == (12, 12)
 

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 import pytest
 
 from slo_engine.domain.errors import InvalidInput
@@ -10,14 +12,15 @@ from slo_engine.domain.ingestion import (
 from slo_engine.domain.model import DiscoverySource, EdgeReport, Observation, ServiceRecord
 
 
-def submission(edges: list[tuple[str, str]], nodes: list[str] = (),  # type: ignore[assignment]
+def submission(edges: list[tuple[str, str]], nodes: Sequence[str] = (),
                source: DiscoverySource = DiscoverySource.MANUAL, **attributes: object
                ) -> GraphSubmission:
     return GraphSubmission(source, 1_000, [ServiceRecord(n) for n in nodes],
                            [EdgeReport(s, t, dict(attributes)) for s, t in edges])
 
 
-def problems_of(sub: GraphSubmission, limits: IngestionLimits = IngestionLimits()) -> list[dict]:
+def problems_of(sub: GraphSubmission, limits: IngestionLimits = IngestionLimits()
+                ) -> list[dict[str, str]]:
     with pytest.raises(InvalidInput) as raised:
         validate_submission(sub, limits)
     return raised.value.problems

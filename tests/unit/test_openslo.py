@@ -245,7 +245,7 @@ def test_a_broken_slo_fails_the_schema(path: tuple[str | int, ...], value: objec
 
 def _all_errors(document: dict[str, Any]) -> list[str]:
     """Messages of every error, the nested ones under if/then included."""
-    found = []
+    found: list[str] = []
     for error in VALIDATOR.iter_errors(document):
         found.extend(e.message for e in [error, *_descendants(error)])
     return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from slo_engine.api.dashboard_schemas import Coverage, ErrorBudgetHealth, RecommendationQuality
-from slo_engine.application.decide_slo import SloDecision
+from slo_engine.application.decide_slo import DecisionAction, SloDecision
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.domain.model import ServiceCriticality, ServiceRecord
@@ -30,8 +30,9 @@ def _dashboard() -> OrgDashboard:
                          for s, (t, c, _, _) in FLEET.items()))
     decide = world.decisions()
     targets = availability_targets(0.995, 0.999, 0.9995)
-    for service, action in (("checkout", "accept"), ("cart", "modify"),
-                            ("payment", "accept"), ("search", "reject")):
+    decisions: tuple[tuple[str, DecisionAction], ...] = (
+        ("checkout", "accept"), ("cart", "modify"), ("payment", "accept"), ("search", "reject"))
+    for service, action in decisions:
         rec = world.recommendation(service, targets)
         modifications = SloTargets(0.998) if action == "modify" else SloTargets()
         decide.decide(service, SloDecision(rec, action, "jane", "balanced", modifications,

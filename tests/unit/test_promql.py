@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from slo_engine.adapters.promql import (
     SliQueries,
     UnsafeQuery,
-    duration,
     escape_label_value,
     selector,
     step_for,
 )
+from slo_engine.domain.promql_text import duration
 
 
 def test_default_queries_follow_the_http_conventions() -> None:
@@ -59,7 +61,7 @@ def test_ordinary_label_values_are_not_taken_for_personal_data(value: str) -> No
     {"requests_metric": "http requests"}, {"service_label": "ser-vice"},
     {"error_code_regex": '5..|.*"} or up{'}, {"extra_matchers": {"0env": "prod"}},
 ])
-def test_invalid_names_are_refused_at_configuration(bad: dict) -> None:
+def test_invalid_names_are_refused_at_configuration(bad: dict[str, Any]) -> None:
     with pytest.raises(UnsafeQuery):
         SliQueries(**bad)
 

@@ -104,6 +104,7 @@ def test_a_millisecond_histogram_is_judged_at_its_own_bound() -> None:
 def test_every_series_carries_sloths_ids_the_version_and_the_team() -> None:
     (first, *_), = [rules for name, rules in _rules(CHECKOUT).items()
                     if name.startswith("slo-sli-recordings")]
+    assert isinstance(first, RecordingRule)
     assert first.record == "slo:sli_error:ratio_rate5m"
     assert dict(first.labels) == {
         "sloth_id": "checkout-availability", "sloth_service": "checkout",
@@ -113,6 +114,7 @@ def test_every_series_carries_sloths_ids_the_version_and_the_team() -> None:
 
 def test_the_period_ratio_counts_requests_of_the_whole_period() -> None:
     (period,) = _rules(CHECKOUT)["slo-sli-period-checkout-availability"]
+    assert isinstance(period, RecordingRule)
     assert period.record == "slo:sli_error:ratio_rate30d"
     assert period.expr == (
         '(sum(increase(http_requests_total{service="checkout", code=~"5.."}[30d])) '

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from slo_engine.generators.rule_yaml import rule_yaml, scalar
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 LABELS = st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True), TEXT,
                          max_size=4)
 RULE = st.fixed_dictionaries({"record": TEXT, "expr": TEXT, "labels": LABELS})

@@ -43,7 +43,8 @@ def _runbooks(spec: SloSpec, context: RunbookContext = CONTEXT) -> dict[str, Run
 
 
 def _step(runbook: Runbook, title: str) -> dict[str, Any]:
-    (step,) = [s for s in runbook.document["steps"] if s["title"] == title]
+    steps: list[dict[str, Any]] = [s for s in runbook.document["steps"] if s["title"] == title]
+    (step,) = steps
     return step
 
 
