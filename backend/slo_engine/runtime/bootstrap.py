@@ -18,7 +18,7 @@ from slo_engine.adapters.graph.artifacts import ARTIFACT_QUERIES, GraphArtifacts
 from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
-from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES, GraphForecastPriors
+from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES
 from slo_engine.adapters.graph.journeys import JOURNEY_QUERIES, GraphJourneys
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
@@ -28,37 +28,22 @@ from slo_engine.adapters.graph.simulations import SIMULATION_QUERIES
 from slo_engine.adapters.graph.sli_aggregates import AGGREGATE_QUERIES, GraphSliAggregates
 from slo_engine.adapters.graph.slis import SLI_QUERIES, GraphSlis
 from slo_engine.adapters.json_schemas import JsonSchemaValidator
-from slo_engine.adapters.kubernetes_catalogue import KubernetesCatalogue
 from slo_engine.adapters.oidc import JwksTokenVerifier, OidcConfig
 from slo_engine.adapters.prometheus import PrometheusTelemetry
-from slo_engine.adapters.prometheus_catalog import PrometheusMetricCatalog
-from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
-from slo_engine.adapters.prometheus_range import PrometheusRangeQueries
-from slo_engine.adapters.prometheus_samples import PrometheusRawSamples
-from slo_engine.adapters.promql_selectors import PromqlParserSelectors
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.adapters.redis_cache import RedisRecommendationCache
-from slo_engine.adapters.redis_cooldown import RedisDriftCooldown
 from slo_engine.adapters.redis_lock import RedisGraphWriteLock
 from slo_engine.adapters.redis_rate_limit import RedisTokenBuckets
-from slo_engine.adapters.river_drift import river_alarm_positions
 from slo_engine.adapters.rq_jobs import RqJobQueue
 from slo_engine.adapters.webhook_sender import HttpWebhookSender
-from slo_engine.application.aggregate_slis import AggregateSlis, StalenessPolicy
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approval import AutoApprove
-from slo_engine.application.availability_forecasts import FitForecastPriors, ForecastPriors
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
-from slo_engine.application.detect_drift import DetectDrift, DriftSchedule
-from slo_engine.application.discover_graph import DiscoverGraph, DiscoveryOptions
-from slo_engine.application.discover_slis import DiscoverSlis, SliDiscoveryOptions
-from slo_engine.application.dry_run_alerts import DryRunAlerts, DryRunOptions
 from slo_engine.application.fleet_availability import FleetAvailability
 from slo_engine.application.generate_artifacts import GenerateArtifacts
 from slo_engine.application.gitops_files import GitOpsFiles
-from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ingest_graph import IngestDependencyGraph, IngestionPolicy
@@ -66,16 +51,13 @@ from slo_engine.application.inhibit_rules import InhibitRules
 from slo_engine.application.journeys import Journeys
 from slo_engine.application.org_dashboard import OrgDashboard
 from slo_engine.application.ports import Clock
-from slo_engine.application.recommend_slos import RecommendSlos
-from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
-from slo_engine.application.review_slis import ReviewSlis
 from slo_engine.application.run_simulation import RunSimulation
 from slo_engine.application.runbook_context import RunbookContexts
-from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
-from slo_engine.policy.loader import load_alert_windows, load_policy
+from slo_engine.policy.loader import load_alert_windows
+from slo_engine.runtime.history_wiring import HistoryParts, HistoryUseCases, history_use_cases
 from slo_engine.runtime.job_context import inline_jobs
 from slo_engine.runtime.processes import (
     ServerProcess,
@@ -94,22 +76,6 @@ log = logging.getLogger(__name__)
 class SystemClock:
     def now_ms(self) -> int:
         return time.time_ns() // 1_000_000
-
-
-@dataclass(frozen=True)
-class HistoryUseCases:
-    """Everything that reads the metrics store: all of it exists, or (no Prometheus) none."""
-
-    telemetry: PrometheusTelemetry
-    request_telemetry: PrometheusTelemetry  # one attempt per query, within a deadline
-    recommendations: ServeRecommendation
-    regenerate: RegenerateRecommendations
-    aggregate: AggregateSlis
-    detect_drift: DetectDrift
-    fit_priors: FitForecastPriors
-    dry_runs: DryRunAlerts  # generated alerts replayed on history
-    discover_graph: DiscoverGraph  # the graph from servicegraph and mesh metrics
-    review_slis: ReviewSlis  # SLIs discovered from the metric catalog, approved by people
 
 
 @dataclass
@@ -282,7 +248,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                          if telemetry is not None else None)
     rule_files = _rule_files(settings, graph, ledger, snapshots, resolver)
     slis = GraphSlis(runner)
-    history = _history_use_cases(settings, telemetry, request_telemetry, _Parts(
+    history = history_use_cases(settings, telemetry, request_telemetry, HistoryParts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
         AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files, ingest,
         resolver, slis))
@@ -312,118 +278,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                           servers)
     built.append(container)
     return container
-
-
-@dataclass(frozen=True)
-class _Parts:
-    """What the use cases over the metrics store are built from."""
-
-    graph: GraphRepository
-    runner: CypherRunner
-    snapshots: SnapshotHolder
-    cache: RedisRecommendationCache
-    clock: Clock
-    ledger: GraphSloLedger
-    jobs: RqJobQueue
-    client: redis.Redis
-    metrics: EngineMetrics
-    auto_approve: AutoApprove
-    sli_aggregates: GraphSliAggregates
-    rule_files: SloRuleFiles
-    ingest: IngestDependencyGraph
-    resolver: SliQueryResolver
-    slis: GraphSlis
-
-
-def _history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
-                       request_telemetry: PrometheusTelemetry | None, parts: _Parts
-                       ) -> HistoryUseCases | None:
-    """Everything that reads history; none without a metrics store."""
-    if telemetry is None or request_telemetry is None:
-        return None
-    policy = load_policy(settings.policy_file)
-    prior_store = GraphForecastPriors(parts.runner)
-    priors = ForecastPriors(prior_store)
-
-    def serving(source: PrometheusTelemetry, deadline_s: float | None) -> ServeRecommendation:
-        recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,
-                                  priors, settings.external_sla_pessimism_ratio,
-                                  parts.resolver.source_of)
-        return ServeRecommendation(recommend, parts.graph, parts.cache, parts.clock,
-                                   parts.auto_approve, deadline_s, source.retry_after_s,
-                                   source.breaker.record_failure)
-
-    return HistoryUseCases(
-        telemetry=telemetry, request_telemetry=request_telemetry,
-        recommendations=serving(request_telemetry, settings.prometheus_request_deadline_seconds),
-        regenerate=RegenerateRecommendations(serving(telemetry, None),
-                                             settings.regeneration_concurrency),
-        aggregate=AggregateSlis(
-            telemetry, parts.sli_aggregates, parts.snapshots, parts.cache, parts.jobs,
-            parts.clock, StalenessPolicy(policy.staleness_relative_change,
-                                         policy.staleness_error_ratio_floor),
-            settings.regeneration_chunk_services),
-        detect_drift=DetectDrift(
-            telemetry, parts.snapshots, parts.sli_aggregates, parts.ledger, parts.cache,
-            parts.jobs, RedisDriftCooldown(parts.client), parts.clock,
-            _drift_schedule(settings), river_alarm_positions,
-            observe=parts.metrics.drift_detected),
-        dry_runs=_dry_runs(parts, telemetry),
-        fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
-                                     policy, priors),
-        discover_graph=_discover_graph(settings, telemetry, parts),
-        review_slis=_review_slis(settings, parts, telemetry))
-
-
-def _discover_graph(settings: Settings, telemetry: PrometheusTelemetry, parts: _Parts
-                    ) -> DiscoverGraph:
-    """Servicegraph and mesh metrics always; the cluster's declarations when enabled."""
-    cluster = (KubernetesCatalogue(settings.cluster_access())
-               if settings.kubernetes_discovery_enabled else None)
-    return DiscoverGraph(
-        PrometheusEdgeTelemetry(telemetry, settings.service_graph_metrics(),
-                                settings.mesh_metrics(), settings.node_naming(),
-                                settings.linkerd_metrics()),
-        parts.ingest, DiscoveryOptions(settings.discovery_window_seconds,
-                                       settings.discovery_confidence(),
-                                       settings.declaration_conventions()),
-        GraphDivergences(parts.graph, parts.clock, settings.staleness_window_ms),
-        parts.metrics.divergences_counted, cluster, parts.metrics.discovery_source_failed)
-
-
-def _review_slis(settings: Settings, parts: _Parts, telemetry: PrometheusTelemetry
-                 ) -> ReviewSlis:
-    """SLI discovery for a person waiting: one attempt per query within the deadline."""
-    catalog = PrometheusMetricCatalog(
-        telemetry.for_requests(settings.sli_discovery_deadline_seconds),
-        settings.sli_discovery_max_label_values)
-    options = SliDiscoveryOptions(settings.sli_discovery_lookback_seconds,
-                                  deadline_s=settings.sli_discovery_deadline_seconds)
-
-    def approved(service_id: str) -> None:
-        parts.cache.invalidate(service_id)
-        parts.snapshots.refresh()
-
-    return ReviewSlis(DiscoverSlis(catalog, parts.clock, options), catalog,
-                      parts.slis, parts.graph, parts.ledger, parts.clock,
-                      PromqlParserSelectors(), settings.sli_queries(), approved,
-                      settings.sli_discovery_lookback_seconds)
-
-
-def _dry_runs(parts: _Parts, telemetry: PrometheusTelemetry) -> DryRunAlerts:
-    """One attempt per query, within the dry run's own deadline (longer than a
-    request's); alerts evaluated from raw samples, read once per SLI."""
-    source = telemetry.for_requests(DryRunOptions().deadline_seconds)
-    return DryRunAlerts(parts.rule_files, PrometheusRangeQueries(source), parts.clock,
-                        samples=PrometheusRawSamples(source))
-
-
-def _drift_schedule(settings: Settings) -> DriftSchedule:
-    return DriftSchedule(step_s=settings.drift_step_seconds,
-                         period_s=settings.drift_period_seconds,
-                         interval_s=settings.drift_interval_seconds,
-                         cooldown_s=settings.drift_cooldown_seconds,
-                         regeneration_chunk_services=settings.regeneration_chunk_services)
 
 
 @contextlib.contextmanager
