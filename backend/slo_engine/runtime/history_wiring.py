@@ -4,7 +4,6 @@ graph and SLI discovery. All of it exists, or (no Prometheus configured) none.""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import redis
@@ -46,8 +45,6 @@ from slo_engine.application.slo_rule_files import SloRuleFiles
 from slo_engine.policy.loader import load_policy
 from slo_engine.runtime.settings import Settings
 from slo_engine.runtime.sli_configuration import SliQueryResolver
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
