@@ -16,7 +16,7 @@ from slo_engine.adapters.graph.repository import (
 from slo_engine.application.ports import RecommendationWindow, Row, StoredProvenance
 from slo_engine.domain.cycles import Cycle
 from slo_engine.domain.ingestion import service_properties
-from slo_engine.domain.model import ResolvedEdge, ServiceRecord
+from slo_engine.domain.model import DiscoverySource, ResolvedEdge, ServiceRecord
 from tests.fakes_graph_state import (
     InMemoryGraph,
     Owned,
@@ -170,6 +170,14 @@ class InMemoryGraphStore:
             found = {pair: self._graph.edges[pair].get("provenance") for pair in pairs
                      if pair in self._graph.edges}
         return {pair: provenance_from_json(text) for pair, text in found.items() if text}
+
+    def shared_edge_provenance(self, pairs: list[tuple[str, str]], only_source: DiscoverySource
+                               ) -> StoredProvenance:
+        with self._graph.lock:
+            shared = [pair for pair in pairs if pair in self._graph.edges
+                      and coalesce(self._graph.edges[pair].get("sources"), [])
+                      != [only_source.value]]
+        return self.edge_provenance(shared)
 
     def upsert_dependencies(self, edges: list[ResolvedEdge], now_ms: int) -> int:
         rows = [((e.source, e.target), checked({**_edge_properties(e), "updated_at": now_ms}))

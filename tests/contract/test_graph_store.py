@@ -99,6 +99,24 @@ def test_edges_round_trip_with_attributes_and_provenance(graph_store: GraphStore
     assert graph_store.get_service("a")["downstream_count"] == 2  # type: ignore[index]
 
 
+def test_shared_provenance_is_that_of_the_edges_another_source_also_reports(
+    graph_store: GraphStore,
+) -> None:
+    graph_store.create_placeholder_services(["a", "b", "c"], 1)
+    declared = Observation({"communication_mode": "async"}, 500, 1.0)
+    both = edge("a", "c")
+    both = ResolvedEdge("a", "c", both.attributes, ["manual", "service_mesh"], 1.0, 1_000,
+                        False, {**both.provenance, DiscoverySource.MANUAL: declared})
+    graph_store.upsert_dependencies([edge("a", "b"), both], 2)
+    pairs = [("a", "b"), ("a", "c"), ("b", "c")]
+    mesh_only = graph_store.shared_edge_provenance(pairs, DiscoverySource.SERVICE_MESH)
+    assert list(mesh_only) == [("a", "c")]
+    assert mesh_only[("a", "c")][DiscoverySource.MANUAL] == declared
+    manual = graph_store.shared_edge_provenance(pairs, DiscoverySource.MANUAL)
+    assert sorted(manual) == [("a", "b"), ("a", "c")]
+    assert manual == graph_store.edge_provenance(pairs)
+
+
 def test_upserting_the_same_edge_again_updates_it_in_place(graph_store: GraphStore) -> None:
     graph_store.create_placeholder_services(["a", "b"], 1)
     graph_store.upsert_dependencies([edge("a", "b", protocol="http")], 2)

@@ -92,7 +92,9 @@ class IngestDependencyGraph:
             window = self._policy.staleness_window_ms
             discovered = self._create_placeholders(submission, now)
             upserted = self._graph.upsert_services(submission.services, submission.source.rank, now)
-            stored = self._graph.edge_provenance([e.pair for e in submission.edges])
+            # Only edges another source also reports have provenance the merge keeps.
+            stored = self._graph.shared_edge_provenance([e.pair for e in submission.edges],
+                                                        submission.source)
             merged = merge_submission(submission, stored, now, window)
             self._graph.upsert_dependencies(merged.edges, now)
             version = self._graph.bump_graph_version(now)

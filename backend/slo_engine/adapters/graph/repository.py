@@ -26,7 +26,8 @@ REQUIRED_QUERIES = [
     "health/ping",
     "services/upsert_services", "services/existing_service_ids",
     "services/create_placeholder_services", "services/list_services", "services/get_service",
-    "dependencies/edge_provenance", "dependencies/upsert_dependencies",
+    "dependencies/edge_provenance", "dependencies/shared_edge_provenance",
+    "dependencies/upsert_dependencies",
     "dependencies/mark_stale_dependencies", "dependencies/dependency_pairs",
     "dependencies/all_dependencies", "services/all_services",
     "graph/bump_graph_version", "graph/graph_version",
@@ -175,9 +176,18 @@ class GraphRepository:
 
     # dependencies --------------------------------------------------------------------
     def edge_provenance(self, pairs: list[tuple[str, str]]) -> StoredProvenance:
+        return self._provenance("dependencies/edge_provenance", pairs)
+
+    def shared_edge_provenance(self, pairs: list[tuple[str, str]], only_source: DiscoverySource
+                               ) -> StoredProvenance:
+        return self._provenance("dependencies/shared_edge_provenance", pairs,
+                                only_source=only_source.value)
+
+    def _provenance(self, query: str, pairs: list[tuple[str, str]], **params: Any
+                    ) -> StoredProvenance:
         stored: StoredProvenance = {}
         for batch in grouped_by_source(pairs, "targets", READ_BATCH):
-            for row in self._runner.read("dependencies/edge_provenance", groups=batch):
+            for row in self._runner.read(query, groups=batch, **params):
                 if row["provenance"]:
                     pair = (row["source"], row["target"])
                     stored[pair] = provenance_from_json(row["provenance"])
