@@ -32,4 +32,5 @@ def discovery(world: FakeWorld, edges: EdgeTelemetry, queue: InMemoryJobQueue,
                                    IngestionPolicy(IngestionLimits(), WEEK_MS), world.snapshots,
                                    queue, analyse)
     return DiscoverGraph(edges, ingest, DiscoveryOptions(HOUR),
-                         GraphDivergences(world.store, world.clock, WEEK_MS), cluster=cluster)
+                         GraphDivergences(world.store, world.snapshots, world.clock, WEEK_MS),
+                         cluster=cluster)

@@ -88,6 +88,14 @@ def _first_value(provenance: Provenance, sources: list[DiscoverySource], attribu
                  if provenance[s].attributes.get(attribute) is not None), None)
 
 
+def sole_source_provenance(source: str, observed_at_ms: int, confidence_ratio: float
+                           ) -> Provenance:
+    """All that divergence reads of an edge one source alone reports: which source, and
+    when it last did (an edge's resolved last_observed_at and confidence are its sole
+    source's). Its attributes are left out: they can only disagree with another source's."""
+    return {DiscoverySource(source): Observation({}, observed_at_ms, confidence_ratio)}
+
+
 def graph_divergences(stored: Mapping[tuple[str, str], Provenance], now_ms: int,
                       window_ms: int) -> list[Divergence]:
     """Every edge's divergences, sorted by edge."""

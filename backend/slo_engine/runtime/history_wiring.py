@@ -136,7 +136,8 @@ def _discover_graph(settings: Settings, telemetry: PrometheusTelemetry, parts: H
         parts.ingest, DiscoveryOptions(settings.discovery_window_seconds,
                                        settings.discovery_confidence(),
                                        settings.declaration_conventions()),
-        GraphDivergences(parts.graph, parts.clock, settings.staleness_window_ms),
+        GraphDivergences(parts.graph, parts.snapshots, parts.clock,
+                         settings.staleness_window_ms),
         parts.metrics.divergences_counted, cluster, parts.metrics.discovery_source_failed)
 
 
