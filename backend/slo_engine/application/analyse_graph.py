@@ -45,7 +45,10 @@ class AnalyseGraph:
                 self._clock.now_ms())
             raise
         self._graph.finish_ingestion(ingestion_id, "completed", result, self._clock.now_ms())
-        self._snapshots.refresh()
+        if result["edges_marked_stale"]:
+            self._snapshots.refresh()
+        else:  # cycles and supernodes are not in the snapshot: only the version moved on
+            self._snapshots.advance(result["graph_version"] - 1, result["graph_version"])
         return result
 
     def _analyse(self, ingestion_id: str, record: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from slo_engine.application.ports import GraphStore, Row
 
@@ -63,6 +63,18 @@ class SnapshotHolder:
         """Reload now: called after this process committed a change."""
         with self._reload:
             self._load(self._graph.graph_version())
+            return self._snapshot
+
+    def advance(self, from_version: int, to_version: int) -> GraphSnapshot:
+        """After a committed change that left services and edges as they were (an analysis
+        that marked nothing stale): a snapshot of from_version is one of to_version too, so
+        it is relabelled rather than reloaded (a second for 50,000 edges). Any other
+        snapshot (another writer's change in between) is reloaded."""
+        with self._reload:
+            if self._snapshot.version == from_version:
+                self._snapshot = replace(self._snapshot, version=to_version)
+            else:
+                self._load(self._graph.graph_version())
             return self._snapshot
 
     def _load(self, version: int) -> None:
