@@ -22,9 +22,9 @@ FIRST_SAMPLE = END - 2 * HOUR + 7  # off the minute, so no sample time is a roun
 WINDOW_END = END + 50  # between two scrapes
 
 
-def scraped(server: str, until_s: int) -> CounterSeries:
+def scraped(server: str, until_s: int, client: str = "web") -> CounterSeries:
     stamps = range(FIRST_SAMPLE, until_s + 1, SCRAPE_S)
-    return CounterSeries(GRAPH, {"client": "web", "server": server},
+    return CounterSeries(GRAPH, {"client": client, "server": server},
                          [(t, float(t - FIRST_SAMPLE)) for t in stamps])
 
 
@@ -32,6 +32,7 @@ SERIES = [
     scraped("busy", WINDOW_END + 600),  # reports on past the window's end
     scraped("recently-quiet", END - 150),  # quiet for less than the lookback delta
     scraped("quiet", END - 1000),  # quiet for longer, between two subquery steps
+    scraped("archive", END - 2000, client="batch.v2+(x)|y"),  # a caller to select exactly
 ]
 
 
@@ -56,8 +57,9 @@ async def edges(request: pytest.FixtureRequest) -> AsyncIterator[EdgeTelemetry]:
 
 async def test_each_edge_was_last_seen_at_its_last_sample_within_the_window(
         edges: EdgeTelemetry) -> None:
-    found = {e.server: e.last_seen_s for e in await edges.observed_edges(HOUR, WINDOW_END)}
-    assert found == {"busy": END + 37, "recently-quiet": END - 158, "quiet": END - 1013}
+    found = {e.pair: e.last_seen_s for e in await edges.observed_edges(HOUR, WINDOW_END)}
+    assert found == {("web", "busy"): END + 37, ("web", "recently-quiet"): END - 158,
+                     ("web", "quiet"): END - 1013, ("batch.v2+(x)|y", "archive"): END - 2003}
 
 
 def test_the_quiet_edges_last_sample_lies_between_two_subquery_steps() -> None:
