@@ -20,6 +20,7 @@ from tests.telemetry_history import END
 SCRAPE_S = 15
 FIRST_SAMPLE = END - 2 * HOUR + 7  # off the minute, so no sample time is a round step
 WINDOW_END = END + 50  # between two scrapes
+LOOKBACK_DELTA_S = 300  # Prometheus' default
 
 
 def scraped(server: str, until_s: int, client: str = "web") -> CounterSeries:
@@ -67,4 +68,4 @@ def test_the_quiet_edges_last_sample_lies_between_two_subquery_steps() -> None:
     lookback delta of the window's end."""
     quiet = END - 1013
     assert quiet % LAST_SEEN_STEP_S != 0
-    assert WINDOW_END - quiet > LAST_SEEN_STEP_S
+    assert WINDOW_END - quiet > LOOKBACK_DELTA_S

@@ -19,7 +19,7 @@ def test_the_quiet_callers_are_selected_by_an_exact_alternation() -> None:
     assert quiet_last_seen_query(GRAPH, 3600, ["api.v2+(x)", 'q"\\']) == (
         'max by (client, server, connection_type) (max_over_time(timestamp('
         'traces_service_graph_request_total{client=~"api\\\\.v2\\\\+\\\\(x\\\\)|q\\"\\\\\\\\"})'
-        '[3600s:300s]))')
+        '[3600s:60s]))')
 
 
 def test_a_selector_with_matchers_gains_one_more() -> None:

@@ -10,14 +10,13 @@ Two families, names from settings:
   and `dst_deployment` (failures: `classification="failure"`) -> source service_mesh,
   when enabled. Where both meshes report a pair, the busier report is kept.
 Per family three instant queries at the window's end: requests (increase over the
-window), failed requests, and when each label set was last sampled. The last is exact:
-the sample time at the window's end (within the lookback delta) for series still
-reporting; only for label sets quiet since then, a subquery stepping at the lookback delta,
-whose steps' lookbacks together cover every sample of the window, selecting just their
-callers' series (all series beyond MAX_SELECTED_CALLERS). A one-minute subquery over every
-series gave the same answer (rounded down to the minute) and took 6-10 s of a
-5,000-service fleet's run: 60 steps over 50,000 series. The queries go through a
-PrometheusTelemetry: its client, retries, breaker and query metrics.
+window), failed requests, and when each label set was last sampled. The last is the
+sample time at the window's end (within the lookback delta) for series still reporting,
+exact; only for label sets quiet since then, the one-minute subquery discovery always ran
+(the latest sample as of each whole minute, so a stale marker hides at most a minute),
+over just their callers' series (every series beyond MAX_SELECTED_CALLERS). Run over every
+series it took 6-10 s of a 5,000-service fleet's run: 60 steps over 50,000 series. The
+queries go through a PrometheusTelemetry: its client, retries, breaker and query metrics.
 """
 
 from __future__ import annotations
@@ -36,9 +35,9 @@ from slo_engine.domain.edge_discovery import (
 )
 from slo_engine.domain.model import DiscoverySource
 
-# The last-seen subquery's step: Prometheus' default lookback delta (5 minutes). A larger
-# step would leave gaps between its steps' lookbacks, so it must not exceed the server's.
-LAST_SEEN_STEP_S = 300
+# The quiet label sets' last-seen subquery's step (below any server's lookback delta, so
+# its steps' lookbacks cover every sample of the window).
+LAST_SEEN_STEP_S = 60
 # Quiet label sets' callers named in the subquery's selector; more select every series.
 MAX_SELECTED_CALLERS = 200
 _RE2_META = re.compile(r"[\\.+*?()|\[\]{}^$]")  # what Go's regexp.QuoteMeta escapes
