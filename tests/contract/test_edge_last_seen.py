@@ -10,7 +10,7 @@ import pytest
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
 from slo_engine.adapters.prometheus_edges import LAST_SEEN_STEP_S, PrometheusEdgeTelemetry
-from slo_engine.application.ports import EdgeTelemetry
+from slo_engine.application.telemetry_ports import EdgeTelemetry
 from slo_engine.runtime.processes import ServerProcess
 from tests.edge_series import GRAPH, HOUR, write_series
 from tests.fakes_edge_telemetry import CounterSeries, InMemoryEdgeTelemetry
