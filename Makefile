@@ -22,8 +22,10 @@ prometheus:
 install: $(STAMP) prometheus
 
 ## The API with the embedded FalkorDB and Redis, loaded with the demo topology.
+## DEMO_GRAPH=discovered finds the demo graph from its own metrics instead of POSTing it.
+DEMO_GRAPH ?= declared
 run: install
-	$(BIN)/slo-engine serve --demo --workers 1 --scheduler
+	$(BIN)/slo-engine serve --demo --demo-graph $(DEMO_GRAPH) --workers 1 --scheduler
 
 ## Lint, type-check, then the whole suite against real servers the tests start.
 test: install lint typecheck
