@@ -32,7 +32,8 @@ from slo_engine.domain.drift import SliDeviation, deviation_from_earlier
 from slo_engine.domain.errors import DependencyUnavailable, TelemetryQueryRejected
 from slo_engine.domain.prometheus_rate import increase, resets_up_to, summed
 from slo_engine.domain.sli_aggregates import WindowCounts
-from slo_engine.fleet.openmetrics import BUCKETS_SECONDS, lognormal_cdf
+from slo_engine.fleet.lognormal import lognormal_cdf
+from slo_engine.fleet.openmetrics import BUCKETS_SECONDS
 from slo_engine.fleet.simulation import FleetHistory
 
 COMPONENT = "metrics store (in memory)"

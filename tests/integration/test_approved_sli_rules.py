@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from slo_engine.adapters.promtool import Promtool
 from slo_engine.application.slo_rule_files import RuleFormat
 from slo_engine.domain.sli_conventions import GRPC_SERVER_FAILURES
-from slo_engine.fleet.openmetrics import lognormal_cdf, write_openmetrics
+from slo_engine.fleet.lognormal import lognormal_cdf
+from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
 from slo_engine.runtime.bootstrap import bootstrap, gitops_files
 from slo_engine.runtime.processes import ServerProcess

@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slo_engine.domain.webhook_signature import verify
-from slo_engine.fleet.openmetrics import lognormal_cdf
+from slo_engine.fleet.lognormal import lognormal_cdf
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess, free_port
 from tests.conftest import SettableClock, settings_for

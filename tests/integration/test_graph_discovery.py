@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
-from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry
+from slo_engine.adapters.prometheus_edges import PrometheusEdgeTelemetry, ServiceGraphMetrics
+from slo_engine.domain.model import DiscoverySource
+from slo_engine.fleet.edge_openmetrics import SERVER_LATENCY_BUCKETS_SECONDS
+from slo_engine.fleet.lognormal import lognormal_cdf
 from slo_engine.fleet.openmetrics import write_openmetrics
-from slo_engine.fleet.simulation import simulate_fleet
+from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
 from slo_engine.runtime.bootstrap import Container, bootstrap
 from slo_engine.runtime.processes import ServerProcess
 from tests.conftest import SettableClock, settings_for
@@ -42,10 +46,14 @@ TOPOLOGY: dict[str, Any] = {
 }
 
 
+FLEET = simulate_fleet(TOPOLOGY, days=1, end_s=END, seed=5)
+HOUR = 3600
+
+
 @pytest.fixture(scope="module")
 def fleet_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("discovery")
-    write_openmetrics(simulate_fleet(TOPOLOGY, days=1, end_s=END, seed=5), directory / "f.om")
+    write_openmetrics(FLEET, directory / "f.om")
     with prometheus_holding([directory / "f.om"], directory / "data") as server:
         yield server
 
@@ -80,6 +88,59 @@ def test_datastores_and_externals_are_their_own_nodes(discovered: FakeWorld) -> 
                      "kafka": ("internal", False), "pay-api": ("external", False)}
 
 
+def simulated_p99(history: FleetHistory, client: str, server: str) -> float:
+    """The exact p99 of the callee's latency over the last hour's calls (the steps ending
+    within it), a mixture of its lognormals weighted by the caller's requests."""
+    source, target = history.index(client), history.index(server)
+    steps = HOUR // history.step_s
+    weights = history.requests[source][-steps:]
+    medians = history.latency_median_s[target][-steps:]
+    sigma = float(history.latency_sigma[target])
+    low, high = 1e-6, 100.0
+    for _ in range(100):  # bisection on the mixture's distribution function
+        middle = (low + high) / 2
+        share = float((weights * lognormal_cdf(middle, medians, sigma)).sum() / weights.sum())
+        low, high = (middle, high) if share < 0.99 else (low, middle)
+    return high
+
+
+def bucket_around(seconds: float) -> tuple[float, float]:
+    bounds = (0.0, *SERVER_LATENCY_BUCKETS_SECONDS, float("inf"))
+    return next((lo, hi) for lo, hi in pairwise(bounds) if seconds <= hi)
+
+
+async def test_each_edges_observed_p99_lies_in_the_bucket_of_the_simulated_p99(
+        fleet_prometheus: ServerProcess) -> None:
+    telemetry = PrometheusTelemetry(fleet_prometheus.url, retry_delays_s=())
+    edges = await PrometheusEdgeTelemetry(telemetry).observed_edges(HOUR, END)
+    prometheus_p99 = {(r["client"], r["server"]): value for r, value in await (
+        telemetry.instant_series(
+            "histogram_quantile(0.99, sum by (client, server, le) (increase("
+            "traces_service_graph_request_server_seconds_bucket[3600s])))", END))}
+    await telemetry.close()
+    graph_edges = [e for e in edges if e.source.value == "otel_service_graph"]
+    assert len(graph_edges) == 5
+    for edge in graph_edges:
+        assert edge.server_latency is not None, edge.pair
+        low, high = bucket_around(simulated_p99(FLEET, *edge.pair))
+        assert low <= edge.server_latency.p99_s <= high, edge.pair
+        assert edge.server_latency.p99_s == pytest.approx(prometheus_p99[edge.pair])
+        assert edge.server_latency.p50_s < edge.server_latency.p99_s
+
+
+async def test_without_the_latency_histogram_edges_are_discovered_with_no_latency(
+        fleet_prometheus: ServerProcess) -> None:
+    telemetry = PrometheusTelemetry(fleet_prometheus.url, retry_delays_s=())
+    absent = ServiceGraphMetrics(server_latency_bucket_metric="no_such_histogram_bucket")
+    edges = await PrometheusEdgeTelemetry(telemetry, service_graph=absent).observed_edges(
+        HOUR, END)
+    await telemetry.close()
+    assert sorted(e.pair for e in edges if e.source.value == "otel_service_graph") == [
+        ("cart", "mailer"), ("cart", "pay-api"), ("cart", "shop-db"), ("front", "cart"),
+        ("mailer", "kafka")]
+    assert {e.server_latency for e in edges} == {None}
+
+
 @pytest.fixture
 def api(falkordb_server: ServerProcess, redis_server: ServerProcess,
         fleet_prometheus: ServerProcess, tmp_path: Path, clock: SettableClock,
@@ -104,6 +165,21 @@ def test_a_discovery_job_started_through_the_api_ingests_both_sources(
     pairs = {(r["source"], r["target"]) for r in container.graph.all_dependencies()}
     assert pairs == {("front", "cart"), ("cart", "shop-db"), ("cart", "pay-api"),
                      ("cart", "mailer"), ("mailer", "kafka")}
+
+
+def test_the_discovered_latencies_are_kept_next_to_each_edges_request_counts(
+        api: tuple[TestClient, Container]) -> None:
+    client, container = api
+    client.post("/api/v1/jobs", json={"kind": "discover_graph"})
+    pairs = [(r["source"], r["target"]) for r in container.graph.all_dependencies()]
+    provenance = container.graph.edge_provenance(pairs)
+    metadata = {pair: provenance[pair][DiscoverySource.OTEL_SERVICE_GRAPH].attributes[
+        "metadata"] for pair in pairs}
+    assert len(metadata) == 5
+    for pair, kept in metadata.items():
+        assert {"requests", "failed_requests", "server_p50_seconds",
+                "server_p99_seconds"} <= kept.keys(), pair
+        assert 0 < kept["server_p50_seconds"] < kept["server_p99_seconds"], pair
 
 
 def test_discovery_takes_no_service_ids(api: tuple[TestClient, Container]) -> None:

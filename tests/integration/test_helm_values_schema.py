@@ -70,6 +70,8 @@ SAMPLE_SETTINGS: dict[str, Any] = {
     "discovery_datastore_name_regex": ".*-db", "discovery_external_name_regex": ".*\\.com",
     "servicegraph_requests_metric": "traces_service_graph_request_total",
     "servicegraph_failed_metric": "traces_service_graph_request_failed_total",
+    "servicegraph_latency_bucket_metric":
+        "traces_service_graph_request_server_seconds_bucket",
     "servicegraph_client_label": "client", "servicegraph_server_label": "server",
     "servicegraph_connection_type_label": "connection_type",
     "mesh_requests_metric": "istio_requests_total", "mesh_source_label": "source_workload",

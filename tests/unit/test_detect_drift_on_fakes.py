@@ -20,7 +20,7 @@ from slo_engine.application.jobs import JobKind, JobProgress
 from slo_engine.application.verify_audit import verify_audit_chain
 from slo_engine.domain.audit_chain import ChainVerification
 from slo_engine.domain.model import ServiceRecord
-from slo_engine.fleet.openmetrics import lognormal_cdf
+from slo_engine.fleet.lognormal import lognormal_cdf
 from tests.fakes import InMemoryDriftCooldown, InMemoryJobQueue, TickingClock
 from tests.fakes_telemetry import InMemoryTelemetry, ServiceSeries
 from tests.fakes_world import END_S, FakeWorld, availability_targets

@@ -26,12 +26,14 @@ import re
 from dataclasses import dataclass
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
+from slo_engine.domain.bucket_quantile import Bucket
 from slo_engine.domain.edge_discovery import (
     EdgeRow,
     NodeNaming,
     ObservedEdge,
     busiest_per_source,
     observed_edges,
+    with_server_latency,
 )
 from slo_engine.domain.model import DiscoverySource
 
@@ -51,6 +53,7 @@ class ServiceGraphMetrics:
     client_label: str = "client"
     server_label: str = "server"
     connection_type_label: str = "connection_type"
+    server_latency_bucket_metric: str = "traces_service_graph_request_server_seconds_bucket"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class _Family:
     requests: str  # selectors
     failed: str
     third: str  # what the third label is: connection_type, reporter, or "" (nothing)
+    latency_buckets: str = ""  # the server-latency histogram's buckets, if the family has one
 
     def by(self) -> str:
         return ", ".join(self.labels)
@@ -90,7 +94,8 @@ class _Family:
 def service_graph_family(metrics: ServiceGraphMetrics) -> _Family:
     return _Family(DiscoverySource.OTEL_SERVICE_GRAPH,
                    (metrics.client_label, metrics.server_label, metrics.connection_type_label),
-                   metrics.requests_metric, metrics.failed_metric, third="connection_type")
+                   metrics.requests_metric, metrics.failed_metric, third="connection_type",
+                   latency_buckets=metrics.server_latency_bucket_metric)
 
 
 def mesh_family(metrics: MeshMetrics) -> _Family:
@@ -130,19 +135,39 @@ class PrometheusEdgeTelemetry:
     async def _family_edges(self, family: _Family, window_s: int, end_s: int
                             ) -> list[ObservedEdge]:
         by = family.by()
-        requests, failed, seen = await asyncio.gather(
+        requests, failed, seen, latency = await asyncio.gather(
             self._grouped(f"sum by ({by}) (increase({family.requests}[{window_s}s]))",
                           family, end_s),
             self._grouped(f"sum by ({by}) (increase({family.failed}[{window_s}s]))",
                           family, end_s),
-            self._grouped(f"max by ({by}) (timestamp({family.requests}))", family, end_s))
+            self._grouped(f"max by ({by}) (timestamp({family.requests}))", family, end_s),
+            self._latency_buckets(family, window_s, end_s))
         quiet = sorted({key[0] for key in requests if key not in seen})
         if quiet:
             seen = {**await self._grouped(quiet_last_seen_query(family, window_s, quiet),
                                           family, end_s), **seen}
         rows = [_row(key, value, failed.get(key, 0.0), int(seen.get(key, end_s)), family)
                 for key, value in requests.items()]
-        return observed_edges(rows, family.source, self._naming)
+        edges = observed_edges(rows, family.source, self._naming)
+        return with_server_latency(edges, latency) if latency else edges
+
+    async def _latency_buckets(self, family: _Family, window_s: int, end_s: int
+                               ) -> dict[tuple[str, str], list[Bucket]]:
+        """Each (client, server)'s server-latency buckets over the window; none when the
+        family has no histogram or Prometheus holds none."""
+        if not family.latency_buckets:
+            return {}
+        client, server = family.labels[:2]
+        vector = await self._telemetry.instant_series(
+            f"sum by ({client}, {server}, le) "
+            f"(increase({family.latency_buckets}[{window_s}s]))", end_s)
+        found: dict[tuple[str, str], list[Bucket]] = {}
+        for labels, value in vector:
+            bound = _bound(labels.get("le", ""))
+            if bound is not None:
+                found.setdefault((labels.get(client, ""), labels.get(server, "")), []
+                                 ).append((bound, value))
+        return found
 
     async def _grouped(self, query: str, family: _Family, at_s: int) -> dict[LabelKey, float]:
         vector = await self._telemetry.instant_series(query, at_s)
@@ -166,6 +191,14 @@ def with_matcher(selector: str, label: str, values: list[str]) -> str:
     if selector.endswith("}"):
         return f"{selector[:-1]},{matcher}}}"
     return f"{selector}{{{matcher}}}"
+
+
+def _bound(le: str) -> float | None:
+    """A bucket's upper bound (`+Inf` included), None for a malformed `le`."""
+    try:
+        return float(le)
+    except ValueError:
+        return None
 
 
 def _row(key: LabelKey, requests: float, failed: float, last_seen_s: int, family: _Family

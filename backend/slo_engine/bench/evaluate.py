@@ -49,7 +49,8 @@ from slo_engine.bench.calibration_scores import (
 from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.slo import TIER_NAMES
 from slo_engine.fleet.generators import GENERATORS, GeneratorName
-from slo_engine.fleet.openmetrics import lognormal_cdf, write_openmetrics
+from slo_engine.fleet.lognormal import lognormal_cdf
+from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory
 from slo_engine.policy.loader import load_policy
 from slo_engine.runtime.bootstrap import Container, bootstrap

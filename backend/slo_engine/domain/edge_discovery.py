@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from slo_engine.domain.bucket_quantile import Bucket, LatencyQuantiles, latency_quantiles
 from slo_engine.domain.ingestion import GraphSubmission
 from slo_engine.domain.model import (
     DEFAULT_SOURCE_CONFIDENCE,
@@ -67,6 +68,7 @@ class ObservedEdge:
     requests: float
     failed_requests: float
     last_seen_s: int
+    server_latency: LatencyQuantiles | None = None  # servicegraph's histogram, if written
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -118,6 +120,14 @@ def busiest_per_source(edges: Iterable[ObservedEdge]) -> list[ObservedEdge]:
     return list(kept.values())
 
 
+def with_server_latency(edges: Iterable[ObservedEdge],
+                        buckets: Mapping[tuple[str, str], list[Bucket]]) -> list[ObservedEdge]:
+    """The edges with the p50 and p99 of their pair's server-latency buckets; an edge
+    whose pair has none (no histogram, or no samples in the window) keeps none."""
+    return [replace(e, server_latency=latency_quantiles(buckets.get(e.pair, [])))
+            for e in edges]
+
+
 def _preferred(row: EdgeRow, known: EdgeRow) -> bool:
     if row.reporter != known.reporter:
         return row.reporter == SOURCE_REPORTER
@@ -151,7 +161,15 @@ def edge_report(edge: ObservedEdge, now_s: int, policy: ConfidencePolicy) -> Edg
         edge.client, edge.server, {"communication_mode": edge.mode.value},
         confidence_ratio=policy.confidence(edge, now_s),
         metadata={"requests": round(edge.requests), "failed_requests":
-                  round(edge.failed_requests), "last_seen_at_ms": edge.last_seen_s * 1000})
+                  round(edge.failed_requests), "last_seen_at_ms": edge.last_seen_s * 1000,
+                  **_latency_metadata(edge.server_latency)})
+
+
+def _latency_metadata(latency: LatencyQuantiles | None) -> dict[str, float]:
+    if latency is None:
+        return {}
+    return {"server_p50_seconds": round(latency.p50_s, 6),
+            "server_p99_seconds": round(latency.p99_s, 6)}
 
 
 def node_records(edges: Iterable[ObservedEdge]) -> list[ServiceRecord]:

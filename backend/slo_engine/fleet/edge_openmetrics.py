@@ -5,7 +5,9 @@ Every request of a caller calls each of its dependencies once; a call fails as o
 its callee's requests do. Servicegraph: `traces_service_graph_request_total` and
 `..._failed_total` by client, server and connection_type (`messaging_system` for async
 edges, `database` into a datastore, `virtual_node` into an external API, none between
-services). Istio sees only synchronous calls between services in the mesh, reported by
+services), and the server latency of each call, `traces_service_graph_request_server_seconds`
+(buckets only: discovery reads no _sum or _count), drawn from the callee's end-to-end
+latency model. Istio sees only synchronous calls between services in the mesh, reported by
 both proxies (`reporter` source and destination), failures as response_code 500.
 """
 
@@ -16,11 +18,15 @@ from typing import TextIO
 
 import numpy as np
 
+from slo_engine.fleet.lognormal import lognormal_cdf
 from slo_engine.fleet.simulation import FleetHistory, SimulatedEdge
 
 SERVICE_GRAPH = "traces_service_graph_request"
 MESH = "istio_requests"
 LINKERD = "response"
+# Fewer than the connector's 16 default bounds, to keep files small; they span the model's
+# callee latencies (a datastore's half millisecond to a deep chain's p99 near a second).
+SERVER_LATENCY_BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 def connection_type(edge: SimulatedEdge, history: FleetHistory) -> str | None:
@@ -36,8 +42,11 @@ def in_mesh(edge: SimulatedEdge, history: FleetHistory) -> bool:
 
 
 def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice,
-                     meshes: tuple[str, ...] = ("istio",)) -> int:
-    """The servicegraph families and each mesh's; returns the number of samples written."""
+                     meshes: tuple[str, ...] = ("istio",),
+                     latency_buckets: tuple[float, ...] = SERVER_LATENCY_BUCKETS_SECONDS
+                     ) -> int:
+    """The servicegraph families and each mesh's; returns the number of samples written.
+    No latency buckets: no server-latency histogram (a connector configured without it)."""
     stamps = [str(history.start_s + k * history.step_s) for k in range(history.steps)][steps]
     calls = [(e, *_counts(e, history, steps)) for e in history.edges]
     written = 0
@@ -46,6 +55,8 @@ def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice,
         for edge, *counts in calls:
             written += _write(out, f"{family}_total{{{_graph_labels(edge, history)}}}",
                               counts[pick - 1], stamps)
+    if latency_buckets:
+        written += _server_latency(history, out, steps, stamps, latency_buckets)
     if "istio" in meshes:
         out.write(f"# TYPE {MESH} counter\n")
         for name, values in _mesh_series(calls, history):
@@ -63,6 +74,27 @@ def _counts(edge: SimulatedEdge, history: FleetHistory, steps: slice
     # Whole failures per step, none more than the step's calls: both counters only grow.
     failed = np.cumsum(np.rint(requests * np.clip(history.failure_ratio[edge.target], 0, 1)))
     return np.cumsum(requests)[steps].tolist(), failed[steps].tolist()
+
+
+def _server_latency(history: FleetHistory, out: TextIO, steps: slice, stamps: list[str],
+                    buckets: tuple[float, ...]) -> int:
+    """Each edge's calls by the callee's lognormal latency; whole calls per bucket, so the
+    cumulative counts grow in time and in `le`, the `+Inf` bucket being the request count."""
+    family = f"{SERVICE_GRAPH}_server_seconds"
+    out.write(f"# TYPE {family} histogram\n")
+    written = 0
+    for edge in history.edges:
+        requests = history.requests[edge.source]
+        median = history.latency_median_s[edge.target]
+        sigma = float(history.latency_sigma[edge.target])
+        labels = _graph_labels(edge, history)
+        for le in buckets:
+            counts = np.rint(np.cumsum(requests * lognormal_cdf(le, median, sigma)))[steps]
+            written += _write(out, f'{family}_bucket{{{labels},le="{le}"}}', counts.tolist(),
+                              stamps)
+        written += _write(out, f'{family}_bucket{{{labels},le="+Inf"}}',
+                          np.cumsum(requests)[steps].tolist(), stamps)
+    return written
 
 
 def _graph_labels(edge: SimulatedEdge, history: FleetHistory) -> str:

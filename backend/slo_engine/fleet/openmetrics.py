@@ -22,24 +22,10 @@ import numpy as np
 
 from slo_engine.fleet.convention_openmetrics import write_convention_series
 from slo_engine.fleet.edge_openmetrics import write_edge_calls
+from slo_engine.fleet.lognormal import lognormal_cdf
 from slo_engine.fleet.simulation import FleetHistory
 
 BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-
-
-def lognormal_cdf(x: float, median: np.ndarray, sigma: float) -> np.ndarray:
-    z = (math.log(x) - np.log(median)) / (sigma * math.sqrt(2))
-    return np.asarray(0.5 * (1 + _erf(z)))
-
-
-def _erf(z: np.ndarray) -> np.ndarray:
-    # Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7): numpy has no erf, scipy is not needed.
-    sign = np.sign(z)
-    z = np.abs(z)
-    t = 1 / (1 + 0.3275911 * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
-                                                        + t * (-1.453152027 + t * 1.061405429))))
-    return np.asarray(sign * (1 - poly * np.exp(-z * z)))
 
 
 def write_openmetrics(history: FleetHistory, path: Path,

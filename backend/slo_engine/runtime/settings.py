@@ -19,8 +19,7 @@ from slo_engine.domain.cluster_declarations import DeclarationConventions
 from slo_engine.domain.edge_discovery import ConfidencePolicy, NodeNaming
 
 log = logging.getLogger(__name__)
-# Old name -> new: one unit suffix for seconds. The old ones are read, with a warning,
-# until the next release.
+# Old name -> new (one unit suffix for seconds); old ones read, warned, until next release.
 RENAMED_SETTINGS = {
     "prometheus_timeout_s": "prometheus_timeout_seconds",
     "prometheus_retry_delays_s": "prometheus_retry_delays_seconds",
@@ -226,10 +225,11 @@ class Settings(BaseSettings):
     servicegraph_failed_metric: str = Field(
         default="traces_service_graph_request_failed_total", pattern=METRIC_NAME,
         description="Its failed-request counter")
+    servicegraph_latency_bucket_metric: str = Field(
+        default="traces_service_graph_request_server_seconds_bucket", pattern=METRIC_NAME)
     servicegraph_client_label: str = Field(default="client", pattern=LABEL_NAME)
     servicegraph_server_label: str = Field(default="server", pattern=LABEL_NAME)
-    servicegraph_connection_type_label: str = Field(default="connection_type",
-                                                    pattern=LABEL_NAME)
+    servicegraph_connection_type_label: str = Field(default="connection_type", pattern=LABEL_NAME)
     mesh_requests_metric: str = Field(default="istio_requests_total", pattern=METRIC_NAME,
                                       description="The service mesh's request counter")
     mesh_source_label: str = Field(default="source_workload", pattern=LABEL_NAME)
@@ -342,7 +342,7 @@ class Settings(BaseSettings):
         return ServiceGraphMetrics(
             self.servicegraph_requests_metric, self.servicegraph_failed_metric,
             self.servicegraph_client_label, self.servicegraph_server_label,
-            self.servicegraph_connection_type_label)
+            self.servicegraph_connection_type_label, self.servicegraph_latency_bucket_metric)
 
     def mesh_metrics(self) -> MeshMetrics:
         return MeshMetrics(self.mesh_requests_metric, self.mesh_source_label,
