@@ -10,7 +10,9 @@ Two families, names from settings:
   and `dst_deployment` (failures: `classification="failure"`) -> source service_mesh,
   when enabled. Where both meshes report a pair, the busier report is kept.
 Per family three instant queries at the window's end: requests (increase over the
-window), failed requests, and when each label set was last sampled. The last is the
+window), failed requests, and when each label set was last sampled; for servicegraph a
+fourth, its server-latency buckets' increase by (client, server, le), for each edge's p50
+and p99 (none where the histogram is not written). The last is the
 sample time at the window's end (within the lookback delta) for series still reporting,
 exact; only for label sets quiet since then, the one-minute subquery discovery always ran
 (the latest sample as of each whole minute, so a stale marker hides at most a minute),
