@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slo_engine.adapters.prometheus_edges import LinkerdMetrics, MeshMetrics, ServiceGraphMetrics
+from slo_engine.domain.bucket_quantile import Bucket
 from slo_engine.domain.edge_discovery import (
     EdgeRow,
     NodeNaming,
     ObservedEdge,
     busiest_per_source,
     observed_edges,
+    with_server_latency,
 )
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.model import DiscoverySource
@@ -90,8 +92,23 @@ class InMemoryEdgeTelemetry:
         labels = (m.client_label, m.server_label, m.connection_type_label)
         rows = self._rows(labels, start, end, lambda s: s.metric == m.requests_metric,
                           lambda s: s.metric == m.failed_metric)
-        return observed_edges([EdgeRow(c, s, t, "", *rest) for (c, s, t), rest in rows.items()],
-                              DiscoverySource.OTEL_SERVICE_GRAPH, self.naming)
+        edges = observed_edges([EdgeRow(c, s, t, "", *rest) for (c, s, t), rest in rows.items()],
+                               DiscoverySource.OTEL_SERVICE_GRAPH, self.naming)
+        return with_server_latency(edges, self._latency_buckets(start, end))
+
+    def _latency_buckets(self, start: int, end: int) -> dict[tuple[str, str], list[Bucket]]:
+        """Each (client, server)'s bucket increases, summed per `le`."""
+        m = self.service_graph
+        summed: dict[tuple[str, str, float], float] = {}
+        for series in self.series:
+            if series.metric == m.server_latency_bucket_metric:
+                key = (series.labels.get(m.client_label, ""),
+                       series.labels.get(m.server_label, ""), float(series.labels["le"]))
+                summed[key] = summed.get(key, 0.0) + series.increase(start, end)
+        found: dict[tuple[str, str], list[Bucket]] = {}
+        for (client, server, le), count in summed.items():
+            found.setdefault((client, server), []).append((le, count))
+        return found
 
     def _mesh(self, start: int, end: int) -> list[ObservedEdge]:
         m = self.mesh

@@ -71,6 +71,16 @@ async def test_each_source_reports_its_edges_with_the_hours_traffic(
     ]
 
 
+async def test_the_servicegraph_edge_with_a_latency_histogram_reports_its_p50_and_p99(
+        edges: EdgeTelemetry) -> None:
+    found = {(e.source.value, *e.pair): e.server_latency
+             for e in await edges.observed_edges(HOUR, END)}
+    latency = found.pop(("otel_service_graph", "web", "checkout"))
+    assert latency is not None
+    assert (round(latency.p50_s, 6), round(latency.p99_s, 6)) == (0.3, 0.98)
+    assert set(found.values()) == {None}
+
+
 async def test_an_edge_that_went_quiet_in_the_window_was_last_seen_when_it_stopped(
         edges: EdgeTelemetry) -> None:
     quiet = [e for e in await edges.observed_edges(HOUR, END) if e.server == "search"]
