@@ -46,14 +46,19 @@ TOPOLOGY: dict[str, Any] = {
 }
 
 
-FLEET = simulate_fleet(TOPOLOGY, days=1, end_s=END, seed=5)
 HOUR = 3600
 
 
 @pytest.fixture(scope="module")
-def fleet_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def fleet() -> FleetHistory:
+    return simulate_fleet(TOPOLOGY, days=1, end_s=END, seed=5)
+
+
+@pytest.fixture(scope="module")
+def fleet_prometheus(fleet: FleetHistory, tmp_path_factory: pytest.TempPathFactory
+                     ) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("discovery")
-    write_openmetrics(FLEET, directory / "f.om")
+    write_openmetrics(fleet, directory / "f.om")
     with prometheus_holding([directory / "f.om"], directory / "data") as server:
         yield server
 
@@ -110,7 +115,7 @@ def bucket_around(seconds: float) -> tuple[float, float]:
 
 
 async def test_each_edges_observed_p99_lies_in_the_bucket_of_the_simulated_p99(
-        fleet_prometheus: ServerProcess) -> None:
+        fleet: FleetHistory, fleet_prometheus: ServerProcess) -> None:
     telemetry = PrometheusTelemetry(fleet_prometheus.url, retry_delays_s=())
     edges = await PrometheusEdgeTelemetry(telemetry).observed_edges(HOUR, END)
     prometheus_p99 = {(r["client"], r["server"]): value for r, value in await (
@@ -122,7 +127,7 @@ async def test_each_edges_observed_p99_lies_in_the_bucket_of_the_simulated_p99(
     assert len(graph_edges) == 5
     for edge in graph_edges:
         assert edge.server_latency is not None, edge.pair
-        low, high = bucket_around(simulated_p99(FLEET, *edge.pair))
+        low, high = bucket_around(simulated_p99(fleet, *edge.pair))
         assert low <= edge.server_latency.p99_s <= high, edge.pair
         assert edge.server_latency.p99_s == pytest.approx(prometheus_p99[edge.pair])
         assert edge.server_latency.p50_s < edge.server_latency.p99_s
