@@ -105,7 +105,9 @@ def _write_and_backfill(history: FleetHistory, root: Path, prometheus_dir: Path
         for k, steps in enumerate(time_slices(history.steps, HISTORY_SLICES)):
             path = root / f"fleet-{k}.om"
             started = time.perf_counter()
-            samples += write_openmetrics(history, path, FLEET_BUCKETS_SECONDS, steps)
+            # No edge-latency histogram: nothing here discovers the graph.
+            samples += write_openmetrics(history, path, FLEET_BUCKETS_SECONDS, steps,
+                                         edge_latency_buckets=())
             write_s += time.perf_counter() - started
             size += path.stat().st_size
             for process, previous in running:

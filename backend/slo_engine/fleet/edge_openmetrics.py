@@ -6,9 +6,10 @@ its callee's requests do. Servicegraph: `traces_service_graph_request_total` and
 `..._failed_total` by client, server and connection_type (`messaging_system` for async
 edges, `database` into a datastore, `virtual_node` into an external API, none between
 services), and the server latency of each call, `traces_service_graph_request_server_seconds`
-(buckets only: discovery reads no _sum or _count), drawn from the callee's end-to-end
-latency model. Istio sees only synchronous calls between services in the mesh, reported by
-both proxies (`reporter` source and destination), failures as response_code 500.
+(buckets only, the last day only: discovery reads no _sum or _count, and one hour), drawn
+from the callee's end-to-end latency model. Istio sees only synchronous calls between
+services in the mesh, reported by both proxies (`reporter` source and destination),
+failures as response_code 500.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ LINKERD = "response"
 # Fewer than the connector's 16 default bounds, to keep files small; they span the model's
 # callee latencies (a datastore's half millisecond to a deep chain's p99 near a second).
 SERVER_LATENCY_BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+# Only the last day: discovery reads an hour, nothing else these buckets, and a month of
+# them would nearly double the demo's 0.9 GB file (as if the connector started a day ago).
+LATENCY_HISTORY_S = 86_400
 
 
 def connection_type(edge: SimulatedEdge, history: FleetHistory) -> str | None:
@@ -56,7 +60,7 @@ def write_edge_calls(history: FleetHistory, out: TextIO, steps: slice,
             written += _write(out, f"{family}_total{{{_graph_labels(edge, history)}}}",
                               counts[pick - 1], stamps)
     if latency_buckets:
-        written += _server_latency(history, out, steps, stamps, latency_buckets)
+        written += _server_latency(history, out, steps, latency_buckets)
     if "istio" in meshes:
         out.write(f"# TYPE {MESH} counter\n")
         for name, values in _mesh_series(calls, history):
@@ -76,12 +80,16 @@ def _counts(edge: SimulatedEdge, history: FleetHistory, steps: slice
     return np.cumsum(requests)[steps].tolist(), failed[steps].tolist()
 
 
-def _server_latency(history: FleetHistory, out: TextIO, steps: slice, stamps: list[str],
+def _server_latency(history: FleetHistory, out: TextIO, steps: slice,
                     buckets: tuple[float, ...]) -> int:
-    """Each edge's calls by the callee's lognormal latency; whole calls per bucket, so the
-    cumulative counts grow in time and in `le`, the `+Inf` bucket being the request count."""
+    """Each edge's calls by the callee's lognormal latency over the history's last day (of
+    the steps given); whole calls per bucket, so the cumulative counts grow in time and in
+    `le`, the `+Inf` bucket being the request count."""
     family = f"{SERVICE_GRAPH}_server_seconds"
     out.write(f"# TYPE {family} histogram\n")
+    every = np.arange(history.steps)[steps]
+    kept = every[every >= history.steps - LATENCY_HISTORY_S // history.step_s]
+    stamps = [str(history.start_s + int(k) * history.step_s) for k in kept]
     written = 0
     for edge in history.edges:
         requests = history.requests[edge.source]
@@ -89,11 +97,11 @@ def _server_latency(history: FleetHistory, out: TextIO, steps: slice, stamps: li
         sigma = float(history.latency_sigma[edge.target])
         labels = _graph_labels(edge, history)
         for le in buckets:
-            counts = np.rint(np.cumsum(requests * lognormal_cdf(le, median, sigma)))[steps]
+            counts = np.rint(np.cumsum(requests * lognormal_cdf(le, median, sigma)))[kept]
             written += _write(out, f'{family}_bucket{{{labels},le="{le}"}}', counts.tolist(),
                               stamps)
         written += _write(out, f'{family}_bucket{{{labels},le="+Inf"}}',
-                          np.cumsum(requests)[steps].tolist(), stamps)
+                          np.cumsum(requests)[kept].tolist(), stamps)
     return written
 
 

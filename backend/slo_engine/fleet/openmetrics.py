@@ -21,7 +21,7 @@ from typing import TextIO
 import numpy as np
 
 from slo_engine.fleet.convention_openmetrics import write_convention_series
-from slo_engine.fleet.edge_openmetrics import write_edge_calls
+from slo_engine.fleet.edge_openmetrics import SERVER_LATENCY_BUCKETS_SECONDS, write_edge_calls
 from slo_engine.fleet.lognormal import lognormal_cdf
 from slo_engine.fleet.simulation import FleetHistory
 
@@ -31,15 +31,18 @@ BUCKETS_SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 def write_openmetrics(history: FleetHistory, path: Path,
                       buckets: tuple[float, ...] = BUCKETS_SECONDS,
                       steps: slice = slice(None), meshes: tuple[str, ...] = ("istio",),
-                      conventions: Mapping[str, str] | None = None) -> int:
+                      conventions: Mapping[str, str] | None = None,
+                      edge_latency_buckets: tuple[float, ...] = SERVER_LATENCY_BUCKETS_SECONDS
+                      ) -> int:
     """Write the history (or the steps of it given), with the calls as the named meshes
     (istio, linkerd) count them; returns the number of samples written. `conventions`
     (service -> a convention of domain/sli_conventions.py) writes those services'
-    requests and latency in their own convention instead of the classic one."""
+    requests and latency in their own convention instead of the classic one; no
+    `edge_latency_buckets`: no servicegraph server-latency histogram."""
     with path.open("w", encoding="utf-8") as out:
         written = (write_request_families(history, out, steps, conventions or {}, buckets)
                    + _throttling(history, out, steps)
-                   + write_edge_calls(history, out, steps, meshes))
+                   + write_edge_calls(history, out, steps, meshes, edge_latency_buckets))
         out.write("# EOF\n")
     return written
 
