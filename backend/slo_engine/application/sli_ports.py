@@ -10,7 +10,6 @@ from typing import Protocol
 from slo_engine.application.ports import Row
 from slo_engine.domain.sli_override import ParsedSelector
 
-MATCH_OPERATORS = ("=", "!=", "=~", "!~")
 Grouped = dict[tuple[str, ...], list[float]]  # label values in `by` order -> one per slice
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from slo_engine.bench.bench_settings import bench_settings
+from slo_engine.bench.evaluate import SettableClock
 from slo_engine.bench.sli_discovery_phase import (
     DEADLINE_S,
     LOOKBACK_S,
@@ -40,16 +41,6 @@ from slo_engine.runtime.prometheus_server import backfill_openmetrics, start_pro
 TARGET_GRAPH_DISCOVERY_S = 30.0
 STEP_S = 300
 WRITTEN_STEPS = 14  # 65 minutes: the one-hour window and one step before it
-
-
-class FixedClock:
-    """The run's "now": the end of the written history."""
-
-    def __init__(self, now_ms: int) -> None:
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
 
 
 def write_service_graph(graph: dict[str, Any], root: Path, seed: int
@@ -122,7 +113,7 @@ def bench_discovery(services: int, edges: int, runs: int, seed: int = 11) -> dic
                                              prometheus_timeout_seconds=120.0,
                                              sli_discovery_lookback_seconds=LOOKBACK_S,
                                              sli_discovery_deadline_seconds=DEADLINE_S),
-                              FixedClock(end_ms))
+                              SettableClock(end_ms))
         try:
             report.update(asyncio.run(_run_phases(container, graph, runs)))
         finally:

@@ -136,7 +136,6 @@ def engine_forecast_outcomes(requests: np.ndarray, failures: np.ndarray,
     the breach probability each stated for it."""
     months = errors.shape[1]
     first_judged = requests.shape[1] - months * month_steps
-    forecast_policy = policy.forecast  # as production forecasts: refits pooled
     outcomes = []
     for m in range(months):
         split = first_judged + m * month_steps
@@ -146,7 +145,7 @@ def engine_forecast_outcomes(requests: np.ndarray, failures: np.ndarray,
         prior = fleet_prior(fits, (MONTH_DAYS,))
         for s, fit in enumerate(fits):
             forecast = forecast_availability(fit, prior, MONTH_DAYS,
-                                             forecast_policy, seed=s * 1000 + m)
+                                             policy.forecast, seed=s * 1000 + m)
             for tier in TIER_NAMES:
                 budget = 1 - forecast.tiers[tier].target_ratio
                 outcomes.append(PeriodOutcome(

@@ -11,6 +11,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
+from slo_engine.domain.sli_statistics import histogram_quantile
+
 Bucket = tuple[float, float]  # (upper bound `le`, cumulative count)
 
 
@@ -23,21 +27,14 @@ class LatencyQuantiles:
 
 
 def bucket_quantile(q: float, buckets: Iterable[Bucket]) -> float | None:
-    """The q-quantile (0 <= q <= 1) of the observations the buckets count."""
-    ordered = _monotonic(sorted(buckets))
-    if len(ordered) < 2 or not math.isinf(ordered[-1][0]) or ordered[-1][1] <= 0:
+    """The q-quantile (0 <= q <= 1) of the observations the buckets count, in any order
+    (sli_statistics.histogram_quantile over them, None for what it calls NaN)."""
+    ordered = sorted(buckets)
+    if len(ordered) < 2 or not math.isinf(ordered[-1][0]):
         return None
-    rank = q * ordered[-1][1]
-    index = next(i for i, (_, count) in enumerate(ordered) if count >= rank)
-    if index == len(ordered) - 1:
-        return ordered[-2][0]
-    upper, count = ordered[index]
-    if index == 0 and upper <= 0:
-        return upper
-    lower, below = (0.0, 0.0) if index == 0 else ordered[index - 1]
-    if count == below:
-        return upper
-    return lower + (upper - lower) * (rank - below) / (count - below)
+    bounds, counts = np.array(ordered, dtype=float).T
+    value = float(histogram_quantile(q, bounds, counts[:, None])[0])
+    return None if math.isnan(value) else value
 
 
 def latency_quantiles(buckets: Iterable[Bucket]) -> LatencyQuantiles | None:
@@ -47,12 +44,3 @@ def latency_quantiles(buckets: Iterable[Bucket]) -> LatencyQuantiles | None:
     if p50 is None or p99 is None:
         return None
     return LatencyQuantiles(p50, p99)
-
-
-def _monotonic(ordered: list[Bucket]) -> list[Bucket]:
-    """Counts never falling with `le`: `increase()` of each bucket series is extrapolated
-    on its own, so a higher bucket can come out a little lower (Prometheus fixes it too)."""
-    fixed: list[Bucket] = []
-    for upper, count in ordered:
-        fixed.append((upper, max(count, fixed[-1][1]) if fixed else count))
-    return fixed

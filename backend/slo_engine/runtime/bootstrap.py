@@ -18,7 +18,7 @@ from slo_engine.adapters.graph.artifacts import ARTIFACT_QUERIES, GraphArtifacts
 from slo_engine.adapters.graph.auto_approval_rules import RULE_QUERIES, GraphApprovalRules
 from slo_engine.adapters.graph.cypher_loader import QueryCatalog
 from slo_engine.adapters.graph.falkordb_runner import FalkorDBRunner
-from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES
+from slo_engine.adapters.graph.forecast_priors import FORECAST_PRIOR_QUERIES, GraphForecastPriors
 from slo_engine.adapters.graph.journeys import JOURNEY_QUERIES, GraphJourneys
 from slo_engine.adapters.graph.ledger import LEDGER_QUERIES, GraphSloLedger
 from slo_engine.adapters.graph.neo4j_runner import Neo4jRunner
@@ -39,6 +39,7 @@ from slo_engine.adapters.webhook_sender import HttpWebhookSender
 from slo_engine.application.analyse_graph import AnalyseGraph
 from slo_engine.application.api_keys import ApiKeys
 from slo_engine.application.auto_approval import AutoApprove
+from slo_engine.application.availability_forecasts import ForecastPriors
 from slo_engine.application.decide_slo import DecideSlo, DecisionOutcome
 from slo_engine.application.deliver_notification import DeliverNotification, WebhookTargets
 from slo_engine.application.fleet_availability import FleetAvailability
@@ -56,7 +57,7 @@ from slo_engine.application.runbook_context import RunbookContexts
 from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
-from slo_engine.policy.loader import load_alert_windows
+from slo_engine.policy.loader import load_alert_windows, load_policy
 from slo_engine.runtime.history_wiring import HistoryParts, HistoryUseCases, history_use_cases
 from slo_engine.runtime.job_context import inline_jobs
 from slo_engine.runtime.processes import (
@@ -248,10 +249,13 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                          if telemetry is not None else None)
     rule_files = _rule_files(settings, graph, ledger, snapshots, resolver)
     slis = GraphSlis(runner)
+    recommendation_policy = load_policy(settings.policy_file)
+    prior_store = GraphForecastPriors(runner)
+    priors = ForecastPriors(prior_store)
     history = history_use_cases(settings, telemetry, request_telemetry, HistoryParts(
         graph, runner, snapshots, cache, clock, ledger, jobs, client, metrics,
         AutoApprove(rules, graph, ledger, decisions), sli_aggregates, rule_files, ingest,
-        resolver, slis))
+        resolver, slis, recommendation_policy, prior_store, priors))
     notifications = DeliverNotification(
         WebhookTargets(settings.notification_webhook_url, settings.notification_webhook_secret,
                        settings.notification_team_webhook_urls),
@@ -272,7 +276,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
                           notifications, rule_files, artifacts, build_simulations(
                               settings, runner, graph, ledger, snapshots, impact, jobs, clock,
-                              telemetry, request_telemetry), journey_store,
+                              telemetry, request_telemetry, recommendation_policy, priors),
+                          journey_store,
                           Journeys(journey_store, ledger, snapshots, clock,
                                    settings.journey_max_steps), _oidc(settings), history, slis,
                           servers)

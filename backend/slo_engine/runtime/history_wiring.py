@@ -42,7 +42,7 @@ from slo_engine.application.regenerate_recommendations import RegenerateRecommen
 from slo_engine.application.review_slis import ReviewSlis
 from slo_engine.application.serve_recommendation import ServeRecommendation
 from slo_engine.application.slo_rule_files import SloRuleFiles
-from slo_engine.policy.loader import load_policy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 from slo_engine.runtime.settings import Settings
 from slo_engine.runtime.sli_configuration import SliQueryResolver
 
@@ -82,6 +82,9 @@ class HistoryParts:
     ingest: IngestDependencyGraph
     resolver: SliQueryResolver
     slis: GraphSlis
+    policy: RecommendationPolicy  # read once at start-up, shared with simulations
+    prior_store: GraphForecastPriors
+    priors: ForecastPriors  # one cache per process: a fit's forget() reaches every reader
 
 
 def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
@@ -90,9 +93,7 @@ def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
     """Everything that reads history; none without a metrics store."""
     if telemetry is None or request_telemetry is None:
         return None
-    policy = load_policy(settings.policy_file)
-    prior_store = GraphForecastPriors(parts.runner)
-    priors = ForecastPriors(prior_store)
+    policy, prior_store, priors = parts.policy, parts.prior_store, parts.priors
 
     def serving(source: PrometheusTelemetry, deadline_s: float | None) -> ServeRecommendation:
         recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,

@@ -3,7 +3,6 @@ answers requests and the `simulate_slo` jobs, each over its own metrics-store cl
 
 from __future__ import annotations
 
-from slo_engine.adapters.graph.forecast_priors import GraphForecastPriors
 from slo_engine.adapters.graph.ledger import GraphSloLedger
 from slo_engine.adapters.graph.repository import GraphRepository
 from slo_engine.adapters.graph.runner import CypherRunner
@@ -25,7 +24,7 @@ from slo_engine.application.simulate_slo import SimulateSlo
 from slo_engine.application.what_if import WhatIfDependencies
 from slo_engine.application.what_if_capacity import WhatIfCapacity
 from slo_engine.application.what_if_deploy import WhatIfDeploy
-from slo_engine.policy.loader import load_policy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 from slo_engine.runtime.settings import Settings
 
 
@@ -33,7 +32,8 @@ def build_simulations(settings: Settings, runner: CypherRunner, graph: GraphRepo
                       ledger: GraphSloLedger, snapshots: SnapshotHolder, impact: AnalyseImpact,
                       jobs: RqJobQueue, clock: Clock,
                       telemetry: PrometheusTelemetry | None,
-                      request_telemetry: PrometheusTelemetry | None) -> RunSimulation:
+                      request_telemetry: PrometheusTelemetry | None,
+                      policy: RecommendationPolicy, priors: ForecastPriors) -> RunSimulation:
     """Requests read through `request_telemetry` (one attempt per query, within the
     request deadline); jobs through `telemetry` (retries)."""
     dependencies = WhatIfDependencies(graph, ledger, snapshots, impact)
@@ -41,8 +41,7 @@ def build_simulations(settings: Settings, runner: CypherRunner, graph: GraphRepo
     def parts(source: PrometheusTelemetry | None) -> SimulationParts:
         if source is None:
             return SimulationParts(graph, dependencies)
-        simulate = SimulateSlo(graph, ledger, source, clock, load_policy(settings.policy_file),
-                               ForecastPriors(GraphForecastPriors(runner)),
+        simulate = SimulateSlo(graph, ledger, source, clock, policy, priors,
                                settings.simulation_time_limit_seconds)
         return SimulationParts(graph, dependencies, simulate,
                                WhatIfCapacity(graph, source, clock),

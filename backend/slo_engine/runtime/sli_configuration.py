@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
 from slo_engine.adapters.promql import SliQueries, UnsafeQuery
 from slo_engine.application.graph_snapshot import SnapshotHolder
@@ -23,21 +24,32 @@ class SliQueryResolver:
         self._defaults = defaults
         self._snapshots = snapshots
         self._parsed: dict[str, SliQueries] = {}  # by the override's JSON text
+        # By the stored approval's text: read once, not once per service of every query.
+        self._approvals: dict[str, _Approval | None] = {}
 
     def __call__(self, service_id: str) -> SliQueries:
         row = self._snapshots.loaded.services.get(service_id)
-        approved = _approved(row)
-        if approved is not None:
-            return self._cached(service_id, json.dumps(approved["definition"], sort_keys=True))
+        approval = self._approval(service_id, row)
+        if approval is not None:
+            return approval.queries
         text = row.get("sli_queries") if row else None
         return self._cached(service_id, text) if text else self._defaults
 
     def source_of(self, service_id: str) -> dict[str, str]:
         """configured_default, or the approved SLI's id and convention."""
-        approved = _approved(self._snapshots.loaded.services.get(service_id))
-        if approved is None:
-            return dict(CONFIGURED_DEFAULT)
-        return approved_source(str(approved["sli_id"]), str(approved["convention"]))
+        approval = self._approval(service_id, self._snapshots.loaded.services.get(service_id))
+        return dict(CONFIGURED_DEFAULT) if approval is None else dict(approval.source)
+
+    def _approval(self, service_id: str, row: dict[str, object] | None) -> _Approval | None:
+        text = row.get("approved_sli") if row else None
+        if not isinstance(text, str) or not text:
+            return None
+        if text not in self._approvals:
+            approved = _approved(text)
+            self._approvals[text] = None if approved is None else _Approval(
+                self._cached(service_id, json.dumps(approved["definition"], sort_keys=True)),
+                approved_source(str(approved["sli_id"]), str(approved["convention"])))
+        return self._approvals[text]
 
     def _cached(self, service_id: str, text: str) -> SliQueries:
         found = self._parsed.get(text)
@@ -54,10 +66,13 @@ class SliQueryResolver:
             return self._defaults
 
 
-def _approved(row: dict[str, object] | None) -> dict[str, object] | None:
-    text = row.get("approved_sli") if row else None
-    if not isinstance(text, str) or not text:
-        return None
+@dataclass(frozen=True)
+class _Approval:
+    queries: SliQueries
+    source: dict[str, str]
+
+
+def _approved(text: str) -> dict[str, object] | None:
     try:
         approved = json.loads(text)
     except ValueError:
