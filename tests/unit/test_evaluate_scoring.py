@@ -118,9 +118,34 @@ def test_the_reliability_table_bins_stated_probabilities_against_outcomes() -> N
     rows = reliability(outcomes)
     assert rows == [
         {"bin": [0.0, 0.01], "periods": 10, "mean_stated": 0.005, "realised": 0.0,
+         "binomial_se": 0.0223, "clustered_se": None,  # one fleet: no clustered figure
          "within_2se": None},  # fewer than 30 periods: not judged
         {"bin": [0.05, 0.1], "periods": 40, "mean_stated": 0.05, "realised": 0.075,
+         "binomial_se": 0.0345, "clustered_se": None,
          "within_2se": True}]  # |0.075 - 0.05| <= 2 x sqrt(0.05 x 0.95 / 40) = 0.069
     figures = tier_figures(outcomes)["balanced"]
     assert figures["periods"] == 50
     assert figures["breach_rate"] == 0.06
+
+
+def test_a_reliability_bin_is_judged_on_the_clustered_error_where_fleets_differ() -> None:
+    # 4 fleets of 100 periods stated 5%: breached 10, 10, 0 and 30 times (one fleet's bad
+    # month), 12.5% realised. Binomially (2 x 0.0109) that misses; but the fleets are the
+    # independent units, and the clustered error (their spread) is what the realised
+    # rate is known to.
+    def fleet(name: str, breaches: int) -> list[PeriodOutcome]:
+        return [PeriodOutcome(name, 0, "balanced", k < breaches, 0.5, 0.05)
+                for k in range(100)]
+    outcomes = fleet("a", 10) + fleet("b", 10) + fleet("c", 0) + fleet("d", 30)
+    [row] = reliability(outcomes)
+    assert row["realised"] == 0.125
+    assert row["binomial_se"] == pytest.approx(math.sqrt(0.05 * 0.95 / 400), abs=1e-4)
+    expected = math.sqrt(4 / 3 * sum((b - 12.5) ** 2 for b in (10, 10, 0, 30))) / 400
+    assert row["clustered_se"] == pytest.approx(expected, abs=1e-4)
+    assert row["within_2se"] is True  # |0.125 - 0.05| = 0.075 <= 2 x 0.0629
+    # 12 breaches in each fleet: no spread between fleets, so the binomial error judges
+    # (0.07 > 2 x 0.0109): it misses.
+    [row] = reliability([o for name in "abcd" for o in fleet(name, 12)])
+    assert row["realised"] == 0.12
+    assert row["clustered_se"] == pytest.approx(0.0, abs=1e-9)
+    assert row["within_2se"] is False

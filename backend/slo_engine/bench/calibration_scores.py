@@ -48,7 +48,11 @@ def clustered_standard_error(values: Sequence[float], clusters: Sequence[str]) -
 
 def reliability(outcomes: Sequence[PeriodOutcome]) -> list[dict[str, Any]]:
     """Stated probability in bins against the realised rate; `within_2se` for bins of 30
-    or more periods (the binomial standard error of the realised rate)."""
+    or more periods. The standard error judged is the larger of the binomial one,
+    sqrt(p (1 - p) / n) at the stated p, and the one clustered by fleet: one fleet's
+    periods share its incidents and regimes (the bursty generator's shared-infrastructure
+    incidents breach many services in one month), so a bin of thousands of periods from
+    eight fleets is not thousands of independent trials; both are reported."""
     rows = []
     for low, high in itertools.pairwise(RELIABILITY_BINS):
         inside = [o for o in outcomes if o.stated is not None
@@ -56,10 +60,15 @@ def reliability(outcomes: Sequence[PeriodOutcome]) -> list[dict[str, Any]]:
         if not inside:
             continue
         stated = float(np.mean([o.stated for o in inside if o.stated is not None]))
-        realised = float(np.mean([o.breached for o in inside]))
-        se = math.sqrt(max(stated * (1 - stated), 1e-12) / len(inside))
+        breached = [float(o.breached) for o in inside]
+        realised = float(np.mean(breached))
+        binomial = math.sqrt(max(stated * (1 - stated), 1e-12) / len(inside))
+        clustered = clustered_standard_error(breached, [o.cluster for o in inside])
+        se = binomial if math.isnan(clustered) else max(binomial, clustered)
         rows.append({"bin": [low, high], "periods": len(inside),
                      "mean_stated": round(stated, 4), "realised": round(realised, 4),
+                     "binomial_se": round(binomial, 4),
+                     "clustered_se": None if math.isnan(clustered) else round(clustered, 4),
                      "within_2se": None if len(inside) < 30
                      else abs(realised - stated) <= 2 * se})
     return rows
