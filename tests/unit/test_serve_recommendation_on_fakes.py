@@ -5,6 +5,7 @@ server; tens of milliseconds each."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from slo_engine.application.serve_recommendation import (
     ServeRecommendation,
 )
 from slo_engine.domain.errors import DependencyUnavailable
+from slo_engine.domain.fleet_prior import DEFAULT_PRIOR
 from slo_engine.domain.model import ServiceRecord
 from slo_engine.policy.loader import load_policy
 from tests.fakes import InMemoryForecastPriors
@@ -41,7 +43,8 @@ class HangingTelemetry(InMemoryTelemetry):
 
 
 class Serving:
-    """checkout and cart, each with 31 days of steady history, served with a deadline."""
+    """checkout and cart, each with 31 days of steady history, served with a deadline;
+    the fleet's priors already fitted (an answer on the default prior is not cached)."""
 
     def __init__(self, deadline_s: float | None = None) -> None:
         self.world = FakeWorld()
@@ -49,9 +52,10 @@ class Serving:
         self.telemetry = HangingTelemetry({s: steady_series(1000, 1, 31)
                                            for s in ("checkout", "cart")})
         self.deadlines_missed = 0
+        store = InMemoryForecastPriors()
+        store.store_priors({"fleet": replace(DEFAULT_PRIOR, services=2)}, 0)
         recommend = RecommendSlos(self.world.store, self.world.snapshots, self.telemetry,
-                                  self.world.clock, load_policy(),
-                                  ForecastPriors(InMemoryForecastPriors()))
+                                  self.world.clock, load_policy(), ForecastPriors(store))
         self.serve = ServeRecommendation(
             recommend, self.world.store, self.world.cache, self.world.clock,
             deadline_s=deadline_s, retry_after_s=self.telemetry.retry_after_s,

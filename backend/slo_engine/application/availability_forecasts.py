@@ -64,6 +64,17 @@ class ForecastPriors:
                 return priors[name], name
         return DEFAULT_PRIOR, "default"
 
+    def fitted(self) -> bool:
+        """Whether any prior is stored (as last read; may read the store)."""
+        return bool(self._priors().by_class)
+
+    def known_fitted(self) -> bool | None:
+        """`fitted()` without reading the store: None when the last read is stale."""
+        loaded = self._loaded
+        if loaded is None or self._monotonic() > loaded[0]:
+            return None
+        return bool(loaded[1].by_class)
+
     def forget(self) -> None:
         """Read the store again on the next call (after a new fit in this process)."""
         with self._lock:

@@ -21,6 +21,7 @@ from slo_engine.application.ports import (
     RecommendationCache,
     RecommendationWindow,
 )
+from slo_engine.application.prior_bootstrap import PriorBootstrap
 from slo_engine.application.recommend_slos import RecommendSlos, SliType, SloRecommendation
 from slo_engine.application.recommendation_record import (
     AutoApprovalRecord,
@@ -66,8 +67,10 @@ class ServeRecommendation:
                  clock: Clock, auto_approve: AutoApprove | None = None,
                  deadline_s: float | None = None,
                  retry_after_s: Callable[[], float] = lambda: 0.0,
-                 on_deadline: Callable[[], None] = lambda: None) -> None:
+                 on_deadline: Callable[[], None] = lambda: None,
+                 priors: PriorBootstrap | None = None) -> None:
         self._recommend = recommend
+        self._priors = priors  # fits the fleet's priors on first need (prior_bootstrap.py)
         self._deadline_s = deadline_s  # for all of one computation's queries; None: none
         self._retry_after_s = retry_after_s  # the metrics store's breaker knows the wait
         self._on_deadline = on_deadline  # one missed deadline is one failure, not one a query
@@ -90,6 +93,8 @@ class ServeRecommendation:
         version, key, cached = await asyncio.to_thread(self._lookup, request)
         if cached is not None:
             return ServedRecommendation(cached, "cache", stale=False)
+        if self._priors is not None:
+            await self._priors.wait_for_priors()
         try:
             result = await self._compute(request)
         except (DependencyUnavailable, TelemetryQueryRejected) as error:
@@ -142,7 +147,10 @@ class ServeRecommendation:
                 outcome.slo["slo_id"], outcome.slo["version"], outcome.slo["activated_by"]))
             # the decision dropped the service's cache generation: file under the new one
             key = self._key(request, version)
-        self._cache.put(key, record.to_record())
+        if result.forecast is None or result.forecast.prior_source != "default":
+            # An answer on the default prior is provisional: the next request, once the
+            # fleet's priors are fitted, computes it again.
+            self._cache.put(key, record.to_record())
         return record
 
     def _provenance(self, result: SloRecommendation, request: RecommendationRequest,

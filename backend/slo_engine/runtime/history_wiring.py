@@ -37,6 +37,7 @@ from slo_engine.application.graph_divergences import GraphDivergences
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.ingest_graph import IngestDependencyGraph
 from slo_engine.application.ports import Clock
+from slo_engine.application.prior_bootstrap import PriorBootstrap
 from slo_engine.application.recommend_slos import RecommendSlos
 from slo_engine.application.regenerate_recommendations import RegenerateRecommendations
 from slo_engine.application.review_slis import ReviewSlis
@@ -94,6 +95,10 @@ def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
     if telemetry is None or request_telemetry is None:
         return None
     policy, prior_store, priors = parts.policy, parts.prior_store, parts.priors
+    fit_priors = FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
+                                   policy, priors)
+    bootstrap = PriorBootstrap(fit_priors.run, priors,
+                               settings.forecast_prior_bootstrap_wait_seconds)
 
     def serving(source: PrometheusTelemetry, deadline_s: float | None) -> ServeRecommendation:
         recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,
@@ -101,7 +106,7 @@ def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
                                   parts.resolver.source_of)
         return ServeRecommendation(recommend, parts.graph, parts.cache, parts.clock,
                                    parts.auto_approve, deadline_s, source.retry_after_s,
-                                   source.breaker.record_failure)
+                                   source.breaker.record_failure, bootstrap)
 
     return HistoryUseCases(
         telemetry=telemetry, request_telemetry=request_telemetry,
@@ -119,8 +124,7 @@ def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
             _drift_schedule(settings), river_alarm_positions,
             observe=parts.metrics.drift_detected),
         dry_runs=_dry_runs(parts, telemetry),
-        fit_priors=FitForecastPriors(telemetry, parts.snapshots, prior_store, parts.clock,
-                                     policy, priors),
+        fit_priors=fit_priors,
         discover_graph=_discover_graph(settings, telemetry, parts),
         review_slis=_review_slis(settings, parts, telemetry))
 
