@@ -18,8 +18,14 @@ GRAPH = service_graph_family(ServiceGraphMetrics())
 def test_the_quiet_callers_are_selected_by_an_exact_alternation() -> None:
     assert quiet_last_seen_query(GRAPH, 3600, ["api.v2+(x)", 'q"\\']) == (
         'max by (client, server, connection_type) (max_over_time(timestamp('
-        'traces_service_graph_request_total{client=~"api\\\\.v2\\\\+\\\\(x\\\\)|q\\"\\\\\\\\"})'
+        'traces_service_graph_request_total{client=~"api\\\\.v2\\\\+\\\\(x\\\\)|q\\\\\\"\\\\\\\\"})'
         '[3600s:60s]))')
+
+
+def test_a_caller_named_with_a_newline_stays_inside_its_string() -> None:
+    query = quiet_last_seen_query(GRAPH, 3600, ["a\nb"])
+    assert "\n" not in query  # escaped: the name cannot end the expression's line
+    assert 'client=~"a\\\\\\nb"' in query  # RE2 \<newline>, as a PromQL string
 
 
 def test_a_selector_with_matchers_gains_one_more() -> None:

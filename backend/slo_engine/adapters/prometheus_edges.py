@@ -24,7 +24,6 @@ queries go through a PrometheusTelemetry: its client, retries, breaker and query
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 
 from slo_engine.adapters.prometheus import PrometheusTelemetry
@@ -38,13 +37,13 @@ from slo_engine.domain.edge_discovery import (
     with_server_latency,
 )
 from slo_engine.domain.model import DiscoverySource
+from slo_engine.domain.promql_text import re2_alternation, string_literal
 
 # The quiet label sets' last-seen subquery's step (below any server's lookback delta, so
 # its steps' lookbacks cover every sample of the window).
 LAST_SEEN_STEP_S = 60
 # Quiet label sets' callers named in the subquery's selector; more select every series.
 MAX_SELECTED_CALLERS = 200
-_RE2_META = re.compile(r"[\\.+*?()|\[\]{}^$]")  # what Go's regexp.QuoteMeta escapes
 LabelKey = tuple[str, str, str]
 
 
@@ -187,9 +186,7 @@ def quiet_last_seen_query(family: _Family, window_s: int, callers: list[str]) ->
 
 def with_matcher(selector: str, label: str, values: list[str]) -> str:
     """The selector narrowed to series whose label is one of the values (exactly)."""
-    alternation = "|".join(_RE2_META.sub(r"\\\g<0>", value) for value in values)
-    quoted = alternation.replace("\\", "\\\\").replace('"', '\\"')
-    matcher = f'{label}=~"{quoted}"'
+    matcher = f"{label}=~{string_literal(re2_alternation(values))}"
     if selector.endswith("}"):
         return f"{selector[:-1]},{matcher}}}"
     return f"{selector}{{{matcher}}}"
