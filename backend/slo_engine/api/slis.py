@@ -3,7 +3,6 @@ person's approval, as is or modified by a PromQL override."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -52,13 +51,16 @@ async def decide_sli(sli_id: Annotated[str, Path(min_length=1, max_length=64)],
     """Needs a person (an OIDC token: the audit chain names who approved), sre_admin or
     the owning team's service_owner."""
     reviews = _required(slis)
+    sli = await reviews.find(sli_id)
     team = None  # only a service owner's approval depends on whose service it is
-    if principal.role is Role.SERVICE_OWNER and principal.kind is CredentialKind.USER:
+    if principal.role is Role.SERVICE_OWNER and principal.kind is CredentialKind.USER \
+            and sli is not None:
         # An SLI that does not exist is no SLI of the owner's team: 403, as for others'.
-        with contextlib.suppress(SliNotFound):
-            team = catalogue.team_of(reviews.service_of(sli_id))
+        team = catalogue.team_of(str(sli["service_id"]))
     authorize(principal, Action.DECIDE, team)
-    approved, sequence = await reviews.approve(sli_id, principal.actor, _override(body),
+    if sli is None:
+        raise SliNotFound(sli_id)
+    approved, sequence = await reviews.approve(sli, principal.actor, _override(body),
                                                body.rationale)
     return {"sli": sli_view(approved, include_evidence=True), "audit_sequence": sequence}
 

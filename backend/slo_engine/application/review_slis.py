@@ -25,7 +25,6 @@ from slo_engine.domain.errors import (
     DependencyUnavailable,
     InvalidInput,
     ServiceNotFound,
-    SliNotFound,
 )
 from slo_engine.domain.sli_definition import SliDefinition, UnsafeQuery
 from slo_engine.domain.sli_discovery import SliCandidate
@@ -111,20 +110,14 @@ class ReviewSlis:
                                      self._clock.now_ms())
         return self._store.slis_of(service_id)
 
-    def service_of(self, sli_id: str) -> str:
-        """The service an SLI belongs to (whose team may approve it)."""
-        found = self._store.get_sli(sli_id)
-        if found is None:
-            raise SliNotFound(sli_id)
-        return str(found["service_id"])
+    async def find(self, sli_id: str) -> Row | None:
+        """The stored SLI (its service says whose team may approve it), None if none."""
+        return await asyncio.to_thread(self._store.get_sli, sli_id)
 
-    async def approve(self, sli_id: str, actor: str, override: SliOverride | None = None,
+    async def approve(self, sli: Row, actor: str, override: SliOverride | None = None,
                       rationale: str | None = None) -> tuple[Row, int]:
-        """The approved SLI and the audit event's sequence."""
-        sli = await asyncio.to_thread(self._store.get_sli, sli_id)
-        if sli is None:
-            raise SliNotFound(sli_id)
-        service_id = str(sli["service_id"])
+        """The approved SLI (as `find` read it) and the audit event's sequence."""
+        sli_id, service_id = str(sli["sli_id"]), str(sli["service_id"])
         if override is None:
             convention, definition = str(sli["convention"]), json.loads(sli["definition"])
         else:
