@@ -69,7 +69,7 @@ class JourneyUseCases:
         recommender = None if history is None else history.recommendations.recommender
         return cls(container.journeys, composites, RecommendJourneySlos(
             composites, recommender, settings.prometheus_request_deadline_seconds,
-            30 if recommender is None else recommender.default_period_days))
+            container.policy.slo_period_days))
 
 
 @dataclass(frozen=True)

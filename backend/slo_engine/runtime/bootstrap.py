@@ -58,6 +58,7 @@ from slo_engine.application.slo_rule_files import ArtifactLinks, SloRuleFiles
 from slo_engine.domain.errors import DependencyUnavailable
 from slo_engine.domain.ingestion import IngestionLimits
 from slo_engine.policy.loader import load_alert_windows, load_policy
+from slo_engine.policy.recommendation_policy import RecommendationPolicy
 from slo_engine.runtime.history_wiring import HistoryParts, HistoryUseCases, history_use_cases
 from slo_engine.runtime.job_context import inline_jobs
 from slo_engine.runtime.processes import (
@@ -104,6 +105,7 @@ class Container:
     simulations: RunSimulation  # backtests, Monte Carlo and what-ifs, stored
     journey_store: GraphJourneys
     journeys: Journeys
+    policy: RecommendationPolicy  # read once at start-up: recommendations, simulations, journeys
     oidc: JwksTokenVerifier | None = None  # bearer tokens only with an identity provider
     history: HistoryUseCases | None = None  # None: no metrics store is configured
     slis: GraphSlis | None = None  # candidate and approved SLIs (reviewed with history)
@@ -279,8 +281,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                               telemetry, request_telemetry, recommendation_policy, priors),
                           journey_store,
                           Journeys(journey_store, ledger, snapshots, clock,
-                                   settings.journey_max_steps), _oidc(settings), history, slis,
-                          servers)
+                                   settings.journey_max_steps), recommendation_policy,
+                          _oidc(settings), history, slis, servers)
     built.append(container)
     return container
 
