@@ -120,3 +120,14 @@ def test_a_failed_fit_is_tried_again_only_after_its_retry_period() -> None:
         assert prior_source(await fleet.get()) == "fleet"
         assert fleet.fits == 2
     asyncio.run(scenario())
+
+
+def test_with_the_metrics_store_known_down_no_request_waits_for_a_fit() -> None:
+    async def scenario() -> None:
+        fleet = Fleet()
+        fleet.serve = ServeRecommendation(
+            fleet.serve.recommender, fleet.world.store, fleet.world.cache,
+            fleet.world.clock, retry_after_s=lambda: 30.0, priors=fleet.bootstrap)
+        await fleet.get()
+        assert fleet.fits == 0  # the breaker is open: the fit would fail too
+    asyncio.run(scenario())

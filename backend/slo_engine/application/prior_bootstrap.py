@@ -12,7 +12,9 @@ waits for it at most `wait_seconds`, outside the metrics store's per-request dea
 the fit reads the whole fleet's history, which one request's queries are not budgeted
 for. Past the wait, the answer uses the default prior and says so (`prior_source`);
 the fit goes on and the next request uses it. A fit that stored nothing (no service
-has traffic yet) or failed is tried again after `retry_seconds`.
+has traffic yet) or failed is tried again after `retry_seconds`. With the metrics
+store known down (its breaker open) the recommendation does not wait at all
+(serve_recommendation.py): it goes straight to its stale answer, within its deadline.
 """
 
 from __future__ import annotations

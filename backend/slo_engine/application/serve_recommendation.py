@@ -93,7 +93,8 @@ class ServeRecommendation:
         version, key, cached = await asyncio.to_thread(self._lookup, request)
         if cached is not None:
             return ServedRecommendation(cached, "cache", stale=False)
-        if self._priors is not None:
+        if self._priors is not None and not self._retry_after_s():
+            # (with the metrics store known down, the fit could not read it either)
             await self._priors.wait_for_priors()
         try:
             result = await self._compute(request)
