@@ -47,15 +47,12 @@ class Journeys:
         self._max_steps = max_steps
 
     def create(self, definition: JourneyDefinition, actor: str) -> Row:
-        self._check(definition)
-        return self._record(str(uuid.uuid4()), definition, actor, None)
+        return self._record(str(uuid.uuid4()), definition, actor, None, revising=False)
 
     def revise(self, journey_id: str, definition: JourneyDefinition, actor: str,
                expected_version: int | None) -> Row:
         """A new version; `expected_version`: the one the caller saw (None: the latest)."""
-        self.get(journey_id)
-        self._check(definition)
-        return self._record(journey_id, definition, actor, expected_version)
+        return self._record(journey_id, definition, actor, expected_version, revising=True)
 
     def get(self, journey_id: str) -> Row:
         """The latest version."""
@@ -95,9 +92,15 @@ class Journeys:
                                "other services"}])
 
     def _record(self, journey_id: str, definition: JourneyDefinition, actor: str,
-                expected_version: int | None) -> Row:
-        for _ in range(MAX_ATTEMPTS):
+                expected_version: int | None, revising: bool) -> Row:
+        """Checked once, after the first read (a revision of no journey is a 404 before
+        its definition is judged), then written against the version read."""
+        for attempt in range(MAX_ATTEMPTS):
             versions = self._store.journey_versions(journey_id)
+            if attempt == 0:
+                if revising and not versions:
+                    raise JourneyNotFound(journey_id)
+                self._check(definition)
             latest = versions[0] if versions else None
             latest_version = int(latest["version"]) if latest else 0
             if expected_version is not None and expected_version != latest_version:

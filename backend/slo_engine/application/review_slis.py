@@ -163,10 +163,17 @@ class ReviewSlis:
         except UnsafeQuery as error:
             raise InvalidInput(f"The override cannot be used as an SLI: {error}", [
                 {"pointer": "/good_query", "message": str(error)}]) from error
-        for name, selector in (("total_query", total), ("good_query", good),
-                               ("latency_query", latency)):
-            if selector is not None:
-                await self._selects_series(name, selector)
+        # Test-run together (each is one or two catalog queries); the first failure, in
+        # the order of the fields, is the one reported.
+        checks = [(name, selector) for name, selector in (
+            ("total_query", total), ("good_query", good), ("latency_query", latency))
+            if selector is not None]
+        outcomes = await asyncio.gather(*(self._selects_series(name, selector)
+                                          for name, selector in checks),
+                                        return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return fields
 
     def _selector(self, name: str, query: str) -> ParsedSelector:
