@@ -20,9 +20,9 @@ from slo_engine.application.discover_slis import DiscoverSlis, SliDiscoveryOptio
 from slo_engine.domain.sli_conventions import CONVENTIONS
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
-from slo_engine.runtime.bootstrap import SystemClock
 from slo_engine.runtime.processes import ServerProcess
 from tests.conftest import settings_for
+from tests.fakes import TickingClock
 from tests.identity_provider import LocalIdentityProvider
 from tests.integration.api_helpers import bearer, serving
 from tests.prometheus_history import prometheus_holding
@@ -64,7 +64,9 @@ async def test_every_convention_of_the_mixed_fleet_is_discovered_for_its_service
         mixed_fleet: tuple[ServerProcess, FleetHistory]) -> None:
     server, history = mixed_fleet
     telemetry = PrometheusTelemetry(server.url, retry_delays_s=())
-    discovery = DiscoverSlis(PrometheusMetricCatalog(telemetry), SystemClock(),
+    # At the history's end, not the wall clock's: the suite may reach this test minutes
+    # after the module made the history, and the evidence is of the last day.
+    discovery = DiscoverSlis(PrometheusMetricCatalog(telemetry), TickingClock(END * 1000),
                              SliDiscoveryOptions(DAY, 4, 60.0))
     found = await discovery.discover(list(SERVICES))
     await telemetry.close()
@@ -82,7 +84,7 @@ async def test_a_service_publishing_two_conventions_lists_both_ranked(
         mixed_fleet: tuple[ServerProcess, FleetHistory]) -> None:
     server, _ = mixed_fleet
     telemetry = PrometheusTelemetry(server.url, retry_delays_s=())
-    found = await DiscoverSlis(PrometheusMetricCatalog(telemetry), SystemClock(),
+    found = await DiscoverSlis(PrometheusMetricCatalog(telemetry), TickingClock(END * 1000),
                                SliDiscoveryOptions(DAY, 4, 60.0)).discover(["both"])
     await telemetry.close()
     both = found.candidates["both"]
