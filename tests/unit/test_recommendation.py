@@ -230,7 +230,7 @@ def test_archetypes_follow_catalogue_metadata(service_type: str, service_id: str
 
 def test_the_shipped_policy_holds_the_forecast_settings_and_the_trd_numbers() -> None:
     assert POLICY.forecast.tier_breach_probabilities == {
-        "conservative": 0.01, "balanced": 0.04, "aggressive": 0.2}
+        "conservative": 0.01, "balanced": 0.035, "aggressive": 0.2}
     assert (POLICY.slo_period_days, POLICY.forecast_history_days) == (30, 90)
     assert (POLICY.incident_detection.excess_factor,
             POLICY.incident_detection.episode_gap_seconds) == (10.0, 86_400)
