@@ -10,10 +10,10 @@ import pytest
 from slo_engine.domain.deploy_comparison import (
     HourlyHistory,
     block_hours,
-    block_sums,
     compare,
     split_at,
 )
+from slo_engine.domain.sli_statistics import window_sums
 
 START = 1_704_067_200  # Monday 2024-01-01 00:00 UTC
 HOUR = 3600
@@ -117,6 +117,6 @@ def test_blocks_are_a_quarter_of_the_side_up_to_a_day(hours: int, block: int) ->
 
 
 def test_block_sums_run_along_the_last_axis() -> None:
-    assert block_sums(np.array([1.0, 2, 3, 4]), 2).tolist() == [3.0, 5.0, 7.0]
-    assert block_sums(np.array([[1.0, 2, 3], [0, 0, 1]]), 2).tolist() == [[3.0, 5.0],
+    assert window_sums(np.array([1.0, 2, 3, 4]), 2).tolist() == [3.0, 5.0, 7.0]
+    assert window_sums(np.array([[1.0, 2, 3], [0, 0, 1]]), 2).tolist() == [[3.0, 5.0],
                                                                           [0.0, 1.0]]

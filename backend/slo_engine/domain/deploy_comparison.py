@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from slo_engine.domain.sli_statistics import histogram_quantile
+from slo_engine.domain.sli_statistics import block_starts, histogram_quantile, window_sums
 
 HOUR_S = 3600
 QUANTILES = (0.5, 0.95, 0.99)
@@ -105,7 +105,7 @@ def compare(history: HourlyHistory, before: Side, after: Side, marker_s: int,
     """Both sides need requests (the caller checks their lengths first)."""
     sides = (before, after)
     blocks = tuple(block_hours(s.stop - s.first) for s in sides)
-    starts = [_starts(s.stop - s.first, length, resamples, rng)
+    starts = [block_starts(s.stop - s.first, length, resamples, rng)
               for s, length in zip(sides, blocks, strict=True)]
     ratios = [_resampled_ratios(history, s, length, picked)
               for s, length, picked in zip(sides, blocks, starts, strict=True)]
@@ -122,25 +122,10 @@ def block_hours(hours: int) -> int:
     return min(MAX_BLOCK_HOURS, max(1, hours // 4))
 
 
-def _starts(hours: int, length: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Each resample's block starts: ceil(hours / length) blocks of `length` hours."""
-    starts: np.ndarray = rng.integers(0, hours - length + 1, (resamples, -(-hours // length)))
-    return starts
-
-
-def block_sums(values: np.ndarray, length: int) -> np.ndarray:
-    """Sums of every run of `length` consecutive hours along the last axis."""
-    values = np.nan_to_num(np.asarray(values, dtype=float))
-    zero = np.zeros((*values.shape[:-1], 1))
-    cumulative = np.concatenate((zero, np.cumsum(values, axis=-1)), axis=-1)
-    sums: np.ndarray = cumulative[..., length:] - cumulative[..., :-length]
-    return sums
-
-
 def _resampled_ratios(history: HourlyHistory, side: Side, length: int, starts: np.ndarray
                       ) -> np.ndarray:
-    bad = block_sums(history.bad[side.first:side.stop], length)[starts].sum(axis=1)
-    total = block_sums(history.total[side.first:side.stop], length)[starts].sum(axis=1)
+    bad = window_sums(history.bad[side.first:side.stop], length)[starts].sum(axis=1)
+    total = window_sums(history.total[side.first:side.stop], length)[starts].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratios: np.ndarray = bad / total
     return ratios
@@ -157,7 +142,7 @@ def _latency_change(history: HourlyHistory, sides: tuple[Side, Side],
         counts = np.nan_to_num(np.asarray(history.buckets, dtype=float)[:, side.first:side.stop])
         point = histogram_quantile(quantile, bounds, counts.sum(axis=1, keepdims=True))[0]
         points.append(None if np.isnan(point) else float(point))
-        resampled = block_sums(counts, length)[:, picked].sum(axis=2)  # [bucket, resample]
+        resampled = window_sums(counts, length)[:, picked].sum(axis=2)  # [bucket, resample]
         draws.append(histogram_quantile(quantile, bounds, resampled))
     return _change(points[0], points[1], draws[1] - draws[0])
 

@@ -31,16 +31,29 @@ def rolling_window_ratios(good: np.ndarray, total: np.ndarray, window_steps: int
     total = np.nan_to_num(np.asarray(total, dtype=float))
     if window_steps < 1 or len(total) < window_steps:
         return np.empty(0)
-    good_sums = _window_sums(good, window_steps)
-    total_sums = _window_sums(total, window_steps)
+    good_sums = window_sums(good, window_steps)
+    total_sums = window_sums(total, window_steps)
     with_traffic = total_sums > 0
     ratios: np.ndarray = good_sums[with_traffic] / total_sums[with_traffic]
     return ratios
 
 
-def _window_sums(values: np.ndarray, window: int) -> np.ndarray:
-    cumulative = np.concatenate(([0.0], np.cumsum(values)))
-    return cumulative[window:] - cumulative[:-window]
+def window_sums(values: np.ndarray, window: int) -> np.ndarray:
+    """Sums of every run of `window` consecutive steps along the last axis (missing
+    data, NaN, counts as nothing)."""
+    values = np.nan_to_num(np.asarray(values, dtype=float))
+    zero = np.zeros((*values.shape[:-1], 1))
+    cumulative = np.concatenate((zero, np.cumsum(values, axis=-1)), axis=-1)
+    sums: np.ndarray = cumulative[..., window:] - cumulative[..., :-window]
+    return sums
+
+
+def block_starts(steps: int, length: int, resamples: int, rng: np.random.Generator
+                 ) -> np.ndarray:
+    """Each moving-block resample's block starts: ceil(steps / length) blocks of
+    `length` consecutive steps, drawn uniformly (resamples x blocks)."""
+    starts: np.ndarray = rng.integers(0, steps - length + 1, (resamples, -(-steps // length)))
+    return starts
 
 
 def breach_probability(window_values: np.ndarray, target: float,
@@ -78,9 +91,8 @@ def block_bootstrap_ratio_ci(
         raise ValueError("cannot bootstrap an empty series")
     length = min(block_length or default_block_length(n), n)
     # Every block's sums at once; a resample is then a sum over a few drawn blocks.
-    top_blocks, bottom_blocks = _window_sums(top, length), _window_sums(bottom, length)
-    starts = np.random.default_rng(seed).integers(0, n - length + 1,
-                                                  size=(resamples, -(-n // length)))
+    top_blocks, bottom_blocks = window_sums(top, length), window_sums(bottom, length)
+    starts = block_starts(n, length, resamples, np.random.default_rng(seed))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratios = top_blocks[starts].sum(axis=1) / bottom_blocks[starts].sum(axis=1)
     ratios = ratios[np.isfinite(ratios)]
