@@ -23,7 +23,7 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
     "restart": (["bench", "restart", "--services", "30", "--edges", "60", "--runs", "1"],
                 {"restart_to_first_query_s", "edges_after_restart", VERDICT}),
     "recommend": (["bench", "recommend", "--services", "5", "--days", "2", "--samples", "3"],
-                  {"fresh", "cached", VERDICT}),
+                  {"fresh", "cached", "warm_up_s", VERDICT}),
     "impact": (["bench", "impact", "--services", "30", "--edges", "60", "--samples", "3"],
                {"deep", VERDICT}),
     "drift": (["bench", "drift", "--shifted-services", "3", "--service-days", "3"],
