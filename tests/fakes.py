@@ -17,7 +17,7 @@ from slo_engine.application.ports import Clock, StoredPriors
 from slo_engine.domain.api_key import ApiKeyRecord
 from slo_engine.domain.artifact import Artifact
 from slo_engine.domain.auto_approval import AutoApprovalRule
-from slo_engine.domain.fleet_prior import FleetPrior
+from slo_engine.domain.fleet_prior import DEFAULT_PRIOR, FleetPrior
 
 
 class InMemoryApiKeys:
@@ -59,6 +59,15 @@ class InMemoryForecastPriors:
     def priors(self) -> StoredPriors:
         return StoredPriors({name: FleetPrior.from_record(record)
                              for name, record in self._stored.items()}, self._computed_at_ms)
+
+
+def fitted_prior_store(services: int = 2) -> InMemoryForecastPriors:
+    """A store holding a fleet prior (the default one's numbers, pooled from `services`),
+    as after the first fit: answers pool with it and are cached (one on the default
+    prior is not: application/prior_bootstrap.py)."""
+    store = InMemoryForecastPriors()
+    store.store_priors({"fleet": replace(DEFAULT_PRIOR, services=services)}, 0)
+    return store
 
 
 class InMemoryApprovalRules:

@@ -25,7 +25,7 @@ from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import ServiceCriticality, ServiceRecord
 from slo_engine.domain.slo import RecommendedTargets
 from slo_engine.policy.loader import load_policy
-from tests.fakes import InMemoryApprovalRules, InMemoryForecastPriors
+from tests.fakes import InMemoryApprovalRules, fitted_prior_store
 from tests.fakes_telemetry import InMemoryTelemetry
 from tests.fakes_world import FakeWorld, availability_targets, steady_series
 
@@ -150,7 +150,7 @@ def test_a_served_recommendation_a_rule_approved_says_so_and_is_cached_so() -> N
     recommend = RecommendSlos(world.store, world.snapshots,
                               InMemoryTelemetry({"checkout": steady_series(1000, 1, 31)}),
                               world.clock, load_policy(),
-                              ForecastPriors(InMemoryForecastPriors()))
+                              ForecastPriors(fitted_prior_store()))
     serve = ServeRecommendation(recommend, world.store, world.cache, world.clock,
                                 approving.approve)
     served = asyncio.run(serve.get(serve.request("checkout")))

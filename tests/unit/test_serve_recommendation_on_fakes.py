@@ -5,7 +5,6 @@ server; tens of milliseconds each."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,10 +19,9 @@ from slo_engine.application.serve_recommendation import (
     ServeRecommendation,
 )
 from slo_engine.domain.errors import DependencyUnavailable
-from slo_engine.domain.fleet_prior import DEFAULT_PRIOR
 from slo_engine.domain.model import ServiceRecord
 from slo_engine.policy.loader import load_policy
-from tests.fakes import InMemoryForecastPriors
+from tests.fakes import fitted_prior_store
 from tests.fakes_telemetry import InMemoryTelemetry
 from tests.fakes_world import WINDOW, FakeWorld, steady_series
 
@@ -52,10 +50,9 @@ class Serving:
         self.telemetry = HangingTelemetry({s: steady_series(1000, 1, 31)
                                            for s in ("checkout", "cart")})
         self.deadlines_missed = 0
-        store = InMemoryForecastPriors()
-        store.store_priors({"fleet": replace(DEFAULT_PRIOR, services=2)}, 0)
         recommend = RecommendSlos(self.world.store, self.world.snapshots, self.telemetry,
-                                  self.world.clock, load_policy(), ForecastPriors(store))
+                                  self.world.clock, load_policy(),
+                                  ForecastPriors(fitted_prior_store()))
         self.serve = ServeRecommendation(
             recommend, self.world.store, self.world.cache, self.world.clock,
             deadline_s=deadline_s, retry_after_s=self.telemetry.retry_after_s,
