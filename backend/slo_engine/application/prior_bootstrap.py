@@ -55,7 +55,8 @@ class PriorBootstrap:
         task = self._running_fit()
         if task is None:
             return
-        with contextlib.suppress(TimeoutError, Exception):  # logged by _finished
+        # Past the wait (TimeoutError) or failed (logged by _finished): the default prior.
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(task), self._wait_seconds)
 
     def _running_fit(self) -> asyncio.Task[dict[str, Any]] | None:
