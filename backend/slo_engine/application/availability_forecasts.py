@@ -156,7 +156,10 @@ class FitForecastPriors:
             fits.update(await asyncio.to_thread(self._fit, counts, step))
         criticality = {s: row.get("criticality") for s, row in snapshot.services.items()}
         classes = prior_classes(fits, criticality) if fits else {}
-        priors = {name: fleet_prior(members) for name, members in classes.items()}
+        # Off the event loop: the API process runs this too (prior_bootstrap.py), and the
+        # rate prior's EM over thousands of services takes a while.
+        priors = await asyncio.to_thread(
+            lambda: {name: fleet_prior(members) for name, members in classes.items()})
         if priors:
             await asyncio.to_thread(self._store.store_priors, priors, self._clock.now_ms())
             self._priors.forget()
