@@ -5,6 +5,7 @@ GraphStore contract suite, so use-case tests on it stay honest."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -170,6 +171,12 @@ class InMemoryGraphStore:
             found = {pair: self._graph.edges[pair].get("provenance") for pair in pairs
                      if pair in self._graph.edges}
         return {pair: provenance_from_json(text) for pair, text in found.items() if text}
+
+    def edge_metadata(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+        with self._graph.lock:
+            found = {pair: self._graph.edges[pair].get("metadata") for pair in pairs
+                     if pair in self._graph.edges}
+        return {pair: json.loads(text) for pair, text in found.items() if text}
 
     def shared_edge_provenance(self, pairs: list[tuple[str, str]], only_source: DiscoverySource
                                ) -> StoredProvenance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -31,6 +32,17 @@ def edge(source: str, target: str, observed: int = 1_000, stale: bool = False,
     provenance = {DiscoverySource.SERVICE_MESH: Observation(attrs, observed, 0.95)}
     return ResolvedEdge(source, target, attrs, ["service_mesh"], 0.95, observed, stale,
                         provenance)
+
+
+def test_edge_metadata_reads_back_for_the_pairs_asked(graph_store: GraphStore) -> None:
+    graph_store.create_placeholder_services(["a", "b", "c"], 1)
+    nasty = 'quote " backslash \\ newline \n é'
+    graph_store.upsert_dependencies([
+        replace(edge("a", "b"), metadata={"server_p99_seconds": 0.25, "note": nasty}),
+        edge("a", "c")], 2)
+    assert graph_store.edge_metadata([("a", "b"), ("a", "c"), ("c", "a")]) == {
+        ("a", "b"): {"server_p99_seconds": 0.25, "note": nasty}}  # none: left out
+    assert graph_store.edge_metadata([]) == {}
 
 
 def test_a_described_service_reads_back_with_its_metadata(graph_store: GraphStore) -> None:

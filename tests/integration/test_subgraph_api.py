@@ -64,6 +64,18 @@ def test_both_directions_by_default_with_edge_annotations(chain: TestClient) -> 
     assert edge["last_observed_at"].endswith("+00:00")
 
 
+def test_edge_metadata_is_shown_when_asked_for(client: TestClient) -> None:
+    ingest(client, graph("manual", [("web", "api", {"owner_note": "via the mesh gateway",
+                                                    "server_p99_seconds": 0.25}),
+                                    ("api", "db")]))
+    plain = subgraph(client, "web", direction="downstream")
+    assert {e["target"]: e["metadata"] for e in plain["edges"]} == {"api": None, "db": None}
+    body = subgraph(client, "web", direction="downstream", include_metadata=True)
+    assert {e["target"]: e["metadata"] for e in body["edges"]} == {
+        "api": {"owner_note": "via the mesh gateway", "server_p99_seconds": 0.25},
+        "db": {}}  # no metadata: an empty object, not a missing one
+
+
 def test_external_services_can_be_left_out(chain: TestClient) -> None:
     body = subgraph(chain, "checkout", direction="downstream", depth=1, include_external=False)
     assert [n["service_id"] for n in body["nodes"]] == ["payments"]

@@ -176,6 +176,7 @@ def _edge_view(row: dict[str, Any]) -> dict[str, Any]:
         "confidence_score": row["confidence_score"],
         "last_observed_at": iso_from_ms(row["last_observed_at"]),
         "is_stale": bool(row["is_stale"]),
+        "metadata": row.get("metadata"),
     }
 
 
@@ -189,8 +190,13 @@ def get_dependency_subgraph(
     depth: Annotated[int, Query(ge=1, le=10, description="Hops to follow")] = 3,
     include_external: bool = True,
     include_stale: bool = False,
+    include_metadata: Annotated[bool, Query(description=(
+        "Each edge's metadata too: discovery's observed latency (server_p50_seconds, "
+        "server_p99_seconds) and declared attributes the model does not name; one more "
+        "graph read"))] = False,
 ) -> Response:
-    subgraph = subgraphs.around(service_id, direction, depth, include_external, include_stale)
+    subgraph = subgraphs.around(service_id, direction, depth, include_external, include_stale,
+                                include_metadata)
     # Built as plain data and serialised once: a 10-hop answer can hold tens of thousands
     # of edges, and validating each through pydantic would dominate the request.
     subgraph["service"] = service_view(subgraph["service"])

@@ -64,6 +64,8 @@ class SubgraphEdge(ResponseModel):
     confidence_score: float | None
     last_observed_at: str | None
     is_stale: bool
+    metadata: dict[str, Any] | None = Field(default=None, description=(
+        "With include_metadata=true: the edge's metadata (empty when it has none)"))
 
 
 class Subgraph(ResponseModel):

@@ -79,6 +79,7 @@ def dependency_subgraph(
     stale_before_ms: int,
     include_external: bool = True,
     include_stale: bool = False,
+    include_metadata: bool = False,
 ) -> dict[str, Any]:
     service = graph.get_service(service_id)
     if service is None:
@@ -94,6 +95,10 @@ def dependency_subgraph(
                                  service_id, max_depth)
     edges = [{**edge, "is_stale": is_stale_at_read(edge, stale_before_ms)}
              for edge in _edges(walks)]
+    if include_metadata:  # read from the store: the snapshot holds no metadata
+        metadata = graph.edge_metadata([(e["source"], e["target"]) for e in edges])
+        edges = [{**e, "metadata": metadata.get((e["source"], e["target"]), {})}
+                 for e in edges]
     return {
         "service": service,
         "direction": direction.value,
@@ -140,8 +145,9 @@ class DependencySubgraphs:
     staleness_window_ms: int
 
     def around(self, service_id: str, direction: Direction, max_depth: int,
-               include_external: bool = True, include_stale: bool = False) -> dict[str, Any]:
+               include_external: bool = True, include_stale: bool = False,
+               include_metadata: bool = False) -> dict[str, Any]:
         stale_before = self.clock.now_ms() - self.staleness_window_ms
         return dependency_subgraph(self.graph, self.snapshots.current(), service_id,
                                    direction, max_depth, stale_before, include_external,
-                                   include_stale)
+                                   include_stale, include_metadata)

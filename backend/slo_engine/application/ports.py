@@ -61,6 +61,10 @@ class GraphStore(Protocol):
     # dependencies
     def edge_provenance(self, pairs: list[tuple[str, str]]) -> StoredProvenance: ...
 
+    def edge_metadata(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+        """The metadata of those edges that have any (decoded JSON)."""
+        ...
+
     def shared_edge_provenance(self, pairs: list[tuple[str, str]], only_source: DiscoverySource
                                ) -> StoredProvenance:
         """edge_provenance of those edges some source other than only_source reports."""

@@ -27,6 +27,7 @@ REQUIRED_QUERIES = [
     "services/upsert_services", "services/existing_service_ids",
     "services/create_placeholder_services", "services/list_services", "services/get_service",
     "dependencies/edge_provenance", "dependencies/shared_edge_provenance",
+    "dependencies/edge_metadata",
     "dependencies/upsert_dependencies",
     "dependencies/mark_stale_dependencies", "dependencies/dependency_pairs",
     "dependencies/all_dependencies", "services/all_services",
@@ -182,6 +183,14 @@ class GraphRepository:
                                ) -> StoredProvenance:
         return self._provenance("dependencies/shared_edge_provenance", pairs,
                                 only_source=only_source.value)
+
+    def edge_metadata(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+        stored: dict[tuple[str, str], Row] = {}
+        for batch in grouped_by_source(pairs, "targets", READ_BATCH):
+            for row in self._runner.read("dependencies/edge_metadata", groups=batch):
+                if row["metadata"]:
+                    stored[(row["source"], row["target"])] = orjson.loads(row["metadata"])
+        return stored
 
     def _provenance(self, query: str, pairs: list[tuple[str, str]], **params: Any
                     ) -> StoredProvenance:
