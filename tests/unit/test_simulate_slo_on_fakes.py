@@ -16,8 +16,9 @@ from dataclasses import replace
 
 import pytest
 
-from slo_engine.application.availability_forecasts import ForecastPriors
+from slo_engine.application.availability_forecasts import FitForecastPriors, ForecastPriors
 from slo_engine.application.decide_slo import SloDecision
+from slo_engine.application.prior_bootstrap import PriorBootstrap
 from slo_engine.application.simulate_slo import SimulateSlo, SloSimulation
 from slo_engine.application.simulation_targets import SimulationRequest
 from slo_engine.domain.backtest import Breach
@@ -203,3 +204,17 @@ def test_a_metrics_store_that_does_not_answer_is_unavailable(world: FakeWorld) -
 def test_a_simulation_past_its_time_limit_times_out(world: FakeWorld) -> None:
     with pytest.raises(SimulationTimedOut, match="within its 0 s limit"):
         asyncio.run(simulator(world, limit_s=0.0).simulate(weekly()))
+
+
+def test_with_no_prior_stored_the_simulation_fits_the_fleets_priors_first(
+        world: FakeWorld) -> None:
+    telemetry = InMemoryTelemetry(simulation_series())
+    store = InMemoryForecastPriors()
+    priors = ForecastPriors(store)
+    policy = load_policy()
+    fit = FitForecastPriors(telemetry, world.snapshots, store, world.clock, policy, priors)
+    simulate = SimulateSlo(world.store, world.ledger, telemetry, world.clock, policy, priors,
+                           120.0, PriorBootstrap(fit.run, priors, wait_seconds=10))
+    result = asyncio.run(simulate.simulate(weekly()))
+    assert result.provenance.prior_source == "fleet"
+    assert store.priors().by_class["fleet"].services >= 1

@@ -25,6 +25,7 @@ import numpy as np
 
 from slo_engine.application.availability_forecasts import ForecastPriors
 from slo_engine.application.ports import Clock, GraphStore, Row, SloLedger
+from slo_engine.application.prior_bootstrap import PriorBootstrap
 from slo_engine.application.simulation_history import (
     PREFERRED_STEP_SECONDS,
     SimulationHistory,
@@ -107,7 +108,9 @@ class SloSimulation:
 class SimulateSlo:
     def __init__(self, graph: GraphStore, ledger: SloLedger, telemetry: Telemetry,
                  clock: Clock, policy: RecommendationPolicy, priors: ForecastPriors,
-                 limit_s: float = LIMIT_SECONDS) -> None:
+                 limit_s: float = LIMIT_SECONDS,
+                 prior_bootstrap: PriorBootstrap | None = None) -> None:
+        self._prior_bootstrap = prior_bootstrap  # fits the fleet's priors on first need
         self._graph = graph
         self._telemetry = telemetry
         self._clock = clock
@@ -149,6 +152,8 @@ class SimulateSlo:
                                      request.historical_window_days, self._now_s(),
                                      self._policy.forecast_history_days)
         version = await asyncio.to_thread(self._graph.graph_version)
+        if self._prior_bootstrap is not None:
+            await self._prior_bootstrap.wait_for_priors()
         prior, source = await asyncio.to_thread(self._priors.prior_for,
                                                 service.get("criticality"))
         seed = request.seed if request.seed is not None else service_seed(request.service_id)

@@ -278,7 +278,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Container:
                           api_keys, rate_limits, metrics, jobs, analyse, sli_aggregates,
                           notifications, rule_files, artifacts, build_simulations(
                               settings, runner, graph, ledger, snapshots, impact, jobs, clock,
-                              telemetry, request_telemetry, recommendation_policy, priors),
+                              telemetry, request_telemetry, recommendation_policy, priors,
+                              None if history is None else history.prior_bootstrap),
                           journey_store,
                           Journeys(journey_store, ledger, snapshots, clock,
                                    settings.journey_max_steps), recommendation_policy,

@@ -59,6 +59,7 @@ class HistoryUseCases:
     aggregate: AggregateSlis
     detect_drift: DetectDrift
     fit_priors: FitForecastPriors
+    prior_bootstrap: PriorBootstrap  # the priors fitted by the first forecast needing them
     dry_runs: DryRunAlerts  # generated alerts replayed on history
     discover_graph: DiscoverGraph  # the graph from servicegraph and mesh metrics
     review_slis: ReviewSlis  # SLIs discovered from the metric catalog, approved by people
@@ -124,7 +125,7 @@ def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
             _drift_schedule(settings), river_alarm_positions,
             observe=parts.metrics.drift_detected),
         dry_runs=_dry_runs(parts, telemetry),
-        fit_priors=fit_priors,
+        fit_priors=fit_priors, prior_bootstrap=bootstrap,
         discover_graph=_discover_graph(settings, telemetry, parts),
         review_slis=_review_slis(settings, parts, telemetry))
 

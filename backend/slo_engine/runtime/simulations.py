@@ -15,6 +15,7 @@ from slo_engine.application.availability_forecasts import ForecastPriors
 from slo_engine.application.graph_snapshot import SnapshotHolder
 from slo_engine.application.impact_analysis import AnalyseImpact
 from slo_engine.application.ports import Clock
+from slo_engine.application.prior_bootstrap import PriorBootstrap
 from slo_engine.application.run_simulation import (
     RunSimulation,
     SimulationLimits,
@@ -33,7 +34,8 @@ def build_simulations(settings: Settings, runner: CypherRunner, graph: GraphRepo
                       jobs: RqJobQueue, clock: Clock,
                       telemetry: PrometheusTelemetry | None,
                       request_telemetry: PrometheusTelemetry | None,
-                      policy: RecommendationPolicy, priors: ForecastPriors) -> RunSimulation:
+                      policy: RecommendationPolicy, priors: ForecastPriors,
+                      prior_bootstrap: PriorBootstrap | None = None) -> RunSimulation:
     """Requests read through `request_telemetry` (one attempt per query, within the
     request deadline); jobs through `telemetry` (retries)."""
     dependencies = WhatIfDependencies(graph, ledger, snapshots, impact)
@@ -42,7 +44,7 @@ def build_simulations(settings: Settings, runner: CypherRunner, graph: GraphRepo
         if source is None:
             return SimulationParts(graph, dependencies)
         simulate = SimulateSlo(graph, ledger, source, clock, policy, priors,
-                               settings.simulation_time_limit_seconds)
+                               settings.simulation_time_limit_seconds, prior_bootstrap)
         return SimulationParts(graph, dependencies, simulate,
                                WhatIfCapacity(graph, source, clock),
                                WhatIfDeploy(source, PrometheusRangeQueries(source), ledger,
