@@ -25,7 +25,7 @@ from slo_engine.domain.auto_approval import AutoApprovalRule, RuleConditions
 from slo_engine.domain.model import ServiceCriticality, ServiceRecord
 from slo_engine.domain.slo import RecommendedTargets
 from slo_engine.policy.loader import load_policy
-from tests.fakes import InMemoryApprovalRules, fitted_prior_store
+from tests.fakes import InMemoryApprovalRules, InMemoryForecastPriors, fitted_prior_store
 from tests.fakes_telemetry import InMemoryTelemetry
 from tests.fakes_world import FakeWorld, availability_targets, steady_series
 
@@ -166,3 +166,20 @@ def test_a_served_recommendation_a_rule_approved_says_so_and_is_cached_so() -> N
     assert world.status_of(record.recommendation_id) == "accepted"
     cached = asyncio.run(serve.get(serve.request("checkout")))
     assert (cached.source, cached.content) == ("cache", record)
+
+
+def test_a_recommendation_on_the_default_prior_is_not_auto_approved() -> None:
+    approving = Approving()
+    approving.rule(RuleConditions(confidence_min=0.85), name="everything")
+    world = approving.world
+    recommend = RecommendSlos(world.store, world.snapshots,
+                              InMemoryTelemetry({"checkout": steady_series(1000, 1, 31)}),
+                              world.clock, load_policy(),
+                              ForecastPriors(InMemoryForecastPriors()))  # none fitted
+    serve = ServeRecommendation(recommend, world.store, world.cache, world.clock,
+                                approving.approve)
+    served = asyncio.run(serve.get(serve.request("checkout")))
+    record = served.content
+    assert isinstance(record, RecommendationRecord)
+    assert record.auto_approved is None  # provisional: no rule activates it
+    assert world.ledger.active_slo("checkout") is None

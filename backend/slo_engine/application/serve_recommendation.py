@@ -140,17 +140,20 @@ class ServeRecommendation:
         self._graph.store_recommendation(
             service_id, record.recommendation_id, request.window, version,
             record.to_record(), targets.to_record(), now, now + EXPIRY_MS)
+        # An answer on the default prior is provisional: no rule activates it, and it is
+        # not cached (the next request, once the fleet's priors are fitted, computes it
+        # again).
+        provisional = result.forecast is not None and result.forecast.prior_source == "default"
         outcome = self._auto_approve.consider(
             service_id, record.recommendation_id, result.confidence,
-            result.quality.completeness_ratio, targets) if self._auto_approve else None
+            result.quality.completeness_ratio, targets) \
+            if self._auto_approve and not provisional else None
         if outcome is not None and outcome.slo is not None:
             record = replace(record, auto_approved=AutoApprovalRecord(
                 outcome.slo["slo_id"], outcome.slo["version"], outcome.slo["activated_by"]))
             # the decision dropped the service's cache generation: file under the new one
             key = self._key(request, version)
-        if result.forecast is None or result.forecast.prior_source != "default":
-            # An answer on the default prior is provisional: the next request, once the
-            # fleet's priors are fitted, computes it again.
+        if not provisional:
             self._cache.put(key, record.to_record())
         return record
 
