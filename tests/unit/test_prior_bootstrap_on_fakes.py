@@ -6,6 +6,7 @@ failed is tried again only after its retry period."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from slo_engine.application.availability_forecasts import FitForecastPriors, ForecastPriors
@@ -130,4 +131,17 @@ def test_with_the_metrics_store_known_down_no_request_waits_for_a_fit() -> None:
             fleet.world.clock, retry_after_s=lambda: 30.0, priors=fleet.bootstrap)
         await fleet.get()
         assert fleet.fits == 0  # the breaker is open: the fit would fail too
+    asyncio.run(scenario())
+
+
+def test_a_request_arriving_after_the_wait_has_passed_does_not_wait_again() -> None:
+    async def scenario() -> None:
+        fleet = Fleet(wait_seconds=0.3)
+        fleet.fit_behaviour = "hang"
+        assert prior_source(await fleet.get()) == "default"  # waited its 0.3 s
+        fleet.monotonic.now += 1.0  # the fit started 1 s ago and still runs
+        started = time.perf_counter()
+        assert prior_source(await fleet.get("cart")) == "default"
+        assert time.perf_counter() - started < 0.25  # none of the 0.3 s is left
+        assert fleet.fits == 1
     asyncio.run(scenario())

@@ -135,3 +135,10 @@ def test_a_services_extra_matchers_add_to_the_fleets() -> None:
     queries = SliQueries(extra_matchers={"env": "prod"}).overridden_with(
         {"extra_matchers": {"cluster": "eu-1"}})
     assert queries.extra_matchers == {"env": "prod", "cluster": "eu-1"}
+
+
+def test_a_non_ascii_service_name_is_matched_as_it_is() -> None:
+    # RE2 refuses an escaped non-ASCII character ("invalid escape sequence"), and needs
+    # no escape for one: only ASCII punctuation is escaped.
+    query = SliQueries().failed_requests_by_service(["café.api", "naïve"], 3600)
+    assert 'service=~"café\\\\.api|naïve"' in query

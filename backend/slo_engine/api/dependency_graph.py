@@ -176,7 +176,7 @@ def _edge_view(row: dict[str, Any]) -> dict[str, Any]:
         "confidence_score": row["confidence_score"],
         "last_observed_at": iso_from_ms(row["last_observed_at"]),
         "is_stale": bool(row["is_stale"]),
-        "metadata": row.get("metadata"),
+        **({"metadata": row["metadata"]} if "metadata" in row else {}),  # when asked for
     }
 
 

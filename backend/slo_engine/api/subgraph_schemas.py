@@ -65,7 +65,8 @@ class SubgraphEdge(ResponseModel):
     last_observed_at: str | None
     is_stale: bool
     metadata: dict[str, Any] | None = Field(default=None, description=(
-        "With include_metadata=true: the edge's metadata (empty when it has none)"))
+        "With include_metadata=true: the edge's metadata (empty when it has none); "
+        "absent otherwise"))
 
 
 class Subgraph(ResponseModel):

@@ -43,39 +43,59 @@ class PriorBootstrap:
         self._monotonic = monotonic
         self._task: asyncio.Task[dict[str, Any]] | None = None
         self._retry_at = 0.0
+        self._deadline = 0.0  # when callers stop waiting for the fit in flight
 
     async def wait_for_priors(self) -> None:
         """Returns at once when priors are stored; else starts (or joins) the fit and
-        waits for it at most `wait_seconds`."""
-        fitted = self._priors.known_fitted()  # no thread hop while the last read is fresh
-        if fitted is None:
-            fitted = await asyncio.to_thread(self._priors.fitted)
-        if fitted:
+        waits for it until `wait_seconds` after it started (a request arriving later
+        waits only what is left, none once that has passed)."""
+        if await self._fitted(fresh=False):
             return
-        task = self._running_fit()
+        task = self._in_flight()
         if task is None:
-            return
+            # Read the store again before fitting the whole fleet: the scheduler's job
+            # or another replica may have stored priors since the last read.
+            if self._monotonic() < self._retry_at or await self._fitted(fresh=True):
+                return
+            task = self._in_flight() or self._start()  # another caller's, started meanwhile
+        left = self._deadline - self._monotonic()
         # Past the wait (TimeoutError) or failed (logged by _finished): the default prior.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(task), self._wait_seconds)
+            await asyncio.wait_for(asyncio.shield(task), max(left, 0.0))
 
-    def _running_fit(self) -> asyncio.Task[dict[str, Any]] | None:
-        """The fit in flight on this event loop, or a new one unless the last one ended
-        less than `retry_seconds` ago (a worker runs each job on its own loop)."""
+    async def _fitted(self, fresh: bool) -> bool:
+        """Whether priors are stored: as last read (no thread hop while that is fresh),
+        or read again; an unreadable store counts as fitted (nothing to wait for: a fit
+        could not store them either)."""
+        if not fresh and (known := self._priors.known_fitted()) is not None:
+            return known
+        if fresh:
+            self._priors.forget()
+        try:
+            return await asyncio.to_thread(self._priors.fitted)
+        except Exception as error:  # the store's own failure; the forecast will meet it
+            log.warning("forecast priors not read: %s", error)
+            return True
+
+    def _in_flight(self) -> asyncio.Task[dict[str, Any]] | None:
+        """The fit running on this event loop (a task of another loop, say a worker's
+        earlier job, is not awaited)."""
         task = self._task
         if task is not None and not task.done() \
                 and task.get_loop() is asyncio.get_running_loop():
             return task
-        if task is not None and task.done() and self._monotonic() < self._retry_at:
-            return None
+        return None
+
+    def _start(self) -> asyncio.Task[dict[str, Any]]:
+        self._deadline = self._monotonic() + self._wait_seconds
         self._task = asyncio.get_running_loop().create_task(self._fit())
         self._task.add_done_callback(self._finished)
         return self._task
 
     def _finished(self, task: asyncio.Task[dict[str, Any]]) -> None:
-        self._retry_at = self._monotonic() + self._retry_seconds
-        if task.cancelled():
+        if task.cancelled():  # its loop closed under it: the next caller starts again
             return
+        self._retry_at = self._monotonic() + self._retry_seconds
         if (error := task.exception()) is not None:
             log.warning("fitting the forecast priors on first need failed: %s", error)
             return

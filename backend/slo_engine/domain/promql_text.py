@@ -32,9 +32,11 @@ def selector(metric: str, equal: Mapping[str, str], regex: Mapping[str, str] | N
 
 
 def re2_alternation(values: list[str]) -> str:
-    """An RE2 pattern matching exactly these values (every non-alphanumeric character
-    escaped); put it in a string with `string_literal`."""
-    return "|".join("".join(c if c.isalnum() else "\\" + c for c in v) for v in values)
+    """An RE2 pattern matching exactly these values (every ASCII punctuation, space or
+    control character escaped; RE2 refuses an escaped non-ASCII character, which is a
+    literal as it is); put it in a string with `string_literal`."""
+    return "|".join("".join("\\" + c if c.isascii() and not c.isalnum() else c for c in v)
+                    for v in values)
 
 
 def duration(seconds: int) -> str:

@@ -101,18 +101,22 @@ def history_use_cases(settings: Settings, telemetry: PrometheusTelemetry | None,
     bootstrap = PriorBootstrap(fit_priors.run, priors,
                                settings.forecast_prior_bootstrap_wait_seconds)
 
-    def serving(source: PrometheusTelemetry, deadline_s: float | None) -> ServeRecommendation:
+    def serving(source: PrometheusTelemetry, deadline_s: float | None,
+                first_need: PriorBootstrap | None) -> ServeRecommendation:
         recommend = RecommendSlos(parts.graph, parts.snapshots, source, parts.clock, policy,
                                   priors, settings.external_sla_pessimism_ratio,
                                   parts.resolver.source_of)
         return ServeRecommendation(recommend, parts.graph, parts.cache, parts.clock,
                                    parts.auto_approve, deadline_s, source.retry_after_s,
-                                   source.breaker.record_failure, bootstrap)
+                                   source.breaker.record_failure, first_need)
 
     return HistoryUseCases(
         telemetry=telemetry, request_telemetry=request_telemetry,
-        recommendations=serving(request_telemetry, settings.prometheus_request_deadline_seconds),
-        regenerate=RegenerateRecommendations(serving(telemetry, None),
+        # Requests fit the priors on first need; jobs do not wait for a fit (the
+        # scheduler runs the fit itself, and a worker's loop sleeps between jobs).
+        recommendations=serving(request_telemetry, settings.prometheus_request_deadline_seconds,
+                                bootstrap),
+        regenerate=RegenerateRecommendations(serving(telemetry, None, None),
                                              settings.regeneration_concurrency),
         aggregate=AggregateSlis(
             telemetry, parts.sli_aggregates, parts.snapshots, parts.cache, parts.jobs,

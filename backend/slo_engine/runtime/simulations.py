@@ -40,17 +40,20 @@ def build_simulations(settings: Settings, runner: CypherRunner, graph: GraphRepo
     request deadline); jobs through `telemetry` (retries)."""
     dependencies = WhatIfDependencies(graph, ledger, snapshots, impact)
 
-    def parts(source: PrometheusTelemetry | None) -> SimulationParts:
+    def parts(source: PrometheusTelemetry | None, first_need: PriorBootstrap | None
+              ) -> SimulationParts:
         if source is None:
             return SimulationParts(graph, dependencies)
         simulate = SimulateSlo(graph, ledger, source, clock, policy, priors,
-                               settings.simulation_time_limit_seconds, prior_bootstrap)
+                               settings.simulation_time_limit_seconds, first_need)
         return SimulationParts(graph, dependencies, simulate,
                                WhatIfCapacity(graph, source, clock),
                                WhatIfDeploy(source, PrometheusRangeQueries(source), ledger,
                                             clock))
 
-    return RunSimulation(parts(request_telemetry), parts(telemetry), GraphSimulations(runner),
+    # Requests fit the priors on first need; queued runs (workers) do not wait for a fit.
+    return RunSimulation(parts(request_telemetry, prior_bootstrap), parts(telemetry, None),
+                         GraphSimulations(runner),
                          jobs, clock, ApiSimulationCodec(), SimulationLimits(
                              settings.simulation_time_limit_seconds,
                              settings.simulation_queue_above_seconds))
