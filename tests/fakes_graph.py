@@ -167,16 +167,19 @@ class InMemoryGraphStore:
 
     # dependencies --------------------------------------------------------------------
     def edge_provenance(self, pairs: list[tuple[str, str]]) -> StoredProvenance:
-        with self._graph.lock:
-            found = {pair: self._graph.edges[pair].get("provenance") for pair in pairs
-                     if pair in self._graph.edges}
-        return {pair: provenance_from_json(text) for pair, text in found.items() if text}
+        return {pair: provenance_from_json(text)
+                for pair, text in self._edge_texts(pairs, "provenance").items()}
 
     def edge_metadata(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+        return {pair: json.loads(text)
+                for pair, text in self._edge_texts(pairs, "metadata").items()}
+
+    def _edge_texts(self, pairs: list[tuple[str, str]], key: str) -> dict[tuple[str, str], str]:
+        """One stored JSON property of those given edges that hold it."""
         with self._graph.lock:
-            found = {pair: self._graph.edges[pair].get("metadata") for pair in pairs
+            found = {pair: self._graph.edges[pair].get(key) for pair in pairs
                      if pair in self._graph.edges}
-        return {pair: json.loads(text) for pair, text in found.items() if text}
+        return {pair: text for pair, text in found.items() if text}
 
     def shared_edge_provenance(self, pairs: list[tuple[str, str]], only_source: DiscoverySource
                                ) -> StoredProvenance:

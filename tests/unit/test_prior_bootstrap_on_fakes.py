@@ -52,7 +52,7 @@ class Fleet:
         recommend = RecommendSlos(self.world.store, self.world.snapshots, self.telemetry,
                                   self.world.clock, policy, self.priors)
         self.serve = ServeRecommendation(recommend, self.world.store, self.world.cache,
-                                         self.world.clock, priors=self.bootstrap)
+                                         self.world.clock, prior_bootstrap=self.bootstrap)
 
     async def _fit(self) -> dict[str, Any]:
         self.fits += 1
@@ -128,7 +128,7 @@ def test_with_the_metrics_store_known_down_no_request_waits_for_a_fit() -> None:
         fleet = Fleet()
         fleet.serve = ServeRecommendation(
             fleet.serve.recommender, fleet.world.store, fleet.world.cache,
-            fleet.world.clock, retry_after_s=lambda: 30.0, priors=fleet.bootstrap)
+            fleet.world.clock, retry_after_s=lambda: 30.0, prior_bootstrap=fleet.bootstrap)
         await fleet.get()
         assert fleet.fits == 0  # the breaker is open: the fit would fail too
     asyncio.run(scenario())

@@ -31,6 +31,7 @@ from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 log = logging.getLogger(__name__)
 FLEET = "fleet"
+DEFAULT_SOURCE = "default"  # the prior_source of a forecast before any prior is fitted
 MIN_CLASS_SERVICES = 30
 FIT_CHUNK_SERVICES = 200  # services whose 90 days of counts are held at once
 COUNT_STEP_SECONDS = 900
@@ -62,7 +63,7 @@ class ForecastPriors:
         for name in (f"criticality:{criticality}", FLEET):
             if name in priors:
                 return priors[name], name
-        return DEFAULT_PRIOR, "default"
+        return DEFAULT_PRIOR, DEFAULT_SOURCE
 
     def fitted(self) -> bool:
         """Whether any prior is stored (as last read; may read the store)."""
@@ -70,10 +71,8 @@ class ForecastPriors:
 
     def known_fitted(self) -> bool | None:
         """`fitted()` without reading the store: None when the last read is stale."""
-        loaded = self._loaded
-        if loaded is None or self._monotonic() > loaded[0]:
-            return None
-        return bool(loaded[1].by_class)
+        current = self._fresh()
+        return None if current is None else bool(current.by_class)
 
     def forget(self) -> None:
         """Read the store again on the next call (after a new fit in this process)."""
@@ -84,14 +83,20 @@ class ForecastPriors:
         """A store that fails keeps the priors read last (tried again after a refresh
         period); with none read yet, the default prior is used."""
         with self._lock:
-            if self._loaded is None or self._monotonic() > self._loaded[0]:
-                try:
-                    priors = self._store.priors()
-                except DependencyUnavailable as error:
-                    log.warning("forecast priors not read, keeping the last: %s", error)
-                    priors = self._loaded[1] if self._loaded else StoredPriors({}, None)
-                self._loaded = (self._monotonic() + self._refresh_seconds, priors)
-            return self._loaded[1]
+            if (current := self._fresh()) is not None:
+                return current
+            try:
+                priors = self._store.priors()
+            except DependencyUnavailable as error:
+                log.warning("forecast priors not read, keeping the last: %s", error)
+                priors = self._loaded[1] if self._loaded else StoredPriors({}, None)
+            self._loaded = (self._monotonic() + self._refresh_seconds, priors)
+            return priors
+
+    def _fresh(self) -> StoredPriors | None:
+        """The priors read last, None once the refresh period has passed."""
+        loaded = self._loaded
+        return None if loaded is None or self._monotonic() > loaded[0] else loaded[1]
 
 
 def forecast_service(service_id: str, criticality: str | None, total: np.ndarray,

@@ -49,13 +49,13 @@ class PriorBootstrap:
         """Returns at once when priors are stored; else starts (or joins) the fit and
         waits for it until `wait_seconds` after it started (a request arriving later
         waits only what is left, none once that has passed)."""
-        if await self._fitted(fresh=False):
+        if self._priors.known_fitted():  # the hot path: no thread hop, no store read
             return
         task = self._in_flight()
         if task is None:
-            # Read the store again before fitting the whole fleet: the scheduler's job
+            # Read the store (once) before fitting the whole fleet: the scheduler's job
             # or another replica may have stored priors since the last read.
-            if self._monotonic() < self._retry_at or await self._fitted(fresh=True):
+            if self._monotonic() < self._retry_at or await self._stored():
                 return
             task = self._in_flight() or self._start()  # another caller's, started meanwhile
         left = self._deadline - self._monotonic()
@@ -63,14 +63,10 @@ class PriorBootstrap:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(task), max(left, 0.0))
 
-    async def _fitted(self, fresh: bool) -> bool:
-        """Whether priors are stored: as last read (no thread hop while that is fresh),
-        or read again; an unreadable store counts as fitted (nothing to wait for: a fit
-        could not store them either)."""
-        if not fresh and (known := self._priors.known_fitted()) is not None:
-            return known
-        if fresh:
-            self._priors.forget()
+    async def _stored(self) -> bool:
+        """Whether priors are stored, read from the store now; an unreadable store counts
+        as stored (nothing to wait for: a fit could not store them either)."""
+        self._priors.forget()
         try:
             return await asyncio.to_thread(self._priors.fitted)
         except Exception as error:  # the store's own failure; the forecast will meet it

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from slo_engine.application.auto_approval import AutoApprove
+from slo_engine.application.availability_forecasts import DEFAULT_SOURCE
 from slo_engine.application.ports import (
     Clock,
     GraphStore,
@@ -68,9 +69,9 @@ class ServeRecommendation:
                  deadline_s: float | None = None,
                  retry_after_s: Callable[[], float] = lambda: 0.0,
                  on_deadline: Callable[[], None] = lambda: None,
-                 priors: PriorBootstrap | None = None) -> None:
+                 prior_bootstrap: PriorBootstrap | None = None) -> None:
         self._recommend = recommend
-        self._priors = priors  # fits the fleet's priors on first need (prior_bootstrap.py)
+        self._prior_bootstrap = prior_bootstrap  # fits the fleet's priors on first need
         self._deadline_s = deadline_s  # for all of one computation's queries; None: none
         self._retry_after_s = retry_after_s  # the metrics store's breaker knows the wait
         self._on_deadline = on_deadline  # one missed deadline is one failure, not one a query
@@ -93,9 +94,9 @@ class ServeRecommendation:
         version, key, cached = await asyncio.to_thread(self._lookup, request)
         if cached is not None:
             return ServedRecommendation(cached, "cache", stale=False)
-        if self._priors is not None and not self._retry_after_s():
+        if self._prior_bootstrap is not None and not self._retry_after_s():
             # (with the metrics store known down, the fit could not read it either)
-            await self._priors.wait_for_priors()
+            await self._prior_bootstrap.wait_for_priors()
         try:
             result = await self._compute(request)
         except (DependencyUnavailable, TelemetryQueryRejected) as error:
@@ -143,7 +144,8 @@ class ServeRecommendation:
         # An answer on the default prior is provisional: no rule activates it, and it is
         # not cached (the next request, once the fleet's priors are fitted, computes it
         # again).
-        provisional = result.forecast is not None and result.forecast.prior_source == "default"
+        provisional = (result.forecast is not None
+                       and result.forecast.prior_source == DEFAULT_SOURCE)
         outcome = self._auto_approve.consider(
             service_id, record.recommendation_id, result.confidence,
             result.quality.completeness_ratio, targets) \

@@ -185,9 +185,10 @@ class Settings(BaseSettings):
     forecast_prior_interval_seconds: int = Field(default=86_400, ge=600, description=(
         "How often the fleet's forecast priors are fitted again (at scheduler start too)"))
     forecast_prior_bootstrap_wait_seconds: float = Field(default=30.0, ge=0, le=600, description=(
-        "With no forecast prior stored yet, the first recommendation fits the fleet's "
-        "priors and waits at most this long for them; past it, it answers on the default "
-        "prior (prior_source: default) and is not cached"))
+        "With no forecast prior stored yet, the first recommendation or simulation fits "
+        "the fleet's priors, and requests wait for that fit until this long after it "
+        "started; past it they answer on the default prior (prior_source: default), "
+        "uncached and not auto-approved"))
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535, description=(
         "Where a worker serves its own /metrics (aggregation duration, drift detections, "
         "its PromQL queries); unset: not served"))

@@ -7,7 +7,7 @@ either backend, so metadata and provenance are stored as JSON text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -21,6 +21,8 @@ from slo_engine.domain.model import DiscoverySource, Observation, ResolvedEdge, 
 WRITE_BATCH = 5_000
 READ_BATCH = 10_000
 PLACEHOLDER_RANK = 99
+
+T = TypeVar("T")  # a decoded JSON column
 
 REQUIRED_QUERIES = [
     "health/ping",
@@ -185,21 +187,21 @@ class GraphRepository:
                                 only_source=only_source.value)
 
     def edge_metadata(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Row]:
-        stored: dict[tuple[str, str], Row] = {}
-        for batch in grouped_by_source(pairs, "targets", READ_BATCH):
-            for row in self._runner.read("dependencies/edge_metadata", groups=batch):
-                if row["metadata"]:
-                    stored[(row["source"], row["target"])] = orjson.loads(row["metadata"])
-        return stored
+        return self._edge_json("dependencies/edge_metadata", "metadata", orjson.loads, pairs)
 
     def _provenance(self, query: str, pairs: list[tuple[str, str]], **params: Any
                     ) -> StoredProvenance:
-        stored: StoredProvenance = {}
+        return self._edge_json(query, "provenance", provenance_from_json, pairs, **params)
+
+    def _edge_json(self, query: str, column: str, decode: Callable[[str], T],
+                   pairs: list[tuple[str, str]], **params: Any) -> dict[tuple[str, str], T]:
+        """One JSON column of the given edges, decoded, for those that hold any; the
+        pairs are looked up grouped by caller, in batches."""
+        stored: dict[tuple[str, str], T] = {}
         for batch in grouped_by_source(pairs, "targets", READ_BATCH):
             for row in self._runner.read(query, groups=batch, **params):
-                if row["provenance"]:
-                    pair = (row["source"], row["target"])
-                    stored[pair] = provenance_from_json(row["provenance"])
+                if row[column]:
+                    stored[(row["source"], row["target"])] = decode(row[column])
         return stored
 
     def upsert_dependencies(self, edges: list[ResolvedEdge], now_ms: int) -> int:
