@@ -454,6 +454,10 @@ def bench_artifacts(slos: int = 5000, teams: int = 50, days: int = 30, runs: int
 
 GeneratorOption = Annotated[Literal["simulation", "bursty"], typer.Option(
     help="The fleet generator: judge a rule on one it was not tuned on")]
+OracleMonthsOption = Annotated[int, typer.Option(
+    min=12, max=240, help="Periods simulated before the judged ones (and before the "
+                          "engine's history) that the oracle knows each service's "
+                          "distribution from")]
 
 
 @bench_app.command("frontier")
@@ -468,13 +472,16 @@ def bench_frontier(
     generator: GeneratorOption = "simulation",
     fleets: Annotated[int, typer.Option(
         min=1, max=64, help="Fleets, one seed each (standard errors cluster by fleet)")] = 1,
+    oracle_months: OracleMonthsOption = 120,
     as_json: JsonFlag = False,
 ) -> None:
     """The best mean budget use any fixed per-service target reaches at each breach rate
-    (an oracle on a long simulated history), and where the policy's tiers land."""
+    (an oracle that knows each service's long-run distribution), and where the policy's
+    tiers land."""
     from slo_engine.bench.frontier import bench_frontier as run
 
-    _print(run(months, train_days, services, seed, policy, generator, fleets), as_json)
+    _print(run(months, train_days, services, seed, policy, generator, fleets, oracle_months),
+           as_json)
 
 
 @app.command()
@@ -491,13 +498,14 @@ def evaluate(
     generator: GeneratorOption = "simulation",
     fleets: Annotated[int, typer.Option(
         min=1, max=64, help="Fleets, one seed each (standard errors cluster by fleet)")] = 1,
+    oracle_months: OracleMonthsOption = 120,
     as_json: JsonFlag = False,
 ) -> None:
     """Recommend from a training period, then judge the tiers on held-out data."""
     from slo_engine.bench.evaluate import evaluate as run
 
-    _print(run(train_days, test_days, months, services, seed, policy, generator, fleets),
-           as_json)
+    _print(run(train_days, test_days, months, services, seed, policy, generator, fleets,
+               oracle_months), as_json)
 
 
 @app.command("synthetic-graph")

@@ -29,10 +29,12 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
     "drift": (["bench", "drift", "--shifted-services", "3", "--service-days", "3"],
               {"settings", VERDICT}),
     "frontier": (["bench", "frontier", "--months", "6", "--train-days", "7", "--services",
-                  "5"], {"oracle_frontier", "out_of_sample_oracle_frontier", VERDICT}),
+                  "5", "--oracle-months", "12"],
+                 {"oracle_frontier", "in_sample_oracle_frontier",
+                  "out_of_sample_oracle_frontier", VERDICT}),
     "frontier on the bursty generator": (
         ["bench", "frontier", "--months", "6", "--train-days", "7", "--services", "5",
-         "--generator", "bursty", "--fleets", "2"],
+         "--generator", "bursty", "--fleets", "2", "--oracle-months", "12"],
         {"oracle_frontier", "generator", "engine_forecast", "meets_calibration_target",
          VERDICT}),
     "fleet": (["bench", "fleet", "--services", "10", "--workers", "1", "--days", "1"],
@@ -50,8 +52,10 @@ RUNS: dict[str, tuple[list[str], set[str]]] = {
                    "--runs", "2"],
                   {"generate_check_s", "dry_run_p95_ms", "rule_files", "dry_run", VERDICT}),
     "evaluate": (["evaluate", "--months", "1", "--train-days", "7", "--test-days", "7",
-                  "--services", "5", "--generator", "bursty", "--fleets", "2"],
-                 {"availability", "latency", "generator", "meets_breach_target",
+                  "--services", "5", "--generator", "bursty", "--fleets", "2",
+                  "--oracle-months", "12"],
+                 {"availability", "latency", "generator", "oracle_months",
+                  "balanced_share_of_in_sample_oracle", "meets_breach_target",
                   "meets_calibration_target", "meets_efficiency_target"}),
 }
 

@@ -36,8 +36,10 @@ def recommendation(service: str, target: float, stated: float) -> SloRecommendat
 
 
 def fleet(history: FleetHistory, months: list[tuple[int, dict[str, SloRecommendation]]],
-          name: str = "seed-1") -> JudgedFleet:
-    return JudgedFleet(name, history, months)
+          name: str = "seed-1", known_errors: np.ndarray | None = None) -> JudgedFleet:
+    """Without known errors, each service's known periods all ran at 0.01."""
+    known = np.full((len(history.services), 4), 0.01) if known_errors is None else known_errors
+    return JudgedFleet(name, history, months, known)
 
 
 def test_breach_budget_use_and_brier_are_judged_on_the_test_period_only() -> None:
@@ -90,17 +92,24 @@ def test_rolling_months_are_each_judged_on_their_own_test_period_and_pooled() ->
     history = FleetHistory(0, STEP, ["a"], requests, failures, np.ones((1, days)),
                            np.ones(1), np.zeros((1, days)), np.zeros((1, days)))
     months = [(split * STEP, {"a": recommendation("a", 0.999, 0.0)}) for split in (1, 3, 5)]
-    figures = report([fleet(history, months)], 2, 2, 3)
+    # The oracle knows four earlier periods: 0.002, 0.004, 0.010, 0.001.
+    known = np.array([[0.002, 0.004, 0.010, 0.001]])
+    figures = report([fleet(history, months, known_errors=known)], 2, 2, 3)
     assert figures["service_months_evaluated"] == 3
     assert figures["availability"]["balanced_breach_rate_by_month"] == [0.0, 1.0, 0.0]
     balanced = figures["availability"]["tiers"]["balanced"]
     assert balanced["breach_rate"] == pytest.approx(1 / 3, abs=1e-4)
     # Budget use per month: 0, 0.005 / 0.001 = 5, 0 -> mean 5 / 3.
     assert balanced["budget_use_mean"] == pytest.approx(5 / 3, abs=1e-4)
-    # The oracle on the held-out months 0, 0.005, 0: a budget at the worst month (0.005)
-    # breaches none and uses (0 + 1 + 0) / 3 of it.
-    first = figures["availability"]["oracle_frontier"][0]
-    assert (first["breach_rate"], first["budget_use_mean"]) == (0.0, 0.3333)
+    # The oracle's budgets come from the known periods, never the judged ones: at the
+    # worst known (0.010) none of 0, 0.005, 0 breaches and use is (0 + 0.5 + 0) / 3; at
+    # the second worst (0.004) the 0.005 month breaches.
+    first, second = figures["availability"]["oracle_frontier"][:2]
+    assert (first["breach_rate"], first["budget_use_mean"]) == (0.0, 0.1667)
+    assert (second["breach_rate"], second["budget_use_mean"]) == (0.3333, 0.4167)
+    # In sample, the budget at the worst judged month (0.005) uses (0 + 1 + 0) / 3.
+    in_sample = figures["availability"]["in_sample_oracle_frontier"][0]
+    assert (in_sample["breach_rate"], in_sample["budget_use_mean"]) == (0.0, 0.3333)
 
 
 def test_the_standard_error_clusters_by_fleet() -> None:

@@ -76,3 +76,27 @@ def test_target_needs_every_service_regenerated_in_time() -> None:
     assert not meets_target({**fast, "regeneration": run(290, failed=1)})
     assert not meets_target({**fast, "regeneration": run(301)})
     assert not meets_target({**fast, "aggregation": run(61), "regeneration": run(100)})
+
+
+def test_the_last_steps_of_a_history_are_a_copy_that_starts_where_they_start(
+        history: FleetHistory) -> None:
+    tail = history.last(100)
+    assert tail.steps == 100
+    assert tail.start_s == history.start_s + (history.steps - 100) * history.step_s
+    assert (tail.requests == history.requests[:, -100:]).all()
+    assert (tail.latency_median_s == history.latency_median_s[:, -100:]).all()
+    assert tail.requests.base is None  # its own memory: the long history can be freed
+    assert all(e.end_s > tail.start_s for e in tail.events)
+    assert tail.services == history.services
+    assert tail.edges == history.edges
+
+
+def test_a_history_written_without_edge_calls_holds_only_the_services_own_families(
+        history: FleetHistory, tmp_path: Path) -> None:
+    written = write_openmetrics(history, tmp_path / "own.om", edge_calls=False)
+    names = {line.split("{")[0] for line in samples_of(tmp_path / "own.om")}
+    assert names == {"http_requests_total", "http_request_duration_seconds_bucket",
+                     "http_request_duration_seconds_sum", "http_request_duration_seconds_count",
+                     "container_cpu_cfs_throttled_seconds_total"}
+    assert written == len(samples_of(tmp_path / "own.om"))
+    assert written < write_openmetrics(history, tmp_path / "all.om")

@@ -3,7 +3,7 @@
 of one fleet share its incidents and regimes, so they are not independent), the mean
 stated breach probability, the Brier score of the stated probability against the
 period's outcome, budget use, a reliability table (stated probability in bins against
-the realised rate, with counts), and the oracle frontier at the tier's breach rate."""
+the realised rate, with counts), and the oracle frontiers at the tier's breach rate."""
 
 from __future__ import annotations
 
@@ -30,6 +30,16 @@ class PeriodOutcome:
     breached: bool
     budget_use: float
     stated: float | None  # the breach probability stated for this period
+
+
+def period_error_ratios(requests: np.ndarray, failures: np.ndarray, period_steps: int
+                        ) -> np.ndarray:
+    """(services, periods): each whole period's share of failed requests (the steps
+    must be a whole number of periods)."""
+    shape = (requests.shape[0], -1, period_steps)
+    ratios: np.ndarray = (failures.reshape(shape).sum(2)
+                          / np.maximum(requests.reshape(shape).sum(2), 1.0))
+    return ratios
 
 
 def clustered_standard_error(values: Sequence[float], clusters: Sequence[str]) -> float:
@@ -157,4 +167,22 @@ def out_of_sample_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
                                       worst_first[:, k - 1:k]), 1e-12)
         points.append({"breach_rate": round(float(np.mean(errors > budgets)), 4),
                        "budget_use_mean": round(float(np.mean(errors / budgets)), 4)})
+    return points
+
+
+def known_distribution_frontier(judged: np.ndarray, known: np.ndarray,
+                                highest_breach_rate: float = 0.25) -> list[dict[str, float]]:
+    """The oracle that knows each service's long-run distribution of monthly error, and
+    nothing of the months it is judged on: every budget at the service's k-th worst of its
+    `known` months (many, none of them judged), k = 1, 2, ..., judged on the `judged`
+    months. This is the best a fixed per-service target can do; the in-sample frontier
+    above is not (it picks each budget from the very months it is judged on: the k-th
+    worst of 24 judged months breaches exactly (k - 1) / 24 of them, where the same
+    quantile of the service's distribution breaches more)."""
+    worst_first = -np.sort(-known, axis=1)
+    points = []
+    for k in range(1, int(highest_breach_rate * known.shape[1]) + 2):
+        budgets = np.maximum(worst_first[:, k - 1:k], 1e-12)
+        points.append({"breach_rate": round(float(np.mean(judged > budgets)), 4),
+                       "budget_use_mean": round(float(np.mean(judged / budgets)), 4)})
     return points

@@ -32,17 +32,20 @@ def write_openmetrics(history: FleetHistory, path: Path,
                       buckets: tuple[float, ...] = BUCKETS_SECONDS,
                       steps: slice = slice(None), meshes: tuple[str, ...] = ("istio",),
                       conventions: Mapping[str, str] | None = None,
-                      edge_latency_buckets: tuple[float, ...] = SERVER_LATENCY_BUCKETS_SECONDS
-                      ) -> int:
+                      edge_latency_buckets: tuple[float, ...] = SERVER_LATENCY_BUCKETS_SECONDS,
+                      edge_calls: bool = True) -> int:
     """Write the history (or the steps of it given), with the calls as the named meshes
     (istio, linkerd) count them; returns the number of samples written. `conventions`
     (service -> a convention of domain/sli_conventions.py) writes those services'
     requests and latency in their own convention instead of the classic one; no
-    `edge_latency_buckets`: no servicegraph server-latency histogram."""
+    `edge_latency_buckets`: no servicegraph server-latency histogram; no `edge_calls`:
+    nothing along the edges (only discovery reads them, and on the demo fleet they are
+    more than half of the samples)."""
     with path.open("w", encoding="utf-8") as out:
         written = (write_request_families(history, out, steps, conventions or {}, buckets)
                    + _throttling(history, out, steps)
-                   + write_edge_calls(history, out, steps, meshes, edge_latency_buckets))
+                   + (write_edge_calls(history, out, steps, meshes, edge_latency_buckets)
+                      if edge_calls else 0))
         out.write("# EOF\n")
     return written
 

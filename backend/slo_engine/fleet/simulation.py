@@ -52,6 +52,21 @@ class FleetHistory:
     def index(self, service: str) -> int:
         return self.services.index(service)
 
+    def last(self, steps: int) -> FleetHistory:
+        """Its last `steps` steps and the events that reach into them, as copies (so a
+        long history can be freed once its tail is taken)."""
+        start_s = self.start_s + (self.steps - steps) * self.step_s
+
+        def tail(values: np.ndarray) -> np.ndarray:
+            return values[:, -steps:].copy()
+
+        return FleetHistory(
+            start_s, self.step_s, list(self.services), tail(self.requests),
+            tail(self.failures), tail(self.latency_median_s), self.latency_sigma.copy(),
+            tail(self.throttled_s), tail(self.failure_ratio),
+            events=[e for e in self.events if e.end_s > start_s],
+            edges=list(self.edges), kinds=dict(self.kinds))
+
 
 @dataclass(frozen=True)
 class SimulatedEdge:
