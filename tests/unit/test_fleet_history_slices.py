@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from slo_engine.bench.fleet_benchmark import FLEET_BUCKETS_SECONDS, meets_target, time_slices
+from slo_engine.bench.fleet_benchmark import FLEET_BUCKETS_SECONDS, meets_target
 from slo_engine.fleet.openmetrics import BUCKETS_SECONDS, write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
+from slo_engine.fleet.sliced_backfill import time_slices
 
 END = 1_767_225_600  # 2026-01-01T00:00:00Z
 TOPOLOGY = {"source": "manual", "nodes": [],

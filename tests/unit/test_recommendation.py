@@ -271,6 +271,21 @@ def test_a_latency_tier_forecasts_the_share_of_slow_requests_in_the_next_period(
     assert rec.period_days == 30
 
 
+def test_a_target_between_buckets_is_forecast_at_the_bound_its_sli_is_judged_at() -> None:
+    """0.8% of each day's requests are over 0.5 s and 3% over 0.25 s: a p99 target of
+    0.3 s is judged at le=0.5, which never breaches 1%, though the interpolated share over
+    0.3 s (2.56%) always would."""
+    bounds = np.array([0.1, 0.25, 0.5, np.inf])
+    cumulative = np.vstack([np.full(60, 500.0), np.full(60, 970.0), np.full(60, 992.0),
+                            np.full(60, 1000.0)])
+    rec = recommend_latency({0.999: 0.3, 0.99: 0.3, 0.95: 0.3}, {}, POLICY.latency_percentiles,
+                            0.0, (0.1, 0.25, 0.5), daily=DailyHistogram(bounds, cumulative, 30))
+    balanced = rec.tiers["balanced"]
+    assert (balanced.target_seconds, balanced.judged_at_seconds) == (0.3, 0.5)
+    assert balanced.breach_probability == 0.0
+    assert rec.tiers["conservative"].breach_probability == 1.0  # 0.8% > 0.1% allowed
+
+
 def test_the_slow_share_interpolates_inside_the_bucket_as_histogram_quantile_does() -> None:
     bounds = np.array([0.1, 0.5, np.inf])
     cumulative = np.array([[600.0], [1000.0], [1000.0]])

@@ -12,7 +12,6 @@ becomes its own TSDB block (adjacent, not overlapping, so Prometheus has nothing
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,9 +28,8 @@ from slo_engine.bench.synthetic import synthetic_graph
 from slo_engine.domain.access import Role
 from slo_engine.fleet.openmetrics import write_openmetrics
 from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
+from slo_engine.fleet.sliced_backfill import write_and_backfill
 from slo_engine.runtime.bootstrap import api_key_registry
-from slo_engine.runtime.processes import stop_process
-from slo_engine.runtime.prometheus_server import start_backfill
 from slo_engine.runtime.worker_processes import start_children, stop_children
 
 TARGETS = {"aggregation_s": 60, "regeneration_s": 300}
@@ -44,7 +42,6 @@ JOB_TIMEOUT_S = 3600.0
 POLL_S = 0.5
 PROGRESS_EVERY_S = 30.0
 WORKERS_READY_TIMEOUT_S = 120.0
-STOP_GRACE_S = 10.0
 
 JobPoll = Callable[[float, dict[str, Any]], None]  # (seconds since start, job state)
 
@@ -73,64 +70,25 @@ def bench_fleet(services: int, workers: int, days: int, seed: int = 17) -> dict[
     return report
 
 
-def time_slices(steps: int, count: int) -> list[slice]:
-    """`count` adjacent, near-equal stretches covering steps 0..steps-1 (none empty)."""
-    count = max(1, min(count, steps))
-    bounds = [k * steps // count for k in range(count + 1)]
-    return [slice(bounds[k], bounds[k + 1]) for k in range(count)]
-
-
 def backfill_fleet_history(graph: dict[str, Any], days: int, root: Path, seed: int
                            ) -> dict[str, Any]:
     """Simulate `days` up to now and backfill them into root/prometheus (before it starts)."""
     started = time.perf_counter()
     history = simulate_fleet(graph, days, int(time.time()) // STEP_S * STEP_S, STEP_S, seed)
     simulate_s = time.perf_counter() - started
-    written = _write_and_backfill(history, root, root / "prometheus")
-    return {"samples": written["samples"], "history_mb": written["history_mb"],
+    written = write_and_backfill(history, root, root / "prometheus", _write_slice,
+                                 HISTORY_SLICES)
+    return {"samples": written.samples, "history_mb": written.history_mb,
             "simulate_s": round(simulate_s, 1),
-            "generate_s": round(simulate_s + written["write_s"], 1),
-            "backfill_s": written["backfill_s"],
+            "generate_s": round(simulate_s + written.write_s, 1),
+            "backfill_s": written.backfill_s,
             "history_s": round(time.perf_counter() - started, 1)}
 
 
-def _write_and_backfill(history: FleetHistory, root: Path, prometheus_dir: Path
-                        ) -> dict[str, Any]:
-    """Write slice k+1 while promtool turns slice k into a block. backfill_s is promtool's
-    wall time from its first start to its last finish (it overlaps the writing)."""
-    samples, size, write_s = 0, 0, 0.0
-    running: list[tuple[subprocess.Popen[bytes], Path]] = []
-    backfill_started = 0.0
-    try:
-        for k, steps in enumerate(time_slices(history.steps, HISTORY_SLICES)):
-            path = root / f"fleet-{k}.om"
-            started = time.perf_counter()
-            # No edge-latency histogram: nothing here discovers the graph.
-            samples += write_openmetrics(history, path, FLEET_BUCKETS_SECONDS, steps,
-                                         edge_latency_buckets=())
-            write_s += time.perf_counter() - started
-            size += path.stat().st_size
-            for process, previous in running:
-                _finish_backfill(process, previous, prometheus_dir)
-            running = [(start_backfill(path, prometheus_dir), path)]
-            backfill_started = backfill_started or time.perf_counter()
-        for process, last in running:
-            _finish_backfill(process, last, prometheus_dir)
-    except BaseException:
-        for process, _ in running:
-            stop_process(process, STOP_GRACE_S)
-        raise
-    return {"samples": samples, "history_mb": round(size / 1e6), "write_s": write_s,
-            "backfill_s": round(time.perf_counter() - backfill_started, 1)}
-
-
-def _finish_backfill(process: subprocess.Popen[bytes], path: Path, prometheus_dir: Path
-                     ) -> None:
-    if process.wait() != 0:
-        log = prometheus_dir / "backfill.log"
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        raise RuntimeError(f"promtool could not backfill {path.name}:\n{tail}")
-    path.unlink()
+def _write_slice(history: FleetHistory, path: Path, steps: slice) -> int:
+    # No edge-latency histogram: nothing here discovers the graph.
+    return write_openmetrics(history, path, FLEET_BUCKETS_SECONDS, steps,
+                             edge_latency_buckets=())
 
 
 def _start_workers(count: int, root: Path, backends: Backends,
