@@ -33,7 +33,7 @@ from slo_engine.application.feature_attribution import (
     latency_attribution,
 )
 from slo_engine.application.graph_snapshot import GraphSnapshot, SnapshotHolder
-from slo_engine.application.ports import Clock, GraphStore
+from slo_engine.application.ports import Clock, GraphStore, Row
 from slo_engine.application.telemetry_ports import Telemetry
 from slo_engine.domain.composite import composite_availability
 from slo_engine.domain.errors import ServiceNotFound
@@ -148,11 +148,9 @@ class RecommendSlos:
                         ) -> SloRecommendation:
         """Tiers for an SLO period of `period_days` (the policy's when None)."""
         period_days = period_days or self._policy.slo_period_days
-        service = await asyncio.to_thread(self._graph.get_service, service_id)
-        if service is None:
-            raise ServiceNotFound(service_id)
+        service = await self._service(service_id)
         snapshot = await asyncio.to_thread(self._snapshots.current)
-        end = self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
+        end = self._end()
         metadata = service.get("metadata") or {}
         archetype = archetype_of(service.get("service_type"), service_id, metadata.get("layer"))
         start = end - lookback_days * DAY_SECONDS
@@ -180,13 +178,7 @@ class RecommendSlos:
         if latency_inputs is not None:
             result.latency = self._latency(latency_inputs, result, cold)
         if sli_type in ("availability", "all"):
-            counts = await self._forecast_counts(service_id, history)
-            if np.nansum(counts.total) > 0:
-                # ~10 ms of numpy (and a prior read every few minutes): off the event loop.
-                result.forecast = await asyncio.to_thread(
-                    forecast_service, service_id, service.get("criticality"), counts.total,
-                    counts.failed, counts.step_s, counts.start_s, end, period_days,
-                    self._policy, self._priors)
+            result.forecast = await self._forecast(service_id, service, history, period_days)
             result.availability = self._availability(total, failed, history.step_s, result,
                                                      cold)
         return result
@@ -196,23 +188,39 @@ class RecommendSlos:
                                    ) -> AvailabilityRecommendation | None:
         """Tiers from the service's own history and forecast alone, no dependency bound
         (a journey's composite caps them instead); None without traffic history."""
-        service = await asyncio.to_thread(self._graph.get_service, service_id)
-        if service is None:
-            raise ServiceNotFound(service_id)
-        end = self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
-        history = await self._history(service_id, end, lookback_days)
+        service = await self._service(service_id)
+        history = await self._history(service_id, self._end(), lookback_days)
         _, total, failed, _ = history.lookback(lookback_days, self._policy.cold_start_min_days)
-        counts = await self._forecast_counts(service_id, history)
-        if not np.nansum(counts.total) > 0:
+        fitted = await self._forecast(service_id, service, history, period_days)
+        if fitted is None:
             return None
-        fitted = await asyncio.to_thread(
-            forecast_service, service_id, service.get("criticality"), counts.total,
-            counts.failed, counts.step_s, counts.start_s, end, period_days, self._policy,
-            self._priors)
         with contextlib.suppress(ValueError):  # not one whole window of traffic
             return recommend_availability(total, failed, history.step_s, fitted.forecast,
                                           None, self._policy.availability_window_days)
         return None
+
+    async def _service(self, service_id: str) -> Row:
+        service = await asyncio.to_thread(self._graph.get_service, service_id)
+        if service is None:
+            raise ServiceNotFound(service_id)
+        return service
+
+    def _end(self) -> int:
+        """Now, down to the counts' step: every query of one recommendation ends there."""
+        return self._clock.now_ms() // 1000 // COUNT_STEP_SECONDS * COUNT_STEP_SECONDS
+
+    async def _forecast(self, service_id: str, service: Row,
+                        history: CountHistory, period_days: int) -> ServiceForecast | None:
+        """The next period's forecast from the service's own counts (None without
+        traffic)."""
+        counts = await self._forecast_counts(service_id, history)
+        if not np.nansum(counts.total) > 0:
+            return None
+        # ~10 ms of numpy (and a prior read every few minutes): off the event loop.
+        return await asyncio.to_thread(
+            forecast_service, service_id, service.get("criticality"), counts.total,
+            counts.failed, counts.step_s, counts.start_s, history.end_s, period_days,
+            self._policy, self._priors)
 
     async def _history(self, service_id: str, end: int, lookback_days: int) -> CountHistory:
         """One fetch for the forecast's history (90 days), the lookback and a cold start
