@@ -51,16 +51,21 @@ async def decide_sli(sli_id: Annotated[str, Path(min_length=1, max_length=64)],
     """Needs a person (an OIDC token: the audit chain names who approved), sre_admin or
     the owning team's service_owner."""
     reviews = _required(slis)
+    # Only a service owner's approval depends on whose service it is: everyone else is
+    # authorised, and every body checked, before anything is read (a 403 or a 422 stays
+    # one when the store is down).
+    owner = principal.role is Role.SERVICE_OWNER and principal.kind is CredentialKind.USER
+    if not owner:
+        authorize(principal, Action.DECIDE, None)
+    override = _override(body)
     sli = await reviews.find(sli_id)
-    team = None  # only a service owner's approval depends on whose service it is
-    if principal.role is Role.SERVICE_OWNER and principal.kind is CredentialKind.USER \
-            and sli is not None:
+    if owner:
         # An SLI that does not exist is no SLI of the owner's team: 403, as for others'.
-        team = catalogue.team_of(str(sli["service_id"]))
-    authorize(principal, Action.DECIDE, team)
+        authorize(principal, Action.DECIDE,
+                  None if sli is None else catalogue.team_of(str(sli["service_id"])))
     if sli is None:
         raise SliNotFound(sli_id)
-    approved, sequence = await reviews.approve(sli, principal.actor, _override(body),
+    approved, sequence = await reviews.approve(sli, principal.actor, override,
                                                body.rationale)
     return {"sli": sli_view(approved, include_evidence=True), "audit_sequence": sequence}
 

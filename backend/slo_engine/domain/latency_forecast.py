@@ -3,9 +3,9 @@ its requests are slower than the threshold its SLI is judged at.
 
 Each day of the history gives (requests slower than the threshold, all requests) from
 the service's own histogram. A bucket-based SLI judges a target at the smallest bucket
-bound at or above it (recommendation.judging_bound), whose counts are exact; only a
-threshold that is no bound is interpolated linearly inside its bucket, as
-`histogram_quantile` does.
+bound at or above it (recommendation.judging_bound), whose counts are exact. A threshold
+that is no bound is interpolated linearly inside its bucket, as `histogram_quantile`
+does, and one above every finite bound reads the share above the largest.
 Next periods are drawn as a moving-block bootstrap of those days (7-day blocks keep a
 week's rhythm and a multi-day regression together) and the probability is the share of
 drawn periods whose slow share exceeds 1 - p.
