@@ -454,10 +454,10 @@ def bench_artifacts(slos: int = 5000, teams: int = 50, days: int = 30, runs: int
 
 GeneratorOption = Annotated[Literal["simulation", "bursty"], typer.Option(
     help="The fleet generator: judge a rule on one it was not tuned on")]
-OracleMonthsOption = Annotated[int, typer.Option(
-    min=12, max=240, help="Periods simulated before the judged ones (and before the "
-                          "engine's history) that the oracle knows each service's "
-                          "distribution from")]
+OracleMonthsOption = Annotated[int | None, typer.Option(
+    min=12, max=240, show_default="120",
+    help="Periods simulated before the judged ones (and before the engine's history) that "
+         "the oracle knows each service's distribution from")]
 
 
 @bench_app.command("frontier")
@@ -472,16 +472,17 @@ def bench_frontier(
     generator: GeneratorOption = "simulation",
     fleets: Annotated[int, typer.Option(
         min=1, max=64, help="Fleets, one seed each (standard errors cluster by fleet)")] = 1,
-    oracle_months: OracleMonthsOption = 120,
+    oracle_months: OracleMonthsOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The best mean budget use any fixed per-service target reaches at each breach rate
     (an oracle that knows each service's long-run distribution), and where the policy's
     tiers land."""
+    from slo_engine.bench.calibration_scores import ORACLE_MONTHS
     from slo_engine.bench.frontier import bench_frontier as run
 
-    _print(run(months, train_days, services, seed, policy, generator, fleets, oracle_months),
-           as_json)
+    _print(run(months, train_days, services, seed, policy, generator, fleets,
+               oracle_months or ORACLE_MONTHS), as_json)
 
 
 @app.command()
@@ -498,14 +499,15 @@ def evaluate(
     generator: GeneratorOption = "simulation",
     fleets: Annotated[int, typer.Option(
         min=1, max=64, help="Fleets, one seed each (standard errors cluster by fleet)")] = 1,
-    oracle_months: OracleMonthsOption = 120,
+    oracle_months: OracleMonthsOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Recommend from a training period, then judge the tiers on held-out data."""
+    from slo_engine.bench.calibration_scores import ORACLE_MONTHS
     from slo_engine.bench.evaluate import evaluate as run
 
     _print(run(train_days, test_days, months, services, seed, policy, generator, fleets,
-               oracle_months), as_json)
+               oracle_months or ORACLE_MONTHS), as_json)
 
 
 @app.command("synthetic-graph")

@@ -211,8 +211,8 @@ def test_approval_needs_a_person_and_unknown_slis_are_404(
     assert response.status_code == 403
     assert client.patch("/api/v1/sli/nope", json={"action": "approve"}).status_code == 404
     assert client.get("/api/v1/sli", params={"service_id": "ghost"}).status_code == 404
-    # The body is checked before the SLI is read: a malformed one is a 422 for any id
-    # (and stays one when the store cannot be read).
+    # The body is checked before the SLI is read: a malformed one is a 422 for any id,
+    # known or not.
     malformed = client.patch("/api/v1/sli/nope", json={"action": "modify", "good_query": "x"})
     assert malformed.status_code == 422
     assert malformed.json()["errors"][0]["pointer"] == "/total_query"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from slo_engine.bench.fleet_benchmark import FLEET_BUCKETS_SECONDS, meets_target
 from slo_engine.fleet.openmetrics import BUCKETS_SECONDS, write_openmetrics
-from slo_engine.fleet.simulation import FleetHistory, simulate_fleet
+from slo_engine.fleet.simulation import FleetEvent, FleetHistory, simulate_fleet
 from slo_engine.fleet.sliced_backfill import time_slices
 
 END = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -81,15 +82,22 @@ def test_target_needs_every_service_regenerated_in_time() -> None:
 
 def test_the_last_steps_of_a_history_are_a_copy_that_starts_where_they_start(
         history: FleetHistory) -> None:
-    tail = history.last(100)
+    cut = history.start_s + (history.steps - 100) * history.step_s
+    events = [FleetEvent("incident", "api", cut - 600, cut - 300, 0.5),  # over before it
+              FleetEvent("incident", "api", cut - 300, cut + 300, 0.5),  # reaches into it
+              FleetEvent("regression", "db", cut + 600, cut + 900, 2.0)]
+    tail = replace(history, events=events).last(100)
     assert tail.steps == 100
-    assert tail.start_s == history.start_s + (history.steps - 100) * history.step_s
+    assert tail.start_s == cut
     assert (tail.requests == history.requests[:, -100:]).all()
     assert (tail.latency_median_s == history.latency_median_s[:, -100:]).all()
     assert tail.requests.base is None  # its own memory: the long history can be freed
-    assert all(e.end_s > tail.start_s for e in tail.events)
+    assert tail.events == events[1:]
     assert tail.services == history.services
     assert tail.edges == history.edges
+    for steps in (0, history.steps + 1):
+        with pytest.raises(ValueError, match="has no last"):
+            history.last(steps)
 
 
 def test_a_history_written_without_edge_calls_holds_only_the_services_own_families(

@@ -286,6 +286,19 @@ def test_a_target_between_buckets_is_forecast_at_the_bound_its_sli_is_judged_at(
     assert rec.tiers["conservative"].breach_probability == 1.0  # 0.8% > 0.1% allowed
 
 
+def test_a_target_above_every_bucket_says_no_sli_can_judge_it() -> None:
+    bounds = np.array([0.1, 0.5, np.inf])
+    cumulative = np.vstack([np.full(60, 900.0), np.full(60, 995.0), np.full(60, 1000.0)])
+    rec = recommend_latency({0.999: 0.49, 0.99: 0.3, 0.95: 0.1}, {},
+                            POLICY.latency_percentiles, 0.05, (0.1, 0.5),
+                            daily=DailyHistogram(bounds, cumulative, 30))
+    conservative = rec.tiers["conservative"]
+    assert conservative.target_seconds == 0.515  # the margin lifts it above le=0.5
+    assert conservative.judged_at_seconds is None
+    assert conservative.breach_probability == 1.0  # 0.5% above 0.5 s, 0.1% allowed
+    assert any("above every finite histogram bucket" in note for note in rec.notes)
+
+
 def test_the_slow_share_interpolates_inside_the_bucket_as_histogram_quantile_does() -> None:
     bounds = np.array([0.1, 0.5, np.inf])
     cumulative = np.array([[600.0], [1000.0], [1000.0]])

@@ -124,7 +124,8 @@ class LatencyTierView(ResponseModel):
     estimated_breach_probability: Probability | None = Field(
         description="Forecast probability that more than (1 - p) of the next SLO period's "
                     "requests are slower than the target as its SLI judges it: at "
-                    "judged_at_bucket_ms, the bucket boundary at or above the target")
+                    "judged_at_bucket_ms, the bucket boundary at or above the target (with "
+                    "no boundary above it: the share slower than the largest)")
     breach_probability_period_days: int | None
     historical_window_breach_share: Probability | None = Field(
         description="In-sample share of past hourly windows slower than the target")

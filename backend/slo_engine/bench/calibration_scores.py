@@ -18,6 +18,9 @@ import numpy as np
 from slo_engine.domain.slo import TIER_NAMES
 
 RELIABILITY_BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 1.0)
+# Periods simulated before the judged ones (and the engine's history) from which the
+# efficiency oracle knows each service's long-run distribution: ten years of months.
+ORACLE_MONTHS = 120
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ TRD targets: balanced tier breached by < 5% of services, budget use 50-80% on av
 from __future__ import annotations
 
 import asyncio
+import math
 import tempfile
 import time
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from slo_engine.api.ingestion_schemas import GraphSubmissionIn
 from slo_engine.application.recommend_slos import SloRecommendation
 from slo_engine.bench.bench_settings import bench_settings
 from slo_engine.bench.calibration_scores import (
+    ORACLE_MONTHS,
     PeriodOutcome,
     calibrated,
     frontier_by_tier,
@@ -84,7 +86,6 @@ def topology_for(services: int | None) -> dict[str, Any]:
     return synthetic_graph(services, services * 3, cycles=3, seed=9, source="manual")
 
 
-ORACLE_MONTHS = 120
 # promtool is the slow part of a fleet: four slices, two backfilled at once, while the
 # next is written.
 BACKFILL_SLICES, BACKFILL_CONCURRENT = 4, 2
@@ -118,7 +119,7 @@ def _evaluate_fleet(topology: dict[str, Any], train_days: int, test_days: int, m
                    whole.steps - history.steps)
     known = period_error_ratios(whole.requests[:, before], whole.failures[:, before],
                                 period_steps)
-    del whole  # ten years of a fleet at the generator's step: gigabytes
+    del whole
     splits = [end - (months - k) * test_days * DAY_SECONDS for k in range(months)]
     with tempfile.TemporaryDirectory() as state:
         root = Path(state)
@@ -283,7 +284,10 @@ def _latency_outcomes(fleet: JudgedFleet, month: int,
             judged = rec.tiers[tier]
             if judged.target_seconds is None:  # beyond the histogram: no target to judge
                 continue
-            threshold = judged.judged_at_seconds or judged.target_seconds
+            # A target above every finite bucket is forecast on the share above the
+            # largest (all the histogram tells): judged there too.
+            threshold = judged.judged_at_seconds or min(
+                judged.target_seconds, max(rec.bucket_bounds_seconds, default=math.inf))
             slow = requests * (1 - lognormal_cdf(threshold, medians, sigma))
             allowed = 1 - judged.percentile
             use = float(slow.sum() / requests.sum() / allowed)

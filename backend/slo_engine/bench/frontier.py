@@ -31,6 +31,7 @@ import numpy as np
 
 from slo_engine.application.recommend_slos import COUNT_STEP_SECONDS
 from slo_engine.bench.calibration_scores import (
+    ORACLE_MONTHS,
     PeriodOutcome,
     calibrated,
     frontier_by_tier,
@@ -52,7 +53,6 @@ from slo_engine.policy.loader import load_policy
 from slo_engine.policy.recommendation_policy import RecommendationPolicy
 
 EFFICIENCY_TARGET = 0.9  # issue 15: the balanced tier's use over the oracle's
-ORACLE_MONTHS = 120
 
 MONTH_DAYS = 30
 # A fixed end keeps a seed's history, daily cycle included, the same from run to run.
@@ -136,10 +136,12 @@ def _backtest_fleet(topology: dict[str, Any], months: int, train_days: int, seed
     steps = history.steps // per_step * per_step
     requests = history.requests[:, -steps:].reshape(len(history.services), -1, per_step).sum(2)
     failures = history.failures[:, -steps:].reshape(len(history.services), -1, per_step).sum(2)
-    del history  # ten years of a fleet at the generator's step: gigabytes
+    del history  # ten years of a fleet at the generator's step: gigabytes (evaluate.py too)
     month_steps = MONTH_DAYS * DAY_SECONDS // COUNT_STEP_SECONDS
     whole = requests.shape[1] // month_steps * month_steps
     every = period_error_ratios(requests[:, -whole:], failures[:, -whole:], month_steps)
+    # The train months lie between the oracle's months and the judged ones.
+    assert every.shape[1] >= oracle_months + train_months + months
     errors = every[:, -months:]
     return BacktestedFleet(errors, every[:, :oracle_months], engine_forecast_outcomes(
         requests, failures, errors, month_steps,

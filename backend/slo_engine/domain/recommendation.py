@@ -234,7 +234,7 @@ def recommend_latency(
         judged = judging_bound(target, bucket_bounds)
         # Forecast the SLO as it will be monitored: a bucket-based SLI counts requests
         # above the bound it is judged at, exactly; interpolating inside the bucket (as
-        # histogram_quantile does) put 5-23% on tiers that breached 2-4% of months.
+        # histogram_quantile does) stated 5-26% for tiers that breached 1.6-3.7% of months.
         breach = None if daily is None else period_breach_probability(
             *daily_slow_counts(daily.upper_bounds, daily.cumulative,
                                target if judged is None else judged),
@@ -242,6 +242,11 @@ def recommend_latency(
         if breach is None:
             notes.append(f"p{percentile * 100:g}: less than a week of daily history, no "
                          "breach forecast")
+        if judged is None and bucket_bounds:
+            notes.append(f"the {name} target of {target * 1000:g} ms is above every finite "
+                         f"histogram bucket (the largest is le={max(bucket_bounds):g} s): no "
+                         "bucket-based SLI can judge it, and its breach forecast is of the "
+                         "share slower than that bucket; add buckets above it")
         if judged is not None and not math.isclose(judged, target):
             notes.append(f"the {name} target of {target * 1000:g} ms falls between histogram "
                          f"buckets: a bucket-based SLI judges it at le={judged:g} s "

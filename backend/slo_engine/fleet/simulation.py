@@ -55,6 +55,8 @@ class FleetHistory:
     def last(self, steps: int) -> FleetHistory:
         """Its last `steps` steps and the events that reach into them, as copies (so a
         long history can be freed once its tail is taken)."""
+        if not 0 < steps <= self.steps:
+            raise ValueError(f"a history of {self.steps} steps has no last {steps}")
         start_s = self.start_s + (self.steps - steps) * self.step_s
 
         def tail(values: np.ndarray) -> np.ndarray:

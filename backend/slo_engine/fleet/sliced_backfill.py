@@ -40,7 +40,7 @@ def write_and_backfill(history: FleetHistory, root: Path, prometheus_dir: Path,
                        ) -> BackfillSummary:
     """Every slice written to `root` and backfilled into `prometheus_dir` (before the
     server starts); each file is deleted once it is in. Slices cover disjoint times, so
-    their blocks may overlap in range but never in samples (Prometheus merges them)."""
+    their blocks are adjacent, not overlapping."""
     samples, size, write_s, backfill_started = 0, 0, 0.0, 0.0
     running: list[tuple[subprocess.Popen[bytes], Path]] = []
     try:
@@ -51,11 +51,13 @@ def write_and_backfill(history: FleetHistory, root: Path, prometheus_dir: Path,
             write_s += time.perf_counter() - started
             size += path.stat().st_size
             while len(running) >= concurrent:
-                _finish(*running.pop(0), prometheus_dir)
+                _finish(*running[0], prometheus_dir)  # still listed: stopped if this fails
+                running.pop(0)
             running.append((start_backfill(path, prometheus_dir), path))
             backfill_started = backfill_started or time.perf_counter()
         while running:
-            _finish(*running.pop(0), prometheus_dir)
+            _finish(*running[0], prometheus_dir)
+            running.pop(0)
     except BaseException:
         for process, _ in running:
             stop_process(process, STOP_GRACE_S)
