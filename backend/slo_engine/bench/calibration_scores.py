@@ -142,17 +142,7 @@ def oracle_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
                     ) -> list[dict[str, float]]:
     """Every service's budget at its own k-th worst month, for k = 1, 2, ...: at most
     k - 1 of its months breach (fewer where months tie)."""
-    months = errors.shape[1]
-    worst_first = -np.sort(-errors, axis=1)
-    points = []
-    for k in range(1, int(highest_breach_rate * months) + 2):
-        budgets = np.maximum(worst_first[:, k - 1:k], 1e-12)
-        use = errors / budgets
-        points.append({"breach_rate": round(float(np.mean(errors > budgets)), 4),
-                       "budget_use_mean": round(float(np.mean(use)), 4),
-                       "budget_use_mean_capped_at_1": round(float(np.mean(np.minimum(use, 1))),
-                                                            4)})
-    return points
+    return _kth_worst_points(errors, errors, highest_breach_rate, capped=True)
 
 
 def out_of_sample_frontier(errors: np.ndarray, highest_breach_rate: float = 0.25
@@ -182,10 +172,23 @@ def known_distribution_frontier(judged: np.ndarray, known: np.ndarray,
     above is not (it picks each budget from the very months it is judged on: the k-th
     worst of 24 judged months breaches exactly (k - 1) / 24 of them, where the same
     quantile of the service's distribution breaches more)."""
+    return _kth_worst_points(judged, known, highest_breach_rate, capped=False)
+
+
+def _kth_worst_points(judged: np.ndarray, known: np.ndarray, highest_breach_rate: float,
+                      capped: bool) -> list[dict[str, float]]:
+    """For k = 1, 2, ...: every budget at the service's k-th worst `known` month, judged
+    on its `judged` months (the same array: in sample); `capped` adds the mean use with
+    each month's use capped at 1."""
     worst_first = -np.sort(-known, axis=1)
     points = []
     for k in range(1, int(highest_breach_rate * known.shape[1]) + 2):
         budgets = np.maximum(worst_first[:, k - 1:k], 1e-12)
-        points.append({"breach_rate": round(float(np.mean(judged > budgets)), 4),
-                       "budget_use_mean": round(float(np.mean(judged / budgets)), 4)})
+        use = judged / budgets
+        point = {"breach_rate": round(float(np.mean(judged > budgets)), 4),
+                 "budget_use_mean": round(float(np.mean(use)), 4)}
+        if capped:
+            point["budget_use_mean_capped_at_1"] = round(float(np.mean(np.minimum(use, 1))),
+                                                         4)
+        points.append(point)
     return points

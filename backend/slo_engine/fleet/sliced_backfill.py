@@ -51,13 +51,11 @@ def write_and_backfill(history: FleetHistory, root: Path, prometheus_dir: Path,
             write_s += time.perf_counter() - started
             size += path.stat().st_size
             while len(running) >= concurrent:
-                _finish(*running[0], prometheus_dir)  # still listed: stopped if this fails
-                running.pop(0)
+                _finish_oldest(running, prometheus_dir)
             running.append((start_backfill(path, prometheus_dir), path))
             backfill_started = backfill_started or time.perf_counter()
         while running:
-            _finish(*running[0], prometheus_dir)
-            running.pop(0)
+            _finish_oldest(running, prometheus_dir)
     except BaseException:
         for process, _ in running:
             stop_process(process, STOP_GRACE_S)
@@ -66,9 +64,14 @@ def write_and_backfill(history: FleetHistory, root: Path, prometheus_dir: Path,
                            round(time.perf_counter() - backfill_started, 1))
 
 
-def _finish(process: subprocess.Popen[bytes], path: Path, prometheus_dir: Path) -> None:
+def _finish_oldest(running: list[tuple[subprocess.Popen[bytes], Path]],
+                   prometheus_dir: Path) -> None:
+    """Wait for the oldest backfill; it stays listed until it is in, so an interruption
+    while waiting still stops it."""
+    process, path = running[0]
     if process.wait() != 0:
         log = prometheus_dir / "backfill.log"
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         raise RuntimeError(f"promtool could not backfill {path.name}:\n{tail}")
     path.unlink()
+    running.pop(0)
